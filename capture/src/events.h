@@ -1,0 +1,99 @@
+// What the training thread hands to the writer thread: plain data, cheap to
+// build, no RDF and no I/O.  provenance.cpp turns each event into statements.
+#pragma once
+
+#include <torchprov/capture.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace torchprov::detail {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;
+
+struct LayerInfo {
+  std::string name;  // qualified name from named_modules(), e.g. "features.0"
+  std::string type;  // e.g. "Conv2d"
+  std::int64_t num_parameters = 0;
+  std::string parameter_shapes;  // "weight[64,1,3,3] bias[64]"
+  std::string output_shape;      // "[1,64,28,28]" when a sample input was given
+};
+
+// One optimizer hyperparameter of one param group.
+struct OptimizerSetting {
+  int param_group = 0;
+  std::string name;  // learning_rate, momentum, beta1, ...
+  HyperparameterValue value;
+};
+
+struct RunStarted {
+  TimePoint time;
+  std::string run_id;
+  RunInfo info;  // sample_input is cleared: never dereferenced off the training thread
+  std::string optimizer_type;
+  int num_param_groups = 0;
+  std::vector<OptimizerSetting> optimizer_settings;
+  std::vector<LayerInfo> layers;
+  std::int64_t num_parameters = 0;
+  std::int64_t trainable_parameters = 0;
+  std::string libtorch_version;
+  std::string gpu;
+};
+
+struct EpochBegan {
+  TimePoint time;
+  int epoch;
+};
+struct EpochEnded {
+  TimePoint time;
+  int epoch;
+};
+struct MetricLogged {
+  TimePoint time;
+  int epoch;
+  std::string name;
+  std::string split;
+  double value;
+};
+struct StepSampled {
+  TimePoint time;
+  int epoch;
+  std::int64_t step;
+  double loss;
+};
+struct CheckpointSaved {
+  TimePoint time;
+  int epoch;
+  std::filesystem::path path;
+  bool best;
+};
+struct EvaluationDone {
+  TimePoint started;
+  TimePoint ended;
+  int epoch;
+  std::string split;
+  std::string dataset;
+  std::vector<std::pair<std::string, double>> metrics;
+};
+// An optimizer setting whose value changed between epochs without a request
+// (a scheduler or the training program itself).
+struct SettingChanged {
+  TimePoint time;
+  int epoch;  // the epoch that first uses the new value
+  OptimizerSetting old_setting;
+  OptimizerSetting new_setting;
+};
+struct RunEnded {
+  TimePoint time;
+  std::string status;
+  std::uint64_t dropped_events;
+};
+
+using Event = std::variant<RunStarted, EpochBegan, EpochEnded, MetricLogged, StepSampled,
+                           CheckpointSaved, EvaluationDone, SettingChanged, RunEnded>;
+
+}  // namespace torchprov::detail

@@ -1,0 +1,173 @@
+// torchprov/capture.h — record a libtorch training as PROV-O provenance.
+//
+// A Recorder turns training hooks (start_run, epochs, metrics, checkpoints,
+// evaluations) into RDF statements in the dl: vocabulary over PROV-O and
+// pushes them into a Sink.  The training thread only enqueues small events
+// into a bounded queue; one writer thread builds the statements, hashes files
+// and talks to the sink.  Nothing on the training thread does I/O.
+//
+//   torchprov::Recorder rec(torchprov::open_file_sink("run.ttl"));
+//   rec.start_run(model, optimizer, {.epochs_planned = 10});
+//   for (int e = 0; e < 10; ++e) {
+//     auto epoch = rec.epoch();
+//     ... train ...; epoch.metric("loss", "train", loss);
+//   }
+//   rec.end_run();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <torchprov/rdf.h>
+
+namespace torch::nn {
+class Module;
+}
+namespace torch::optim {
+class Optimizer;
+}
+namespace at {
+class Tensor;
+}
+
+namespace torchprov {
+
+
+// ---------------------------------------------------------------------- sinks
+
+// Where statements go.  Called from the recorder's writer thread only, never
+// from the training thread, so implementations may block and do I/O.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // A batch of statements, grouped by subject.
+  virtual void write(std::span<const Statement> batch) = 0;
+  // Durability boundary (end of an epoch, of a run): once flush returns,
+  // everything written so far survives a crash of the process.
+  virtual void flush() = 0;
+  // Last call; the sink finishes its output (closes files, delivers spills).
+  virtual void close() = 0;
+};
+
+enum class FileFormat { turtle, trig, nquads };
+
+// Streaming file sink written through Serd.  After every flush the file is a
+// complete, valid document in its syntax.  The format follows the extension
+// (.ttl, .trig, .nq) unless given.
+std::unique_ptr<Sink> open_file_sink(const std::filesystem::path& path,
+                                     std::optional<FileFormat> format = std::nullopt);
+
+// ------------------------------------------------------------------ recorder
+
+using HyperparameterValue = std::variant<double, std::int64_t, bool, std::string>;
+
+struct Hyperparameter {
+  std::string name;
+  HyperparameterValue value;
+};
+
+struct DatasetInfo {
+  std::string name;   // e.g. "fashion-mnist-train"
+  std::string split;  // "train", "val" or "test"
+  std::vector<std::filesystem::path> files;  // hashed (sha256) on the writer thread
+  std::int64_t num_examples = -1;
+  std::string generator_parameters;  // JSON, for datasets a program generated
+};
+
+struct RunInfo {
+  std::string experiment = "default";
+  std::string person;    // who runs it; defaults to $USER
+  std::string program;   // defaults to the executable's name
+  std::string version;
+  std::string git_commit;
+  std::string device = "cpu";
+  int epochs_planned = 0;
+  std::vector<DatasetInfo> datasets;
+  std::vector<Hyperparameter> hyperparameters;  // besides the optimizer's, read automatically
+  // With a sample input and a model whose forward is a torch::nn::Sequential,
+  // each layer's output shape is recorded.
+  const at::Tensor* sample_input = nullptr;
+  std::string run_id;  // a random UUID when empty
+};
+
+// What the training thread does when the queue is full.  Dropping never
+// blocks the trainer; every dropped event is counted and the count is
+// recorded on the run (dl:droppedEvents).
+enum class OverflowPolicy { drop, block };
+
+struct RecorderOptions {
+  std::size_t queue_capacity = 1 << 16;
+  OverflowPolicy overflow = OverflowPolicy::drop;
+  int step_every = 0;  // record a dl:Step with the batch loss every N batches (0: off)
+  std::string base_iri = "https://w3id.org/torchprov/";
+};
+
+struct RecorderStats {
+  std::uint64_t enqueued = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t statements = 0;  // written to the sink so far
+};
+
+class Recorder;
+
+// One epoch in progress; ends (a durability boundary) when destroyed.
+class EpochScope {
+ public:
+  EpochScope(EpochScope&& other) noexcept;
+  EpochScope& operator=(EpochScope&&) = delete;
+  ~EpochScope();
+  void metric(std::string_view name, std::string_view split, double value);
+  int number() const { return number_; }
+
+ private:
+  friend class Recorder;
+  EpochScope(Recorder* recorder, int number) : recorder_(recorder), number_(number) {}
+  Recorder* recorder_;
+  int number_;
+};
+
+class Recorder {
+ public:
+  explicit Recorder(std::unique_ptr<Sink> sink, RecorderOptions options = {});
+  ~Recorder();  // ends an open run as "failed", drains the queue, closes the sink
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Records the run, its agents, datasets, architecture and every optimizer
+  // param group's hyperparameters.  Returns the run IRI.
+  std::string start_run(const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                        RunInfo info);
+
+  EpochScope epoch();  // begins the next epoch (numbered from 1)
+  void metric(std::string_view name, std::string_view split, double value);  // current epoch
+  void end_epoch();
+  void step(double loss);  // call every batch; sampled by RecorderOptions::step_every
+
+  // Records a checkpoint file written by the trainer in the current epoch.
+  void checkpoint(const std::filesystem::path& path, bool best = false);
+  // A validation or test evaluation outside the epoch loop.
+  void evaluation(std::string_view split, std::string_view dataset,
+                  std::vector<std::pair<std::string, double>> metrics);
+  void end_run(std::string_view status = "completed");
+
+  const std::string& run_iri() const;
+  const std::string& graph_iri() const;
+  int current_epoch() const;
+  RecorderStats stats() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace torchprov
