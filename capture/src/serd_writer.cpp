@@ -11,6 +11,8 @@ const std::pair<const char*, const char*> well_known_prefixes[] = {
     {"xsd", "http://www.w3.org/2001/XMLSchema#"},
     {"prov", "http://www.w3.org/ns/prov#"},
     {"dl", "https://w3id.org/torchprov/dl#"},
+    // Python prov names bundles by qualified names: it needs a prefix for run IRIs.
+    {"tp", "https://w3id.org/torchprov/"},
 };
 
 const std::uint8_t* bytes(const std::string& s) {

@@ -1,0 +1,27 @@
+# Thin entry points; the build itself is CMake.
+#   make demo   set up, build (Release) and run the main job
+#   make test   set up, build and run the whole test suite
+#   make bench  run the benchmarks
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./scripts/demo.sh
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+bench: build
+	cmake --build $(BUILD) --target bench
+
+clean:
+	rm -rf $(BUILD)

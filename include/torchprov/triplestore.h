@@ -1,0 +1,153 @@
+// torchprov/triplestore.h — the persistent provenance store.
+//
+// A Store is a directory.  Redland (librdf) inside it is the store of record
+// that other RDF tools can read; a write-ahead journal makes every
+// acknowledged write durable before Redland has it (a background thread
+// applies the journal to Redland); a binary snapshot makes reopening fast.
+// Queries run on the in-memory Dataset (see the SPARQL engine).
+//
+//   auto store = torchprov::triplestore::Store::open("provenance.store");
+//   store.insert(statements, "https://w3id.org/torchprov/run/42");
+//   torchprov::triplestore::import_file(store, "run.ttl");
+//   { auto view = store.read(); use(view.dataset()); }   // shared lock held
+//
+// All member functions are thread-safe.  Writers are serialised; readers
+// share a lock with each other and exclude writers while a ReadView lives.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <torchprov/capture.h>
+#include <torchprov/rdf.h>
+
+namespace torchprov::triplestore {
+
+class Dataset;
+namespace sparql {
+struct UpdateDelta;
+}
+
+// The default graph, as stored in Redland (which needs a context node for
+// every statement to stay fast) and as term id 1 in the Dataset.
+inline constexpr std::string_view default_graph_iri = "urn:x-torchprov:default-graph";
+
+enum class RdfFormat { turtle, ntriples, nquads, trig };
+// From a file extension (.ttl .nt .nq .trig); nullopt when unknown.
+std::optional<RdfFormat> format_from_path(const std::filesystem::path& path);
+std::optional<RdfFormat> format_from_name(std::string_view name);  // "turtle", "nq", ...
+
+// A syntax error in an RDF file: what() is "FILE:LINE:COL: message".
+struct ParseError : std::runtime_error {
+  ParseError(std::string file, std::size_t line, std::size_t column, const std::string& message);
+  std::string file;
+  std::size_t line, column;
+};
+
+struct StoreOptions {
+  std::string storage = "hashes";  // Redland storage module: hashes, sqlite, postgresql, virtuoso
+  // Redland options; empty picks a default for the module, for hashes
+  // "hash-type='bdb',dir='<directory>',contexts='yes'".
+  std::string storage_options;
+  // Journal bytes after which the background thread writes a snapshot and
+  // truncates the journal.
+  std::uint64_t checkpoint_bytes = std::uint64_t(256) << 20;
+};
+
+struct StoreStats {
+  std::size_t triples = 0, terms = 0, memory_bytes = 0;
+  std::vector<std::pair<std::string, std::size_t>> graphs;      // default graph as ""
+  std::vector<std::pair<std::string, std::size_t>> predicates;  // most used first
+  std::uint64_t journal_bytes = 0;
+  std::uint64_t committed_sequence = 0, redland_sequence = 0;  // equal once Redland caught up
+};
+
+class Store {
+ public:
+  // Creates the directory when absent.  Throws std::runtime_error.
+  static Store open(const std::filesystem::path& directory, StoreOptions options = {});
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();  // lets Redland catch up, writes a snapshot
+
+  // A shared lock on the in-memory dataset, for queries.
+  class ReadView {
+   public:
+    const Dataset& dataset() const { return *dataset_; }
+
+   private:
+    friend class Store;
+    ReadView(const Dataset& d, std::shared_mutex& m) : dataset_(&d), lock_(m) {}
+    const Dataset* dataset_;
+    std::shared_lock<std::shared_mutex> lock_;
+  };
+  ReadView read() const;
+
+  // An all-or-nothing import of any size: statements are journaled as they
+  // come; nothing is visible (nor survives a crash) unless commit() returns.
+  // Destroying an uncommitted Import abandons it.
+  class Import {
+   public:
+    Import(Import&&) noexcept;
+    ~Import();
+    void add(const Statement& statement);  // an empty graph means the Import's graph
+    std::size_t commit();                  // returns the number of new quads
+    std::size_t statements() const;
+
+   private:
+    friend class Store;
+    struct State;
+    explicit Import(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  // `graph` receives statements without a graph ("" = the default graph).
+  Import begin_import(std::string graph = {});
+
+  // Each call is one durable batch (journal fsync'ed before returning unless
+  // `sync` is false; then flush() makes it durable).  Return quads changed.
+  std::size_t insert(std::span<const Statement> statements, std::string_view graph = {}, bool sync = true);
+  std::size_t delete_graph(std::string_view graph);
+  std::size_t replace_graph(std::string_view graph, std::span<const Statement> statements);
+  // Runs `update` (e.g. sparql::execute_update) on the dataset under the
+  // write lock and journals the delta it reports, as one batch.
+  sparql::UpdateDelta modify(const std::function<sparql::UpdateDelta(Dataset&)>& update);
+
+  void flush();              // journal fsync
+  void wait_for_redland();   // blocks until Redland has every committed batch
+  void checkpoint();         // Redland caught up + snapshot + journal truncated
+
+  // Writes one graph ("" = default graph) or, with nullopt, everything.
+  void export_to(std::ostream& out, RdfFormat format, std::optional<std::string> graph = std::nullopt) const;
+  StoreStats stats() const;
+  const std::filesystem::path& directory() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses a file (format from its extension unless given) into one Import.
+// On a syntax error throws ParseError and the store is unchanged.
+std::size_t import_file(Store& store, const std::filesystem::path& file,
+                        std::optional<RdfFormat> format = std::nullopt, std::string graph = {});
+
+// A capture sink writing into a store: write() journals a batch, flush()
+// fsyncs the journal.  The store must outlive the sink.
+std::unique_ptr<Sink> open_store_sink(Store& store);
+// The same, owning a store opened at `directory`.
+std::unique_ptr<Sink> open_store_sink(const std::filesystem::path& directory, StoreOptions options = {});
+
+}  // namespace torchprov::triplestore
