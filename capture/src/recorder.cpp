@@ -26,12 +26,14 @@ struct Recorder::Impl {
     writer = std::thread([this] { write_loop(); });
   }
 
-  // Training thread: never blocks unless the policy says so.
+  // Training thread: never blocks unless the policy says so.  Only events that
+  // end a unit of work wake the writer; the rest wait for the next batch.
   void enqueue(Event&& event, bool must_deliver = false) {
     enqueued.fetch_add(1, std::memory_order_relaxed);
+    const bool urgent = detail::ProvenanceBuilder::ends_unit_of_work(event);
     const bool ok = (must_deliver || options.overflow == OverflowPolicy::block)
-                        ? queue.push(std::move(event))
-                        : queue.try_push(std::move(event));
+                        ? queue.push(std::move(event), urgent)
+                        : queue.try_push(std::move(event), urgent);
     if (!ok) dropped.fetch_add(1, std::memory_order_relaxed);
   }
 
