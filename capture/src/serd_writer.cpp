@@ -28,16 +28,27 @@ SerdNode node_of(const Term& term) {
   return SERD_NODE_NULL;
 }
 
+size_t append_to_string(const void* buffer, size_t length, void* stream) {
+  static_cast<std::string*>(stream)->append(static_cast<const char*>(buffer), length);
+  return length;
+}
+
 }  // namespace
 
-SerdStreamWriter::SerdStreamWriter(std::FILE* stream, FileFormat format) : format_(format) {
+SerdStreamWriter::SerdStreamWriter(std::FILE* stream, FileFormat format)
+    : SerdStreamWriter(serd_file_sink, stream, format) {}
+
+SerdStreamWriter::SerdStreamWriter(std::string& text, FileFormat format)
+    : SerdStreamWriter(append_to_string, &text, format) {}
+
+SerdStreamWriter::SerdStreamWriter(SerdSink sink, void* stream, FileFormat format) : format_(format) {
   env_.reset(serd_env_new(nullptr));
   const SerdSyntax syntax = format == FileFormat::turtle ? SERD_TURTLE
                             : format == FileFormat::trig ? SERD_TRIG
                                                          : SERD_NQUADS;
   const bool terse = format != FileFormat::nquads;
   const auto style = SerdStyle(terse ? (SERD_STYLE_ABBREVIATED | SERD_STYLE_CURIED) : 0);
-  writer_.reset(serd_writer_new(syntax, style, env_.get(), nullptr, serd_file_sink, stream));
+  writer_.reset(serd_writer_new(syntax, style, env_.get(), nullptr, sink, stream));
   if (!env_ || !writer_) throw std::runtime_error("cannot create a Serd writer");
   if (terse) {
     for (const auto& [name, uri] : well_known_prefixes) {

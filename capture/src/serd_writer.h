@@ -17,6 +17,8 @@ class SerdStreamWriter {
  public:
   // `stream` stays owned by the caller.
   SerdStreamWriter(std::FILE* stream, FileFormat format);
+  // Appends the serialisation to `text`, which must outlive the writer.
+  SerdStreamWriter(std::string& text, FileFormat format);
   ~SerdStreamWriter();
   SerdStreamWriter(const SerdStreamWriter&) = delete;
   SerdStreamWriter& operator=(const SerdStreamWriter&) = delete;
@@ -26,6 +28,7 @@ class SerdStreamWriter {
   void finish();
 
  private:
+  SerdStreamWriter(SerdSink sink, void* stream, FileFormat format);
   struct EnvDeleter {
     void operator()(SerdEnv* env) const { serd_env_free(env); }
   };

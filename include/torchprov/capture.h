@@ -66,6 +66,25 @@ enum class FileFormat { turtle, trig, nquads };
 std::unique_ptr<Sink> open_file_sink(const std::filesystem::path& path,
                                      std::optional<FileFormat> format = std::nullopt);
 
+// Streams a run to a torchprov server: statements are posted as N-Quads to
+// ENDPOINT/data in batches by a sender thread, with retries and exponential
+// back-off.  What the server cannot take yet is appended to a local spill
+// file (fsync'ed at every flush) and delivered, oldest first, once the server
+// answers again; a spill left at close is kept and its path printed so it can
+// be imported later (`torchprov import`).  Memory stays bounded.
+struct HttpSinkOptions {
+  std::string endpoint;    // base URL, e.g. http://127.0.0.1:7878
+  std::string token;       // bearer token for writes
+  std::filesystem::path spill_file;  // default: $TMPDIR/torchprov-spill-<pid>.nq
+  std::size_t max_buffer_bytes = std::size_t(4) << 20;
+  std::chrono::milliseconds send_interval{1000};
+  std::chrono::milliseconds max_backoff{30000};
+  std::chrono::milliseconds close_timeout{10000};  // how long close() keeps trying
+};
+std::unique_ptr<Sink> open_http_sink(HttpSinkOptions options);
+// The first token of a torchprov token file ("TOKEN [PERSON]" lines).
+std::string read_token_file(const std::filesystem::path& path);
+
 // ------------------------------------------------------------------ recorder
 
 using HyperparameterValue = std::variant<double, std::int64_t, bool, std::string>;

@@ -1,0 +1,151 @@
+// The HTTP sink: N-Quads batches POSTed to ENDPOINT/data, a local spill file
+// for whatever the server cannot take yet.  It runs on the recorder's writer
+// thread, so a slow or absent server delays provenance, never training.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "http_client.h"
+#include "serd_writer.h"
+
+namespace torchprov {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class HttpSink final : public Sink {
+ public:
+  explicit HttpSink(HttpSinkOptions options) : options_(std::move(options)), url_(detail::HttpUrl::parse(options_.endpoint)) {
+    if (options_.spill_file.empty()) {
+      options_.spill_file =
+          std::filesystem::temp_directory_path() / ("torchprov-spill-" + std::to_string(::getpid()) + ".nq");
+    }
+    last_send_ = Clock::now();
+  }
+  ~HttpSink() override { close(); }
+
+  void write(std::span<const Statement> batch) override {
+    {
+      detail::SerdStreamWriter writer(pending_, FileFormat::nquads);
+      for (const auto& statement : batch) writer.write(statement);
+    }
+    if (pending_.size() >= options_.max_buffer_bytes) {
+      if (!deliver()) spill();
+    } else if (Clock::now() - last_send_ >= options_.send_interval) {
+      deliver();
+    }
+  }
+
+  // Durable once this returns: delivered to the server, or in the spill file.
+  void flush() override {
+    if (!deliver()) spill();
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    const auto deadline = Clock::now() + options_.close_timeout;
+    while (!deliver(/*ignore_backoff=*/true) && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    if (!pending_.empty()) spill();
+    if (spilled_bytes() > 0) {
+      std::cerr << "torchprov: the server at " << options_.endpoint << " did not take all provenance; "
+                << "it is kept in " << options_.spill_file.string() << " (torchprov import --store DIR "
+                << options_.spill_file.string() << ")\n";
+    }
+  }
+
+ private:
+  std::uint64_t spilled_bytes() const {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(options_.spill_file, ec);
+    return ec ? 0 : size;
+  }
+
+  // Appends the pending batch to the spill file and syncs it.
+  void spill() {
+    if (pending_.empty()) return;
+    std::FILE* file = std::fopen(options_.spill_file.c_str(), "ab");
+    if (!file) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
+    const bool ok = std::fwrite(pending_.data(), 1, pending_.size(), file) == pending_.size() &&
+                    std::fflush(file) == 0 && ::fdatasync(fileno(file)) == 0;
+    std::fclose(file);
+    if (!ok) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
+    pending_.clear();
+  }
+
+  bool post(const std::string& nquads) {
+    const auto reply = detail::http_request(url_, "POST", "/data", "application/n-quads", nquads, options_.token,
+                                            std::chrono::milliseconds(5000));
+    if (reply.status >= 200 && reply.status < 300) return true;
+    if (reply.status == 401 || reply.status == 403 || reply.status == 400 || reply.status == 413) {
+      // Not a passing outage: say so once, keep the data in the spill file.
+      if (!warned_) {
+        std::cerr << "torchprov: " << options_.endpoint << " refused provenance (HTTP " << reply.status << "): "
+                  << reply.body;
+        warned_ = true;
+      }
+    }
+    return false;
+  }
+
+  // Sends the spill (oldest first), then the pending batch.  False when the
+  // server is unreachable or in back-off; nothing is lost either way.
+  bool deliver(bool ignore_backoff = false) {
+    const auto now = Clock::now();
+    if (!ignore_backoff && now < retry_after_) return false;
+    last_send_ = now;
+    if (spilled_bytes() > 0) {
+      std::ifstream in(options_.spill_file, std::ios::binary);
+      std::ostringstream spilled;
+      spilled << in.rdbuf();
+      if (!post(spilled.str())) return back_off();
+      std::filesystem::resize_file(options_.spill_file, 0);
+    }
+    if (!pending_.empty()) {
+      if (!post(pending_)) return back_off();
+      pending_.clear();
+    }
+    backoff_ = std::chrono::milliseconds(0);
+    return true;
+  }
+
+  bool back_off() {
+    backoff_ = std::min(options_.max_backoff, std::max(std::chrono::milliseconds(250), backoff_ * 2));
+    retry_after_ = Clock::now() + backoff_;
+    return false;
+  }
+
+  HttpSinkOptions options_;
+  detail::HttpUrl url_;
+  std::string pending_;
+  Clock::time_point last_send_, retry_after_{};
+  std::chrono::milliseconds backoff_{0};
+  bool closed_ = false;
+  bool warned_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> open_http_sink(HttpSinkOptions options) {
+  return std::make_unique<HttpSink>(std::move(options));
+}
+
+std::string read_token_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read token file " + path.string());
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string token;
+    if (fields >> token && !token.starts_with('#')) return token;
+  }
+  throw std::runtime_error("token file " + path.string() + " holds no token");
+}
+
+}  // namespace torchprov
