@@ -1,0 +1,161 @@
+#include "dataset.h"
+
+#include <gtest/gtest.h>
+#include <torchprov/triplestore.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace ts = torchprov::triplestore;
+using torchprov::Term;
+
+namespace {
+
+std::vector<ts::Quad> collect(const ts::Dataset& d, ts::Quad pattern) {
+  std::vector<ts::Quad> out;
+  d.match(pattern, [&](const ts::Quad& q) {
+    out.push_back(q);
+    return true;
+  });
+  return out;
+}
+
+bool matches(const ts::Quad& p, const ts::Quad& q) {
+  return (!p.s || p.s == q.s) && (!p.p || p.p == q.p) && (!p.o || p.o == q.o) && (!p.g || p.g == q.g);
+}
+
+auto quad_less = [](const ts::Quad& a, const ts::Quad& b) {
+  return std::tie(a.s, a.p, a.o, a.g) < std::tie(b.s, b.p, b.o, b.g);
+};
+
+}  // namespace
+
+TEST(DatasetDictionary, InternsEachTermOnce) {
+  ts::Dataset d;
+  const ts::TermId a = d.intern(Term::iri("http://x/a"));
+  EXPECT_EQ(d.intern(Term::iri("http://x/a")), a);
+  EXPECT_NE(d.intern(Term::blank("http://x/a")), a);
+  EXPECT_NE(d.intern(Term::literal("http://x/a")), a);
+  const ts::TermId typed = d.intern(Term::literal("1", "http://www.w3.org/2001/XMLSchema#integer"));
+  const ts::TermId lang = d.intern(Term::lang_literal("chat", "fr"));
+  EXPECT_NE(typed, lang);
+  EXPECT_EQ(d.term(typed), Term::literal("1", "http://www.w3.org/2001/XMLSchema#integer"));
+  EXPECT_EQ(d.term(lang), Term::lang_literal("chat", "fr"));
+  EXPECT_EQ(d.lookup(Term::lang_literal("chat", "en")), std::nullopt);
+  EXPECT_EQ(d.lookup(Term::literal("1", "http://unknown/dt")), std::nullopt);
+  EXPECT_EQ(d.lookup(Term::iri("http://x/a")), a);
+  // xsd:string and the plain literal are the same term.
+  EXPECT_EQ(d.intern(Term::literal("s", "http://www.w3.org/2001/XMLSchema#string")),
+            d.intern(Term::literal("s")));
+  EXPECT_EQ(d.term(ts::default_graph_id), Term::iri(std::string(ts::default_graph_iri)));
+}
+
+TEST(DatasetDictionary, ManyTermsSurviveGrowthAndConcurrentReads) {
+  ts::Dataset d;
+  std::vector<ts::TermId> ids;
+  for (int i = 0; i < 200000; ++i) ids.push_back(d.intern(Term::literal("value " + std::to_string(i))));
+  for (int i = 0; i < 200000; i += 997) EXPECT_EQ(d.lookup(Term::literal("value " + std::to_string(i))), ids[i]);
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t)
+    readers.emplace_back([&] {
+      for (int i = 0; i < 200000; i += 7) ASSERT_EQ(d.term(ids[i]).value, "value " + std::to_string(i));
+    });
+  for (auto& r : readers) r.join();
+}
+
+TEST(DatasetQuads, EveryPatternShapeMatchesBruteForce) {
+  ts::Dataset d;
+  std::mt19937 rng(7);
+  std::vector<ts::TermId> terms;
+  for (int i = 0; i < 12; ++i) terms.push_back(d.intern(Term::iri("http://x/" + std::to_string(i))));
+  std::set<std::tuple<ts::TermId, ts::TermId, ts::TermId, ts::TermId>> reference;
+  auto pick = [&] { return terms[rng() % terms.size()]; };
+  for (int i = 0; i < 3000; ++i) {
+    ts::Quad q{pick(), pick(), pick(), rng() % 3 == 0 ? ts::default_graph_id : terms[rng() % 3]};
+    const bool fresh = reference.emplace(q.s, q.p, q.o, q.g).second;
+    EXPECT_EQ(d.insert(q), fresh);
+  }
+  // Erase a third, so patterns see main, delta and tombstones together.
+  int erased = 0;
+  for (auto it = reference.begin(); it != reference.end();) {
+    if (++erased % 3 == 0) {
+      auto [s, p, o, g] = *it;
+      EXPECT_TRUE(d.erase({s, p, o, g}));
+      EXPECT_FALSE(d.erase({s, p, o, g}));
+      it = reference.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  ASSERT_EQ(d.size(), reference.size());
+  for (int mask = 0; mask < 16; ++mask) {
+    for (int trial = 0; trial < 20; ++trial) {
+      auto [s, p, o, g] = *std::next(reference.begin(), rng() % reference.size());
+      ts::Quad pattern{mask & 1 ? s : 0, mask & 2 ? p : 0, mask & 4 ? o : 0, mask & 8 ? g : 0};
+      std::vector<ts::Quad> expected;
+      for (auto [rs, rp, ro, rg] : reference)
+        if (matches(pattern, {rs, rp, ro, rg})) expected.push_back({rs, rp, ro, rg});
+      auto got = collect(d, pattern);
+      EXPECT_EQ(d.count(pattern), expected.size()) << "mask " << mask;
+      std::sort(got.begin(), got.end(), quad_less);
+      EXPECT_EQ(got, expected) << "mask " << mask;
+    }
+  }
+}
+
+TEST(DatasetQuads, DuplicatesEraseReinsertAndEarlyStop) {
+  ts::Dataset d;
+  const auto a = d.intern(Term::iri("a")), b = d.intern(Term::iri("b")), c = d.intern(Term::literal("c"));
+  EXPECT_TRUE(d.insert({a, b, c}));
+  EXPECT_FALSE(d.insert({a, b, c}));
+  EXPECT_TRUE(d.insert({a, b, c, a}));
+  EXPECT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.count({a, 0, 0, 0}), 2u);
+  EXPECT_EQ(d.count({a, 0, 0, ts::default_graph_id}), 1u);
+  EXPECT_EQ(d.graphs(), std::vector<ts::TermId>{a});
+  int visits = 0;
+  d.match({}, [&](const ts::Quad&) { return ++visits < 1; });
+  EXPECT_EQ(visits, 1);
+  EXPECT_TRUE(d.erase({a, b, c}));
+  EXPECT_FALSE(d.contains({a, b, c}));
+  EXPECT_TRUE(d.insert({a, b, c}));
+  EXPECT_TRUE(d.contains({a, b, c}));
+  EXPECT_THROW(d.insert({a, 0, c}), std::invalid_argument);
+}
+
+TEST(DatasetQuads, BulkLoadDeduplicatesAndMergesWithExisting) {
+  ts::Dataset d;
+  std::vector<ts::TermId> t;
+  for (int i = 0; i < 100; ++i) t.push_back(d.intern(Term::iri("t" + std::to_string(i))));
+  d.insert({t[0], t[1], t[2]});
+  std::vector<ts::Quad> bulk;
+  for (int i = 0; i < 100; ++i)
+    for (int j = 0; j < 100; ++j) bulk.push_back({t[i], t[j], t[(i + j) % 100], t[i % 4]});
+  bulk.push_back(bulk.front());
+  bulk.push_back({t[0], t[1], t[2]});
+  d.insert_bulk(bulk);
+  EXPECT_EQ(d.size(), 10001u);
+  EXPECT_EQ(d.count({0, t[5], 0, 0}), 100u);
+  EXPECT_EQ(d.count({0, 0, 0, t[1]}), 2500u);
+  EXPECT_EQ(d.graphs().size(), 4u);
+  d.clear_graph(t[1]);
+  EXPECT_EQ(d.size(), 7501u);
+  EXPECT_EQ(d.count({0, 0, 0, t[1]}), 0u);
+  EXPECT_EQ(d.graphs().size(), 3u);
+  d.clear_graph(ts::default_graph_id);
+  EXPECT_EQ(d.size(), 7500u);
+  EXPECT_GT(d.memory_bytes(), 7500u * 96);
+}
+
+TEST(DatasetQuads, ManySingleInsertsFoldIntoMain) {
+  ts::Dataset d;
+  std::vector<ts::TermId> t;
+  for (int i = 0; i < 1000; ++i) t.push_back(d.intern(Term::iri("n" + std::to_string(i))));
+  for (int i = 0; i < 50000; ++i) d.insert({t[i % 1000], t[(i / 1000) % 1000], t[(i * 7) % 1000]});
+  EXPECT_EQ(d.size(), 50000u);
+  for (int i = 0; i < 50000; i += 2) EXPECT_TRUE(d.erase({t[i % 1000], t[(i / 1000) % 1000], t[(i * 7) % 1000]}));
+  EXPECT_EQ(d.size(), 25000u);
+  EXPECT_EQ(d.count({0, t[3], 0, 0}), 500u);
+}

@@ -1,0 +1,603 @@
+// Dataset: a compact term dictionary plus six sorted quad indexes.
+//
+// Dictionary.  Each term is encoded once into an append-only arena of fixed
+// chunks (kind byte, datatype id or language tag, value bytes); an open
+// addressing table of (hash, id) pairs finds ids from terms.  `term(id)` must
+// hand out a `const Term&`, so a Term object is materialised the first time
+// an id is asked for and kept; bulk loads never pay for Term objects.
+//
+// Indexes.  With four positions there are 16 bound/unbound shapes; the six
+// orders below make every bound set a prefix of some order, so every pattern
+// is one range in one sorted array (and `count` is two binary searches).
+// Each index is a sorted `main` array, a small sorted `delta` of recent
+// inserts and a sorted `tombs` list of erased `main` entries; both are folded
+// into `main` when they grow past a size that keeps single inserts cheap.
+#include "dataset.h"
+
+#include <torchprov/triplestore.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+#include <exception>
+#include <thread>
+
+namespace torchprov::triplestore {
+
+namespace {
+
+using Key = unsigned __int128;
+
+// Position numbers inside Quad: s=0 p=1 o=2 g=3.
+enum Order : int { spog, posg, ospg, gspo, gpos, gosp, order_count };
+constexpr std::array<std::array<int, 4>, order_count> order_positions{{
+    {0, 1, 2, 3}, {1, 2, 0, 3}, {2, 0, 1, 3}, {3, 0, 1, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}}};
+
+// Bound-position mask (s=1 p=2 o=4 g=8) -> the order that has exactly those
+// positions as its prefix.
+constexpr std::array<Order, 16> order_for_mask{
+    spog,  // none
+    spog,  // s
+    posg,  // p
+    spog,  // sp
+    ospg,  // o
+    ospg,  // so
+    posg,  // po
+    spog,  // spo
+    gspo,  // g
+    gspo,  // sg
+    gpos,  // pg
+    gspo,  // spg
+    gosp,  // og
+    gosp,  // sog
+    gpos,  // pog
+    spog,  // spog
+};
+
+TermId position(const Quad& q, int pos) {
+  switch (pos) {
+    case 0: return q.s;
+    case 1: return q.p;
+    case 2: return q.o;
+    default: return q.g;
+  }
+}
+
+Key pack(const Quad& q, Order order) {
+  const auto& op = order_positions[order];
+  return (Key(position(q, op[0])) << 96) | (Key(position(q, op[1])) << 64) |
+         (Key(position(q, op[2])) << 32) | Key(position(q, op[3]));
+}
+
+Quad unpack(Key key, Order order) {
+  const auto& op = order_positions[order];
+  std::array<TermId, 4> v{};
+  v[op[0]] = TermId(key >> 96);
+  v[op[1]] = TermId(key >> 64);
+  v[op[2]] = TermId(key >> 32);
+  v[op[3]] = TermId(key);
+  return {v[0], v[1], v[2], v[3]};
+}
+
+int bound_mask(const Quad& p) {
+  return (p.s ? 1 : 0) | (p.p ? 2 : 0) | (p.o ? 4 : 0) | (p.g ? 8 : 0);
+}
+
+// [lo, hi] keys of the range for a pattern in the order chosen for it.
+std::pair<Key, Key> key_range(const Quad& pattern, Order order) {
+  const int bound = std::popcount(unsigned(bound_mask(pattern)));
+  const Key lo = pack(pattern, order);  // unbound positions are 0
+  if (bound == 0) return {0, ~Key(0)};
+  const Key tail_mask = bound == 4 ? Key(0) : (Key(1) << (32 * (4 - bound))) - 1;
+  return {lo, lo | tail_mask};
+}
+
+struct SortedRange {
+  const Key* begin;
+  const Key* end;
+  std::size_t size() const { return std::size_t(end - begin); }
+};
+
+SortedRange range_of(const std::vector<Key>& keys, Key lo, Key hi) {
+  const Key* first = std::lower_bound(keys.data(), keys.data() + keys.size(), lo);
+  const Key* last = std::upper_bound(first, keys.data() + keys.size(), hi);
+  return {first, last};
+}
+
+bool sorted_contains(const std::vector<Key>& keys, Key key) {
+  return std::binary_search(keys.begin(), keys.end(), key);
+}
+
+void sorted_insert(std::vector<Key>& keys, Key key) {
+  keys.insert(std::lower_bound(keys.begin(), keys.end(), key), key);
+}
+
+void sorted_remove(std::vector<Key>& keys, Key key) {
+  auto it = std::lower_bound(keys.begin(), keys.end(), key);
+  if (it != keys.end() && *it == key) keys.erase(it);
+}
+
+struct Index {
+  std::vector<Key> main, delta, tombs;
+
+  std::size_t size() const { return main.size() - tombs.size() + delta.size(); }
+
+  std::size_t count(Key lo, Key hi) const {
+    return range_of(main, lo, hi).size() - range_of(tombs, lo, hi).size() +
+           range_of(delta, lo, hi).size();
+  }
+
+  // Visits live keys in [lo, hi] in key order; false from visit stops.
+  template <class Visit>
+  bool scan(Key lo, Key hi, Visit&& visit) const {
+    SortedRange m = range_of(main, lo, hi), d = range_of(delta, lo, hi), t = range_of(tombs, lo, hi);
+    const Key* mi = m.begin;
+    const Key* di = d.begin;
+    const Key* ti = t.begin;
+    while (mi != m.end || di != d.end) {
+      if (mi != m.end && (di == d.end || *mi < *di)) {
+        while (ti != t.end && *ti < *mi) ++ti;
+        if (ti != t.end && *ti == *mi) {
+          ++mi;
+          continue;
+        }
+        if (!visit(*mi++)) return false;
+      } else {
+        if (!visit(*di++)) return false;
+      }
+    }
+    return true;
+  }
+
+  // Folds delta and tombs into main.
+  void compact() {
+    if (delta.empty() && tombs.empty()) return;
+    std::vector<Key> merged;
+    merged.reserve(main.size() - tombs.size() + delta.size());
+    scan(0, ~Key(0), [&](Key k) {
+      merged.push_back(k);
+      return true;
+    });
+    main = std::move(merged);
+    delta.clear();
+    delta.shrink_to_fit();
+    tombs.clear();
+    tombs.shrink_to_fit();
+  }
+
+  // Merges sorted keys known to be absent from the index.
+  void merge_sorted(std::vector<Key>&& added) {
+    compact();
+    if (main.empty()) {
+      main = std::move(added);
+      main.shrink_to_fit();
+      return;
+    }
+    std::vector<Key> merged(main.size() + added.size());
+    std::merge(main.begin(), main.end(), added.begin(), added.end(), merged.begin());
+    main = std::move(merged);
+  }
+
+  // Removes sorted keys known to be present.
+  void remove_sorted(const std::vector<Key>& removed) {
+    compact();
+    std::vector<Key> kept;
+    kept.reserve(main.size() - removed.size());
+    std::set_difference(main.begin(), main.end(), removed.begin(), removed.end(),
+                        std::back_inserter(kept));
+    main = std::move(kept);
+  }
+
+  std::size_t bytes() const {
+    return (main.capacity() + delta.capacity() + tombs.capacity()) * sizeof(Key);
+  }
+};
+
+// ------------------------------------------------------------ dictionary
+
+enum class Encoded : std::uint8_t { iri, blank, plain_literal, typed_literal, lang_literal };
+
+constexpr std::string_view xsd_string = "http://www.w3.org/2001/XMLSchema#string";
+constexpr std::size_t arena_chunk_bytes = std::size_t(1) << 20;
+constexpr std::size_t slot_chunk_bits = 16;
+constexpr std::size_t slot_chunk_size = std::size_t(1) << slot_chunk_bits;
+
+std::size_t get_varint(const char*& p) {
+  std::size_t v = 0;
+  int shift = 0;
+  while (true) {
+    const auto byte = static_cast<unsigned char>(*p++);
+    v |= std::size_t(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+    shift += 7;
+  }
+}
+
+class Dictionary {
+ public:
+  Dictionary() {
+    locator_.push_back(0);  // id 0: "any", never a real term
+    table_.assign(1024, 0);
+    slot_chunks_.push_back(std::make_unique<std::atomic<const Term*>[]>(slot_chunk_size));
+  }
+
+  std::size_t size() const { return locator_.size(); }  // including id 0
+
+  // Encoding of `term`, or nullopt when its datatype is not interned and
+  // `intern_datatype` is false (then the term cannot exist either).
+  // Encodes into `out` (cleared first; its capacity is reused).  False when
+  // the datatype has no id (lookup only: then the term cannot exist either).
+  template <class DatatypeId>
+  bool encode(const Term& term, DatatypeId&& datatype_id, std::string& out) const {
+    out.clear();
+    switch (term.kind) {
+      case TermKind::iri: out.push_back(char(Encoded::iri)); break;
+      case TermKind::blank: out.push_back(char(Encoded::blank)); break;
+      case TermKind::literal:
+        if (!term.language.empty()) {
+          if (term.language.size() > 255) throw std::invalid_argument("language tag too long");
+          out.push_back(char(Encoded::lang_literal));
+          out.push_back(char(term.language.size()));
+          out += term.language;
+        } else if (term.datatype.empty() || term.datatype == xsd_string) {
+          out.push_back(char(Encoded::plain_literal));
+        } else {
+          const std::optional<TermId> dt = datatype_id(std::string_view(term.datatype));
+          if (!dt) return false;
+          out.push_back(char(Encoded::typed_literal));
+          char raw[4];
+          std::memcpy(raw, &*dt, 4);
+          out.append(raw, 4);
+        }
+        break;
+    }
+    out += term.value;
+    return true;
+  }
+
+  std::optional<TermId> find(std::string_view encoded, std::uint32_t hash) const {
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const std::uint64_t slot = table_[i];
+      if (slot == 0) return std::nullopt;
+      if (std::uint32_t(slot >> 32) == hash && record(TermId(slot)) == encoded) return TermId(slot);
+    }
+  }
+
+  TermId add(std::string_view encoded, std::uint32_t hash) {
+    if (locator_.size() >= std::numeric_limits<TermId>::max()) throw std::length_error("term dictionary full");
+    const auto id = TermId(locator_.size());
+    char header[10];
+    std::size_t header_size = 0;
+    for (std::size_t v = encoded.size();; v >>= 7) {
+      if (v < 0x80) {
+        header[header_size++] = char(v);
+        break;
+      }
+      header[header_size++] = char(0x80 | (v & 0x7f));
+    }
+    const std::size_t need = header_size + encoded.size();
+    if (arena_.empty() || arena_used_ + need > arena_capacity_) {
+      arena_capacity_ = std::max(arena_chunk_bytes, need);
+      arena_.push_back(std::make_unique<char[]>(arena_capacity_));
+      arena_used_ = 0;
+    }
+    char* at = arena_.back().get() + arena_used_;
+    std::memcpy(at, header, header_size);
+    std::memcpy(at + header_size, encoded.data(), encoded.size());
+    locator_.push_back((std::uint64_t(arena_.size() - 1) << 32) | arena_used_);
+    arena_used_ += need;
+    if ((id >> slot_chunk_bits) >= slot_chunks_.size())
+      slot_chunks_.push_back(std::make_unique<std::atomic<const Term*>[]>(slot_chunk_size));
+    if ((size() + 1) * 10 > table_.size() * 7) grow();
+    place(hash, id);
+    return id;
+  }
+
+  std::string_view record(TermId id) const {
+    const std::uint64_t loc = locator_[id];
+    const char* p = arena_[loc >> 32].get() + std::uint32_t(loc);
+    const std::size_t len = get_varint(p);
+    return {p, len};
+  }
+
+  Term decode(TermId id) const {
+    const std::string_view rec = record(id);
+    const auto kind = Encoded(rec[0]);
+    std::string_view rest = rec.substr(1);
+    switch (kind) {
+      case Encoded::iri: return Term::iri(std::string(rest));
+      case Encoded::blank: return Term::blank(std::string(rest));
+      case Encoded::plain_literal: return Term::literal(std::string(rest));
+      case Encoded::typed_literal: {
+        TermId dt;
+        std::memcpy(&dt, rest.data(), 4);
+        return Term::literal(std::string(rest.substr(4)), std::string(record(dt).substr(1)));
+      }
+      case Encoded::lang_literal: {
+        const std::size_t n = static_cast<unsigned char>(rest[0]);
+        return Term::lang_literal(std::string(rest.substr(1 + n)), std::string(rest.substr(1, n)));
+      }
+    }
+    throw std::logic_error("corrupt term record");
+  }
+
+  const Term& materialised(TermId id) const {
+    std::atomic<const Term*>& slot = slot_chunks_[id >> slot_chunk_bits][id & (slot_chunk_size - 1)];
+    if (const Term* t = slot.load(std::memory_order_acquire)) return *t;
+    std::lock_guard lock(materialise_mutex_);
+    if (const Term* t = slot.load(std::memory_order_relaxed)) return *t;
+    materialised_.push_back(decode(id));
+    materialised_bytes_ += sizeof(Term) + materialised_.back().value.capacity() +
+                           materialised_.back().datatype.capacity();
+    slot.store(&materialised_.back(), std::memory_order_release);
+    return materialised_.back();
+  }
+
+  std::size_t bytes() const {
+    std::lock_guard lock(materialise_mutex_);
+    return arena_.size() * arena_chunk_bytes + locator_.capacity() * 8 + table_.capacity() * 8 +
+           slot_chunks_.size() * slot_chunk_size * sizeof(void*) + materialised_bytes_;
+  }
+
+ private:
+  void place(std::uint32_t hash, TermId id) {
+    const std::size_t mask = table_.size() - 1;
+    std::size_t i = hash & mask;
+    while (table_[i] != 0) i = (i + 1) & mask;
+    table_[i] = (std::uint64_t(hash) << 32) | id;
+  }
+
+  void grow() {
+    std::vector<std::uint64_t> old = std::move(table_);
+    table_.assign(old.size() * 2, 0);
+    for (std::uint64_t slot : old)
+      if (slot) place(std::uint32_t(slot >> 32), TermId(slot));
+  }
+
+  std::vector<std::unique_ptr<char[]>> arena_;
+  std::size_t arena_used_ = 0, arena_capacity_ = 0;
+  std::vector<std::uint64_t> locator_;  // id -> (chunk << 32) | offset
+  std::vector<std::uint64_t> table_;    // (hash << 32) | id; 0 = empty
+  // Term objects handed out by term(); the deque keeps their addresses.
+  std::vector<std::unique_ptr<std::atomic<const Term*>[]>> slot_chunks_;
+  mutable std::mutex materialise_mutex_;
+  mutable std::deque<Term> materialised_;
+  mutable std::size_t materialised_bytes_ = 0;
+};
+
+std::uint32_t hash_of(std::string_view encoded) {
+  const std::size_t h = std::hash<std::string_view>{}(encoded);
+  return std::uint32_t(h ^ (h >> 32));
+}
+
+std::size_t fold_threshold(std::size_t main_size) {
+  const auto root = std::size_t(std::sqrt(double(main_size)));
+  return std::clamp<std::size_t>(2 * root, 1024, 16384);
+}
+
+}  // namespace
+
+struct Dataset::Impl {
+  Dictionary dictionary;
+  std::array<Index, order_count> indexes;
+  Term none;  // term(0)
+
+  // Scratch buffers for interning (callers hold the write side, so one
+  // thread at a time) and a one-entry cache of the last datatype.
+  std::string scratch, datatype_scratch, last_datatype;
+  TermId last_datatype_id = 0;
+
+  std::optional<TermId> lookup_iri(std::string_view iri) const {
+    std::string encoded;
+    encoded.reserve(iri.size() + 1);
+    encoded.push_back(char(Encoded::iri));
+    encoded += iri;
+    return dictionary.find(encoded, hash_of(encoded));
+  }
+
+  std::optional<TermId> lookup(const Term& term) const {
+    std::string encoded;
+    if (!dictionary.encode(term, [&](std::string_view dt) { return lookup_iri(dt); }, encoded)) return std::nullopt;
+    return dictionary.find(encoded, hash_of(encoded));
+  }
+
+  TermId intern_datatype(std::string_view iri) {
+    if (last_datatype_id != 0 && iri == last_datatype) return last_datatype_id;
+    datatype_scratch.clear();
+    datatype_scratch.push_back(char(Encoded::iri));
+    datatype_scratch += iri;
+    const std::uint32_t hash = hash_of(datatype_scratch);
+    const std::optional<TermId> found = dictionary.find(datatype_scratch, hash);
+    const TermId id = found ? *found : dictionary.add(datatype_scratch, hash);
+    last_datatype.assign(iri);
+    last_datatype_id = id;
+    return id;
+  }
+
+  TermId intern(const Term& term) {
+    dictionary.encode(term, [&](std::string_view dt) { return std::optional(intern_datatype(dt)); }, scratch);
+    const std::uint32_t hash = hash_of(scratch);
+    if (auto id = dictionary.find(scratch, hash)) return *id;
+    return dictionary.add(scratch, hash);
+  }
+
+  bool contains(const Quad& q) const {
+    const Index& index = indexes[spog];
+    const Key key = pack(q, spog);
+    if (sorted_contains(index.delta, key)) return true;
+    return sorted_contains(index.main, key) && !sorted_contains(index.tombs, key);
+  }
+
+  void fold_if_needed() {
+    const Index& first = indexes[spog];
+    if (first.delta.size() + first.tombs.size() > fold_threshold(first.main.size()))
+      for (Index& index : indexes) index.compact();
+  }
+
+  // Sorted keys of `quads` (unique, absent from / present in the dataset) in every order.
+  // Large batches build half of the orders on a second thread (each order
+  // touches only its own index).
+  template <class Apply>
+  void for_each_order(const std::vector<Quad>& quads, Apply&& apply) {
+    auto build = [&](int first, int last) {
+      for (int order = first; order < last; ++order) {
+        std::vector<Key> keys(quads.size());
+        for (std::size_t i = 0; i < quads.size(); ++i) keys[i] = pack(quads[i], Order(order));
+        if (!std::is_sorted(keys.begin(), keys.end())) std::sort(keys.begin(), keys.end());
+        apply(indexes[order], keys);
+      }
+    };
+    if (quads.size() < (std::size_t(1) << 16) || std::thread::hardware_concurrency() < 2) {
+      build(0, order_count);
+      return;
+    }
+    std::exception_ptr error;
+    std::thread helper([&] {
+      try {
+        build(order_count / 2, order_count);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    try {
+      build(0, order_count / 2);
+    } catch (...) {
+      helper.join();
+      throw;
+    }
+    helper.join();
+    if (error) std::rethrow_exception(error);
+  }
+};
+
+Dataset::Dataset() : impl_(std::make_unique<Impl>()) {
+  const TermId id = impl_->intern(Term::iri(std::string(default_graph_iri)));
+  if (id != default_graph_id) throw std::logic_error("default graph id mismatch");
+}
+Dataset::~Dataset() = default;
+Dataset::Dataset(Dataset&&) noexcept = default;
+Dataset& Dataset::operator=(Dataset&&) noexcept = default;
+
+TermId Dataset::intern(const Term& term) { return impl_->intern(term); }
+
+std::optional<TermId> Dataset::lookup(const Term& term) const { return impl_->lookup(term); }
+
+const Term& Dataset::term(TermId id) const {
+  if (id == any_term) return impl_->none;
+  if (id >= impl_->dictionary.size()) throw std::out_of_range("unknown term id");
+  return impl_->dictionary.materialised(id);
+}
+
+std::size_t Dataset::term_count() const { return impl_->dictionary.size() - 1; }
+
+bool Dataset::insert(const Quad& quad) {
+  if (!quad.s || !quad.p || !quad.o || !quad.g) throw std::invalid_argument("insert: quad has an unbound position");
+  if (impl_->contains(quad)) return false;
+  for (int order = 0; order < order_count; ++order) {
+    Index& index = impl_->indexes[order];
+    const Key key = pack(quad, Order(order));
+    if (sorted_contains(index.tombs, key))
+      sorted_remove(index.tombs, key);
+    else
+      sorted_insert(index.delta, key);
+  }
+  impl_->fold_if_needed();
+  return true;
+}
+
+bool Dataset::erase(const Quad& quad) {
+  if (!quad.s || !quad.p || !quad.o || !quad.g) return false;
+  if (!impl_->contains(quad)) return false;
+  for (int order = 0; order < order_count; ++order) {
+    Index& index = impl_->indexes[order];
+    const Key key = pack(quad, Order(order));
+    if (sorted_contains(index.delta, key))
+      sorted_remove(index.delta, key);
+    else
+      sorted_insert(index.tombs, key);
+  }
+  impl_->fold_if_needed();
+  return true;
+}
+
+void Dataset::insert_bulk(std::vector<Quad> quads) {
+  for (const Quad& q : quads)
+    if (!q.s || !q.p || !q.o || !q.g) throw std::invalid_argument("insert_bulk: quad has an unbound position");
+  if (quads.size() < fold_threshold(size())) {
+    for (const Quad& q : quads) insert(q);
+    return;
+  }
+  // Deduplicate in SPOG order, then drop what is already present.
+  const auto spog_less = [](const Quad& a, const Quad& b) { return pack(a, spog) < pack(b, spog); };
+  if (!std::is_sorted(quads.begin(), quads.end(), spog_less)) std::sort(quads.begin(), quads.end(), spog_less);
+  quads.erase(std::unique(quads.begin(), quads.end()), quads.end());
+  if (size() != 0)
+    std::erase_if(quads, [&](const Quad& q) { return impl_->contains(q); });
+  impl_->for_each_order(quads, [](Index& index, std::vector<Key>& keys) { index.merge_sorted(std::move(keys)); });
+}
+
+bool Dataset::contains(const Quad& quad) const { return impl_->contains(quad); }
+
+void Dataset::match(const Quad& pattern, const std::function<bool(const Quad&)>& visit) const {
+  const Order order = order_for_mask[bound_mask(pattern)];
+  const auto [lo, hi] = key_range(pattern, order);
+  impl_->indexes[order].scan(lo, hi, [&](Key key) { return visit(unpack(key, order)); });
+}
+
+std::size_t Dataset::count(const Quad& pattern) const {
+  const Order order = order_for_mask[bound_mask(pattern)];
+  const auto [lo, hi] = key_range(pattern, order);
+  return impl_->indexes[order].count(lo, hi);
+}
+
+std::size_t Dataset::size() const { return impl_->indexes[spog].size(); }
+
+std::vector<TermId> Dataset::graphs() const {
+  // Jump from graph to graph through the G-first index.
+  std::vector<TermId> result;
+  const Index& index = impl_->indexes[gspo];
+  TermId g = 1;
+  while (true) {
+    TermId next = 0;
+    index.scan(Key(g) << 96, ~Key(0), [&](Key k) {
+      next = TermId(k >> 96);
+      return false;
+    });
+    if (next == 0) break;
+    if (next != default_graph_id) result.push_back(next);
+    if (next == std::numeric_limits<TermId>::max()) break;
+    g = next + 1;
+  }
+  return result;
+}
+
+void Dataset::clear_graph(TermId g) {
+  if (g == any_term) throw std::invalid_argument("clear_graph: graph must be bound");
+  std::vector<Quad> doomed;
+  doomed.reserve(count({0, 0, 0, g}));
+  match({0, 0, 0, g}, [&](const Quad& q) {
+    doomed.push_back(q);
+    return true;
+  });
+  if (doomed.size() < fold_threshold(size())) {
+    for (const Quad& q : doomed) erase(q);
+    return;
+  }
+  impl_->for_each_order(doomed, [](Index& index, std::vector<Key>& keys) { index.remove_sorted(keys); });
+}
+
+std::size_t Dataset::memory_bytes() const {
+  std::size_t total = sizeof(Impl) + impl_->dictionary.bytes();
+  for (const Index& index : impl_->indexes) total += index.bytes();
+  return total;
+}
+
+}  // namespace torchprov::triplestore

@@ -1,0 +1,667 @@
+// Store: journal first, then the in-memory dataset, then (on a background
+// thread) Redland.  See triplestore/README.md for the file layout and the
+// crash-recovery argument.
+#include <torchprov/triplestore.h>
+
+#include "dataset.h"
+#include "rdf_io.h"
+#include "redland_model.h"
+#include "sparql/engine.h"
+#include "store_files.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+namespace torchprov::triplestore {
+
+namespace {
+
+std::filesystem::path terms_path(const std::filesystem::path& dir) { return dir / "terms.log"; }
+std::filesystem::path journal_path(const std::filesystem::path& dir) { return dir / "journal.log"; }
+std::filesystem::path snapshot_path(const std::filesystem::path& dir) { return dir / "dataset.snap"; }
+std::filesystem::path applied_path(const std::filesystem::path& dir) { return dir / "redland.applied"; }
+
+Term graph_term(std::string_view graph) {
+  if (graph.empty()) return Term::iri(std::string(default_graph_iri));
+  if (graph.starts_with("_:")) return Term::blank(std::string(graph.substr(2)));
+  return Term::iri(std::string(graph));
+}
+
+std::string graph_name(const Term& t) {
+  if (t.kind == TermKind::blank) return "_:" + t.value;
+  return t.value == default_graph_iri ? std::string() : t.value;
+}
+
+// Redland storage name and options for the store directory.
+std::pair<std::string, std::string> redland_location(const std::filesystem::path& dir, const StoreOptions& o) {
+  std::string options = o.storage_options;
+  auto add = [&](std::string_view key, const std::string& value) {
+    if (options.find(std::string(key) + "=") != std::string::npos) return;
+    if (!options.empty()) options += ",";
+    options += std::string(key) + "='" + value + "'";
+  };
+  if (o.storage == "hashes") {
+    add("hash-type", "bdb");
+    add("dir", dir.string());
+    add("contexts", "yes");
+    return {"redland", options};
+  }
+  if (o.storage == "sqlite") {
+    const std::filesystem::path file = dir / "redland.sqlite";
+    if (!std::filesystem::exists(file)) add("new", "yes");
+    add("contexts", "yes");
+    return {file.string(), options};
+  }
+  add("contexts", "yes");
+  return {"torchprov", options};  // server storages: the database named in the options
+}
+
+// Applies ops to the dataset, bulk-loading runs of additions.
+void apply_to_dataset(Dataset& dataset, const std::vector<files::Op>& ops) {
+  std::vector<Quad> run;
+  auto flush = [&] {
+    if (!run.empty()) dataset.insert_bulk(std::move(run));
+    run.clear();
+  };
+  for (const files::Op& op : ops) {
+    if (op.kind == files::Op::add) {
+      run.push_back(op.quad);
+      continue;
+    }
+    flush();
+    if (op.kind == files::Op::remove)
+      dataset.erase(op.quad);
+    else
+      dataset.clear_graph(op.quad.g);
+  }
+  flush();
+}
+
+// Id -> Term through the terms log, with a bounded cache: predicates and
+// graphs repeat, subjects and objects mostly do not.
+class TermResolver {
+ public:
+  explicit TermResolver(const files::TermsLog& log) : log_(log) {}
+  const Term& operator()(TermId id) {
+    auto it = cache_.find(id);
+    if (it != cache_.end()) return it->second;
+    if (cache_.size() > 65536) cache_.clear();
+    Term t = id == default_graph_id ? Term::iri(std::string(default_graph_iri)) : log_.read(id);
+    return cache_.emplace(id, std::move(t)).first->second;
+  }
+
+ private:
+  const files::TermsLog& log_;
+  std::unordered_map<TermId, Term> cache_;
+};
+
+}  // namespace
+
+struct Store::Impl {
+  std::filesystem::path dir;
+  StoreOptions options;
+  Dataset dataset;
+  mutable std::shared_mutex dataset_mutex;  // readers vs the writer applying a batch
+  std::mutex write_mutex;                   // one writer (or checkpoint) at a time
+  files::TermsLog terms;
+  files::Journal journal;
+  std::unique_ptr<redland::Model> model;  // used by the background thread only after open
+  std::atomic<std::uint64_t> committed{0};
+  std::atomic<std::uint64_t> journal_bytes{0};
+  TermId logged_next = 0;  // terms.next_id(), cached (changed under write_mutex only)
+
+  // Background writer.
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv, progress_cv;
+  std::deque<files::Batch> queue;
+  std::uint64_t applied = 0;             // durable in Redland
+  std::uint64_t verify_through = 0;      // batches that may be half in Redland already
+  bool checkpoint_wanted = false, stopping = false;
+  std::uint64_t checkpoints_done = 0;
+  std::exception_ptr background_error;
+  std::thread writer;
+
+  explicit Impl(std::filesystem::path directory, StoreOptions o)
+      : dir(std::move(directory)), options(std::move(o)), terms(terms_path(dir)), journal(journal_path(dir)) {}
+
+  // Interns and makes sure every new id is in the terms log (a typed literal
+  // may add its datatype first).  Caller holds write_mutex and the exclusive
+  // dataset lock.
+  TermId intern(const Term& term) {
+    const TermId id = dataset.intern(term);
+    if (id < logged_next) return id;  // the common case: a known term
+    for (TermId next = terms.next_id(); next <= id; ++next)
+      terms.append(next, next == id ? term : dataset.term(next));
+    logged_next = id + 1;
+    return id;
+  }
+
+  void persist_new_terms() {
+    for (TermId next = terms.next_id(); next <= dataset.term_count(); ++next) terms.append(next, dataset.term(next));
+    logged_next = terms.next_id();
+  }
+
+  // Journals `batch` (terms first), applies it to the dataset and hands it
+  // to the background writer.  Caller holds write_mutex.
+  void commit(files::Batch batch, bool sync, const std::function<void()>& apply) {
+    batch.sequence = committed + 1;
+    if (sync) terms.sync();
+    journal.append(batch, sync);
+    journal_bytes = journal.bytes();
+    {
+      std::unique_lock lock(dataset_mutex);
+      apply();
+    }
+    committed = batch.sequence;
+    enqueue(std::move(batch));
+  }
+
+  void enqueue(files::Batch batch) {
+    {
+      std::lock_guard lock(queue_mutex);
+      queue.push_back(std::move(batch));
+    }
+    queue_cv.notify_one();
+  }
+
+  void apply_to_redland(const files::Batch& batch) {
+    TermResolver resolve(terms);
+    const bool verify = batch.sequence <= verify_through;
+    for (const files::Op& op : batch.ops) {
+      const Quad& q = op.quad;
+      switch (op.kind) {
+        case files::Op::add: {
+          const Term s = resolve(q.s), p = resolve(q.p), o = resolve(q.o), &g = resolve(q.g);
+          if (!verify || !model->contains(s, p, o, g)) model->add(s, p, o, g);
+          break;
+        }
+        case files::Op::remove: {
+          const Term s = resolve(q.s), p = resolve(q.p), o = resolve(q.o), &g = resolve(q.g);
+          model->remove(s, p, o, g);
+          break;
+        }
+        case files::Op::drop_graph: model->remove_graph(resolve(q.g)); break;
+      }
+    }
+  }
+
+  // Snapshot at the committed sequence, then drop journal batches Redland has.
+  void do_checkpoint() {
+    std::lock_guard write_lock(write_mutex);
+    std::uint64_t through;
+    {
+      std::lock_guard lock(queue_mutex);
+      through = applied;
+    }
+    terms.sync();
+    {
+      std::shared_lock lock(dataset_mutex);
+      files::write_snapshot(snapshot_path(dir), dataset, committed);
+    }
+    journal.truncate_through(through);
+    journal_bytes = journal.bytes();
+  }
+
+  void background() {
+    std::unique_lock lock(queue_mutex);
+    while (true) {
+      queue_cv.wait(lock, [&] { return stopping || checkpoint_wanted || !queue.empty(); });
+      try {
+        if (!queue.empty()) {
+          files::Batch batch = std::move(queue.front());
+          queue.pop_front();
+          const bool last = queue.empty();
+          lock.unlock();
+          apply_to_redland(batch);
+          if (last) {
+            model->sync();
+            files::write_number(applied_path(dir), batch.sequence);
+          }
+          lock.lock();
+          if (last) applied = batch.sequence;
+          if (last && journal_bytes > options.checkpoint_bytes) checkpoint_wanted = true;
+          progress_cv.notify_all();
+          continue;
+        }
+        if (checkpoint_wanted || stopping || journal_bytes > options.checkpoint_bytes) {
+          lock.unlock();
+          do_checkpoint();
+          lock.lock();
+          checkpoint_wanted = false;
+          ++checkpoints_done;
+          progress_cv.notify_all();
+        }
+      } catch (...) {
+        std::fprintf(stderr, "torchprov store: background writer failed; Redland is behind the journal\n");
+        background_error = std::current_exception();
+        progress_cv.notify_all();
+        return;
+      }
+      if (stopping && queue.empty()) return;
+    }
+  }
+
+  void rethrow_background_error() {
+    if (background_error) std::rethrow_exception(background_error);
+  }
+
+  void open() {
+    const auto [name, redland_options] = redland_location(dir, options);
+    model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+    terms.load(dataset);
+    logged_next = terms.next_id();
+    applied = files::read_number(applied_path(dir));
+    files::SnapshotInfo snapshot;
+    std::uint64_t dataset_through;
+    const bool have_snapshot = files::read_snapshot(snapshot_path(dir), dataset, snapshot);
+    if (have_snapshot) {
+      dataset_through = snapshot.sequence;
+    } else {
+      // Redland is the store of record: rebuild the working set from it.
+      std::vector<Quad> quads;
+      model->for_each([&](const Statement& st) {
+        quads.push_back({intern(st.subject), intern(st.predicate), intern(st.object),
+                         st.graph.empty() ? default_graph_id : intern(graph_term(st.graph))});
+      });
+      dataset.insert_bulk(std::move(quads));
+      dataset_through = applied;
+    }
+    std::uint64_t last = std::max(dataset_through, applied);
+    journal.replay([&](files::Batch&& batch) {
+      if (batch.sequence > dataset_through) apply_to_dataset(dataset, batch.ops);
+      if (batch.sequence > applied) queue.push_back(std::move(batch));
+      last = std::max(last, batch.sequence);
+    });
+    // The first batch after `applied` may have been half-applied by a
+    // writer killed mid-batch: Redland keeps duplicates, so check those.
+    verify_through = last;
+    committed = last;
+    journal_bytes = journal.bytes();
+    terms.sync();
+    checkpoint_wanted = !have_snapshot || !queue.empty();
+    writer = std::thread([this] { background(); });
+  }
+
+  void close() {
+    if (!writer.joinable()) return;
+    {
+      std::lock_guard lock(queue_mutex);
+      stopping = true;
+    }
+    queue_cv.notify_one();
+    writer.join();
+  }
+
+  Quad quad_of(const Statement& st, TermId graph_id) {
+    return {intern(st.subject), intern(st.predicate), intern(st.object),
+            st.graph.empty() ? graph_id : intern(graph_term(st.graph))};
+  }
+};
+
+// ------------------------------------------------------------------ import
+
+struct Store::Import::State {
+  Store::Impl* store;
+  std::unique_lock<std::mutex> write_lock;
+  TermId graph_id = default_graph_id;
+  std::string last_graph;  // statements of one graph come in runs
+  TermId last_graph_id = 0;
+  std::vector<Quad> staged;
+  std::size_t statements = 0;
+  bool sync = true;
+  bool replace = false;  // replace_graph: drop the graph in the same batch
+};
+
+Store::Import::Import(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Store::Import::Import(Import&&) noexcept = default;
+Store::Import::~Import() = default;
+
+void Store::Import::add(const Statement& statement) {
+  Store::Impl& store = *state_->store;
+  std::unique_lock lock(store.dataset_mutex);
+  Quad quad{store.intern(statement.subject), store.intern(statement.predicate), store.intern(statement.object),
+            state_->graph_id};
+  if (!statement.graph.empty()) {
+    if (state_->last_graph_id == 0 || statement.graph != state_->last_graph) {
+      state_->last_graph_id = store.intern(graph_term(statement.graph));
+      state_->last_graph = statement.graph;
+    }
+    quad.g = state_->last_graph_id;
+  }
+  state_->staged.push_back(quad);
+  ++state_->statements;
+}
+
+std::size_t Store::Import::statements() const { return state_->statements; }
+
+std::size_t Store::Import::commit() {
+  if (!state_ || !state_->write_lock) throw std::logic_error("Import: already committed");
+  Store::Impl& store = *state_->store;
+  std::vector<Quad>& quads = state_->staged;
+  std::sort(quads.begin(), quads.end(), [](const Quad& a, const Quad& b) {
+    return std::tie(a.s, a.p, a.o, a.g) < std::tie(b.s, b.p, b.o, b.g);
+  });
+  quads.erase(std::unique(quads.begin(), quads.end()), quads.end());
+  std::size_t dropped = 0;
+  {
+    std::shared_lock lock(store.dataset_mutex);
+    if (state_->replace) {
+      dropped = store.dataset.count({0, 0, 0, state_->graph_id});
+      std::erase_if(quads, [&](const Quad& q) { return q.g != state_->graph_id && store.dataset.contains(q); });
+    } else {
+      std::erase_if(quads, [&](const Quad& q) { return store.dataset.contains(q); });
+    }
+  }
+  const std::size_t added = quads.size();
+  if (added > 0 || state_->replace) {
+    files::Batch batch;
+    batch.ops.reserve(quads.size() + 1);
+    if (state_->replace) batch.ops.push_back({files::Op::drop_graph, {0, 0, 0, state_->graph_id}});
+    for (const Quad& q : quads) batch.ops.push_back({files::Op::add, q});
+    const TermId graph = state_->graph_id;
+    const bool replace = state_->replace;
+    store.commit(std::move(batch), state_->sync, [&] {
+      if (replace) store.dataset.clear_graph(graph);
+      store.dataset.insert_bulk(std::move(quads));
+    });
+  }
+  state_->write_lock.unlock();
+  return state_->replace ? added + dropped : added;
+}
+
+// ------------------------------------------------------------------- store
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() {
+  if (impl_) impl_->close();
+}
+
+Store Store::open(const std::filesystem::path& directory, StoreOptions options) {
+  std::filesystem::create_directories(directory);
+  auto impl = std::make_unique<Impl>(std::filesystem::absolute(directory), std::move(options));
+  impl->open();
+  return Store(std::move(impl));
+}
+
+Store::ReadView Store::read() const { return ReadView(impl_->dataset, impl_->dataset_mutex); }
+
+Store::Import Store::begin_import(std::string graph) {
+  auto state = std::make_unique<Import::State>();
+  state->store = impl_.get();
+  state->write_lock = std::unique_lock(impl_->write_mutex);
+  if (!graph.empty()) {
+    std::unique_lock lock(impl_->dataset_mutex);
+    state->graph_id = impl_->intern(graph_term(graph));
+  }
+  return Import(std::move(state));
+}
+
+std::size_t Store::insert(std::span<const Statement> statements, std::string_view graph, bool sync) {
+  Import import = begin_import(std::string(graph));
+  import.state_->sync = sync;
+  for (const Statement& st : statements) import.add(st);
+  return import.commit();
+}
+
+std::size_t Store::replace_graph(std::string_view graph, std::span<const Statement> statements) {
+  Import import = begin_import(std::string(graph));
+  import.state_->replace = true;
+  for (const Statement& st : statements) {
+    Statement in_graph = st;
+    in_graph.graph.clear();  // everything goes into the replaced graph
+    import.add(in_graph);
+  }
+  return import.commit();
+}
+
+std::size_t Store::delete_graph(std::string_view graph) {
+  std::lock_guard write_lock(impl_->write_mutex);
+  TermId g;
+  std::size_t removed;
+  {
+    std::shared_lock lock(impl_->dataset_mutex);
+    auto id = graph.empty() ? std::optional<TermId>(default_graph_id) : impl_->dataset.lookup(graph_term(graph));
+    if (!id) return 0;
+    g = *id;
+    removed = impl_->dataset.count({0, 0, 0, g});
+  }
+  if (removed == 0) return 0;
+  files::Batch batch;
+  batch.ops.push_back({files::Op::drop_graph, {0, 0, 0, g}});
+  impl_->commit(std::move(batch), true, [&] { impl_->dataset.clear_graph(g); });
+  return removed;
+}
+
+sparql::UpdateDelta Store::modify(const std::function<sparql::UpdateDelta(Dataset&)>& update) {
+  std::lock_guard write_lock(impl_->write_mutex);
+  Impl& s = *impl_;
+  sparql::UpdateDelta delta;
+  files::Batch batch;
+  {
+    std::unique_lock lock(s.dataset_mutex);
+    delta = update(s.dataset);
+    s.persist_new_terms();
+    for (const Quad& q : delta.removed) batch.ops.push_back({files::Op::remove, q});
+    for (const Quad& q : delta.added) batch.ops.push_back({files::Op::add, q});
+    if (batch.ops.empty()) return delta;
+    batch.sequence = s.committed + 1;
+    try {
+      s.terms.sync();
+      s.journal.append(batch, true);
+    } catch (...) {
+      // Not durable: undo so memory matches the journal.
+      for (auto it = delta.added.rbegin(); it != delta.added.rend(); ++it) s.dataset.erase(*it);
+      for (auto it = delta.removed.rbegin(); it != delta.removed.rend(); ++it) s.dataset.insert(*it);
+      throw;
+    }
+  }
+  s.journal_bytes = s.journal.bytes();
+  s.committed = batch.sequence;
+  s.enqueue(std::move(batch));
+  return delta;
+}
+
+void Store::flush() {
+  std::lock_guard write_lock(impl_->write_mutex);
+  impl_->terms.sync();
+  impl_->journal.sync();
+}
+
+void Store::wait_for_redland() {
+  const std::uint64_t target = impl_->committed;
+  std::unique_lock lock(impl_->queue_mutex);
+  impl_->progress_cv.wait(lock, [&] { return impl_->applied >= target || impl_->background_error; });
+  impl_->rethrow_background_error();
+}
+
+void Store::checkpoint() {
+  std::unique_lock lock(impl_->queue_mutex);
+  const std::uint64_t done = impl_->checkpoints_done;
+  impl_->checkpoint_wanted = true;
+  impl_->queue_cv.notify_one();
+  impl_->progress_cv.wait(lock, [&] { return impl_->checkpoints_done > done || impl_->background_error; });
+  impl_->rethrow_background_error();
+}
+
+void Store::export_to(std::ostream& out, RdfFormat format, std::optional<std::string> graph) const {
+  std::shared_lock lock(impl_->dataset_mutex);
+  Quad pattern{0, 0, 0, 0};
+  if (graph) {
+    auto id = graph->empty() ? std::optional<TermId>(default_graph_id) : impl_->dataset.lookup(graph_term(*graph));
+    if (!id) return;
+    pattern.g = *id;
+  }
+  rdf_io::Writer writer(out, format);
+  TermResolver resolve(impl_->terms);
+  Statement st;
+  impl_->dataset.match(pattern, [&](const Quad& q) {
+    st.subject = resolve(q.s);
+    st.predicate = resolve(q.p);
+    st.object = resolve(q.o);
+    st.graph = graph_name(resolve(q.g));
+    writer.write(st);
+    return true;
+  });
+  writer.finish();
+}
+
+StoreStats Store::stats() const {
+  StoreStats result;
+  std::shared_lock lock(impl_->dataset_mutex);
+  const Dataset& d = impl_->dataset;
+  result.triples = d.size();
+  result.terms = d.term_count();
+  result.memory_bytes = d.memory_bytes();
+  if (std::size_t n = d.count({0, 0, 0, default_graph_id})) result.graphs.emplace_back("", n);
+  for (TermId g : d.graphs()) result.graphs.emplace_back(graph_name(d.term(g)), d.count({0, 0, 0, g}));
+  std::unordered_map<TermId, std::size_t> per_predicate;
+  d.match({0, 0, 0, 0}, [&](const Quad& q) {
+    ++per_predicate[q.p];
+    return true;
+  });
+  for (auto [p, n] : per_predicate) result.predicates.emplace_back(d.term(p).value, n);
+  std::sort(result.predicates.begin(), result.predicates.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  result.journal_bytes = impl_->journal_bytes;
+  result.committed_sequence = impl_->committed;
+  {
+    std::lock_guard q(impl_->queue_mutex);
+    result.redland_sequence = impl_->applied;
+  }
+  return result;
+}
+
+const std::filesystem::path& Store::directory() const { return impl_->dir; }
+
+// ------------------------------------------------------------ free functions
+
+std::size_t import_file(Store& store, const std::filesystem::path& file, std::optional<RdfFormat> format,
+                        std::string graph) {
+  const std::optional<RdfFormat> chosen = format ? format : format_from_path(file);
+  if (!chosen) throw std::runtime_error(file.string() + ": unknown RDF format (use .ttl, .nt, .nq or .trig)");
+  // Blank nodes of different files must stay distinct.
+  std::random_device random;
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "f%08x_", random());
+  Store::Import import = store.begin_import(std::move(graph));
+  // Serd parses on a second thread while this one interns: blocks of
+  // statements go round between the two (their strings keep their capacity).
+  constexpr std::size_t block_size = 2048, block_count = 8;
+  struct Block {
+    std::vector<Statement> statements{block_size};
+    std::size_t used = 0;
+  };
+  std::vector<Block> blocks(block_count);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Block*> empty_blocks, full_blocks;
+  for (Block& b : blocks) empty_blocks.push_back(&b);
+  bool parsed = false, abandoned = false;
+  std::exception_ptr parse_error;
+  std::thread parser([&] {
+    Block* current = nullptr;
+    auto take = [&]() -> bool {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return abandoned || !empty_blocks.empty(); });
+      if (abandoned) return false;
+      current = empty_blocks.front();
+      empty_blocks.pop_front();
+      current->used = 0;
+      return true;
+    };
+    auto hand_over = [&] {
+      {
+        std::lock_guard lock(mutex);
+        full_blocks.push_back(current);
+      }
+      changed.notify_all();
+      current = nullptr;
+    };
+    struct Abandoned {};
+    try {
+      rdf_io::parse_file(
+          file, *chosen,
+          [&](const Statement& st) {
+            if (!current && !take()) throw Abandoned{};
+            current->statements[current->used++] = st;
+            if (current->used == block_size) hand_over();
+          },
+          prefix);
+      if (current && current->used > 0) hand_over();
+    } catch (const Abandoned&) {
+    } catch (...) {
+      parse_error = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mutex);
+      parsed = true;
+    }
+    changed.notify_all();
+  });
+  auto stop_parser = [&] {
+    {
+      std::lock_guard lock(mutex);
+      abandoned = true;
+    }
+    changed.notify_all();
+    parser.join();
+  };
+  try {
+    while (true) {
+      Block* block;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return parsed || !full_blocks.empty(); });
+        if (full_blocks.empty()) break;
+        block = full_blocks.front();
+        full_blocks.pop_front();
+      }
+      for (std::size_t i = 0; i < block->used; ++i) import.add(block->statements[i]);
+      {
+        std::lock_guard lock(mutex);
+        empty_blocks.push_back(block);
+      }
+      changed.notify_all();
+    }
+  } catch (...) {
+    stop_parser();
+    throw;
+  }
+  parser.join();
+  if (parse_error) std::rethrow_exception(parse_error);
+  return import.commit();
+}
+
+namespace {
+
+class StoreSink final : public Sink {
+ public:
+  explicit StoreSink(Store& store) : store_(&store) {}
+  explicit StoreSink(Store&& owned) : owned_(std::move(owned)), store_(&*owned_) {}
+  void write(std::span<const Statement> batch) override { store_->insert(batch, {}, false); }
+  void flush() override { store_->flush(); }
+  void close() override { store_->flush(); }
+
+ private:
+  std::optional<Store> owned_;
+  Store* store_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> open_store_sink(Store& store) { return std::make_unique<StoreSink>(store); }
+
+std::unique_ptr<Sink> open_store_sink(const std::filesystem::path& directory, StoreOptions options) {
+  return std::make_unique<StoreSink>(Store::open(directory, std::move(options)));
+}
+
+}  // namespace torchprov::triplestore

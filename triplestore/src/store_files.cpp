@@ -1,0 +1,376 @@
+#include "store_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace torchprov::triplestore::files {
+
+namespace {
+
+constexpr char terms_magic[8] = {'T', 'P', 'T', 'E', 'R', 'M', 'S', '1'};
+constexpr char journal_magic[8] = {'T', 'P', 'J', 'R', 'N', 'L', '0', '1'};
+constexpr char snapshot_magic[8] = {'T', 'P', 'S', 'N', 'A', 'P', '0', '1'};
+
+std::runtime_error io_error(const std::string& what, const std::filesystem::path& path) {
+  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(errno));
+}
+
+std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t h = 1469598103934665603ull) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+template <class T>
+void put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+template <class T>
+T get(const char*& p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  p += sizeof value;
+  return value;
+}
+
+void put_string(std::string& out, const std::string& s) {
+  put<std::uint32_t>(out, std::uint32_t(s.size()));
+  out += s;
+}
+std::string get_string(const char*& p) {
+  const auto n = get<std::uint32_t>(p);
+  std::string s(p, n);
+  p += n;
+  return s;
+}
+
+std::string encode_term(const Term& t) {
+  std::string out;
+  out.push_back(char(t.kind));
+  put_string(out, t.datatype);
+  put_string(out, t.language);
+  out += t.value;
+  return out;
+}
+
+Term decode_term(std::string_view payload) {
+  const char* p = payload.data();
+  Term t;
+  t.kind = TermKind(*p++);
+  t.datatype = get_string(p);
+  t.language = get_string(p);
+  t.value.assign(p, payload.data() + payload.size());
+  return t;
+}
+
+Fd open_file(const std::filesystem::path& path, int flags) {
+  Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+  if (!fd) throw io_error("cannot open", path);
+  return fd;
+}
+
+std::string read_whole(int fd, std::uint64_t offset, std::uint64_t size, const std::filesystem::path& path) {
+  std::string buffer(size, '\0');
+  std::uint64_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, buffer.data() + done, size - done, off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw io_error("read failed", path);
+    if (n == 0) break;
+    done += std::uint64_t(n);
+  }
+  buffer.resize(done);
+  return buffer;
+}
+
+std::uint64_t file_size(int fd) {
+  const off_t end = ::lseek(fd, 0, SEEK_END);
+  return end < 0 ? 0 : std::uint64_t(end);
+}
+
+// Ensures the file starts with `magic`; returns false for a foreign file.
+bool check_or_write_magic(int fd, const char (&magic)[8], const std::filesystem::path& path) {
+  if (file_size(fd) == 0) {
+    write_all(fd, magic, 8, path);
+    return true;
+  }
+  return read_whole(fd, 0, 8, path) == std::string_view(magic, 8);
+}
+
+}  // namespace
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& what) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw io_error("write failed", what);
+    p += n;
+    size -= std::size_t(n);
+  }
+}
+
+void sync_fd(int fd, const std::filesystem::path& what) {
+  if (::fdatasync(fd) != 0) throw io_error("fdatasync failed", what);
+}
+
+void sync_directory(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) ::fsync(fd.get());
+}
+
+// ------------------------------------------------------------ terms log
+
+TermsLog::TermsLog(std::filesystem::path path) : path_(std::move(path)) {
+  fd_ = open_file(path_, O_RDWR | O_CREAT);
+  if (!check_or_write_magic(fd_.get(), terms_magic, path_))
+    throw std::runtime_error(path_.string() + ": not a torchprov terms log");
+  end_ = 8;
+}
+
+void TermsLog::load(Dataset& dataset) {
+  const std::uint64_t size = file_size(fd_.get());
+  const std::string data = read_whole(fd_.get(), 0, size, path_);
+  std::uint64_t pos = 8;
+  std::lock_guard lock(mutex_);
+  offsets_.clear();
+  while (pos + 8 <= data.size()) {
+    const char* p = data.data() + pos;
+    const auto len = get<std::uint32_t>(p);
+    const auto sum = get<std::uint32_t>(p);
+    if (pos + 8 + len > data.size() || std::uint32_t(fnv1a(p, len)) != sum) break;  // torn tail
+    const TermId expected = TermId(offsets_.size() + 2);
+    if (dataset.intern(decode_term({p, len})) != expected)
+      throw std::runtime_error(path_.string() + ": dictionary out of step at id " + std::to_string(expected));
+    offsets_.push_back(pos);
+    pos += 8 + len;
+  }
+  end_ = pos;
+  if (pos != size && ::ftruncate(fd_.get(), off_t(pos)) != 0) throw io_error("cannot cut torn tail", path_);
+}
+
+TermId TermsLog::next_id() const {
+  std::lock_guard lock(mutex_);
+  return TermId(offsets_.size() + 2);
+}
+
+void TermsLog::append(TermId id, const Term& term) {
+  const std::string payload = encode_term(term);
+  std::string record;
+  put<std::uint32_t>(record, std::uint32_t(payload.size()));
+  put<std::uint32_t>(record, std::uint32_t(fnv1a(payload.data(), payload.size())));
+  record += payload;
+  std::lock_guard lock(mutex_);
+  if (id != offsets_.size() + 2) throw std::logic_error("terms log: id out of order");
+  if (::pwrite(fd_.get(), record.data(), record.size(), off_t(end_)) != ssize_t(record.size()))
+    throw io_error("write failed", path_);
+  offsets_.push_back(end_);
+  end_ += record.size();
+}
+
+void TermsLog::sync() { sync_fd(fd_.get(), path_); }
+
+Term TermsLog::read(TermId id) const {
+  std::uint64_t offset;
+  {
+    std::lock_guard lock(mutex_);
+    if (id < 2 || id - 2 >= offsets_.size()) throw std::out_of_range("terms log: unknown id");
+    offset = offsets_[id - 2];
+  }
+  char header[8];
+  if (::pread(fd_.get(), header, 8, off_t(offset)) != 8) throw io_error("read failed", path_);
+  const char* p = header;
+  const auto len = get<std::uint32_t>(p);
+  return decode_term(read_whole(fd_.get(), offset + 8, len, path_));
+}
+
+// --------------------------------------------------------------- journal
+//
+// One frame per batch: [u64 length][u64 checksum][u64 sequence][ops], each
+// op a kind byte and four (drop_graph: one) 32-bit ids.  A batch is visible
+// after a crash exactly when its whole frame reached the disk.
+
+Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
+  fd_ = open_file(path_, O_RDWR | O_CREAT);
+  if (!check_or_write_magic(fd_.get(), journal_magic, path_))
+    throw std::runtime_error(path_.string() + ": not a torchprov journal");
+  end_ = file_size(fd_.get());
+}
+
+void Journal::replay(const std::function<void(Batch&&)>& committed) {
+  const std::uint64_t size = file_size(fd_.get());
+  std::uint64_t pos = 8;
+  while (pos + 16 <= size) {
+    const std::string header = read_whole(fd_.get(), pos, 16, path_);
+    const char* h = header.data();
+    const auto len = get<std::uint64_t>(h);
+    const auto sum = get<std::uint64_t>(h);
+    if (len < 8 || pos + 16 + len > size) break;
+    const std::string payload = read_whole(fd_.get(), pos + 16, len, path_);
+    if (fnv1a(payload.data(), payload.size()) != sum) break;
+    const char* p = payload.data();
+    const char* end = p + payload.size();
+    Batch batch;
+    batch.sequence = get<std::uint64_t>(p);
+    bool valid = true;
+    while (p < end && valid) {
+      Op op{Op::Kind(*p++), {}};
+      if (op.kind == Op::drop_graph && end - p >= 4) {
+        op.quad.g = get<std::uint32_t>(p);
+      } else if ((op.kind == Op::add || op.kind == Op::remove) && end - p >= 16) {
+        op.quad = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
+      } else {
+        valid = false;
+      }
+      batch.ops.push_back(op);
+    }
+    if (!valid) break;
+    committed(std::move(batch));
+    pos += 16 + len;
+  }
+  if (pos != size && ::ftruncate(fd_.get(), off_t(pos)) != 0) throw io_error("cannot cut torn tail", path_);
+  end_ = pos;
+}
+
+void Journal::append(const Batch& batch, bool sync) {
+  std::string frame;
+  frame.reserve(24 + batch.ops.size() * 17);
+  put<std::uint64_t>(frame, 0);
+  put<std::uint64_t>(frame, 0);
+  put<std::uint64_t>(frame, batch.sequence);
+  for (const Op& op : batch.ops) {
+    frame.push_back(char(op.kind));
+    if (op.kind == Op::drop_graph) {
+      put<std::uint32_t>(frame, op.quad.g);
+    } else {
+      put<std::uint32_t>(frame, op.quad.s);
+      put<std::uint32_t>(frame, op.quad.p);
+      put<std::uint32_t>(frame, op.quad.o);
+      put<std::uint32_t>(frame, op.quad.g);
+    }
+  }
+  const std::uint64_t len = frame.size() - 16;
+  const std::uint64_t sum = fnv1a(frame.data() + 16, len);
+  std::memcpy(frame.data(), &len, 8);
+  std::memcpy(frame.data() + 8, &sum, 8);
+  if (::pwrite(fd_.get(), frame.data(), frame.size(), off_t(end_)) != ssize_t(frame.size())) {
+    // Leave no partial frame behind for the next append to follow.
+    [[maybe_unused]] int ignored = ::ftruncate(fd_.get(), off_t(end_));
+    throw io_error("write failed", path_);
+  }
+  end_ += frame.size();
+  if (sync) sync_fd(fd_.get(), path_);
+}
+
+void Journal::sync() { sync_fd(fd_.get(), path_); }
+
+std::uint64_t Journal::bytes() const { return end_; }
+
+void Journal::truncate_through(std::uint64_t applied) {
+  const std::filesystem::path tmp = path_.string() + ".tmp";
+  {
+    std::filesystem::remove(tmp);
+    Journal kept(tmp);
+    replay([&](Batch&& b) {
+      if (b.sequence > applied) kept.append(b, false);
+    });
+    kept.sync();
+  }
+  std::filesystem::rename(tmp, path_);
+  sync_directory(path_.parent_path());
+  fd_ = open_file(path_, O_RDWR);
+  end_ = file_size(fd_.get());
+}
+
+// -------------------------------------------------------------- snapshot
+
+void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+    std::string buffer(snapshot_magic, 8);
+    put<std::uint64_t>(buffer, sequence);
+    put<std::uint64_t>(buffer, dataset.term_count());
+    put<std::uint64_t>(buffer, dataset.size());
+    std::uint64_t sum = fnv1a(buffer.data(), buffer.size());
+    write_all(fd.get(), buffer.data(), buffer.size(), tmp);
+    buffer.clear();
+    std::size_t written = 0;
+    dataset.match({0, 0, 0, 0}, [&](const Quad& q) {
+      const std::uint32_t v[4] = {q.s, q.p, q.o, q.g};
+      buffer.append(reinterpret_cast<const char*>(v), 16);
+      ++written;
+      if (buffer.size() >= (1u << 20)) {
+        sum = fnv1a(buffer.data(), buffer.size(), sum);
+        write_all(fd.get(), buffer.data(), buffer.size(), tmp);
+        buffer.clear();
+      }
+      return true;
+    });
+    sum = fnv1a(buffer.data(), buffer.size(), sum);
+    put<std::uint64_t>(buffer, sum);
+    write_all(fd.get(), buffer.data(), buffer.size(), tmp);
+    if (written != dataset.size()) throw std::logic_error("snapshot: dataset changed while writing");
+    sync_fd(fd.get(), tmp);
+  }
+  std::filesystem::rename(tmp, path);
+  sync_directory(path.parent_path());
+}
+
+bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return false;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  const std::string data = read_whole(fd.get(), 0, file_size(fd.get()), path);
+  if (data.size() < 40 || std::string_view(data.data(), 8) != std::string_view(snapshot_magic, 8)) return false;
+  const char* p = data.data() + 8;
+  info.sequence = get<std::uint64_t>(p);
+  info.term_count = get<std::uint64_t>(p);
+  const auto quad_count = get<std::uint64_t>(p);
+  if (data.size() != 32 + quad_count * 16 + 8) return false;
+  const char* check = data.data() + 32 + quad_count * 16;
+  if (fnv1a(data.data(), 32 + quad_count * 16) != get<std::uint64_t>(check)) return false;
+  if (info.term_count > dataset.term_count()) return false;
+  std::vector<Quad> quads(quad_count);
+  for (auto& q : quads) q = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
+  dataset.insert_bulk(std::move(quads));
+  return true;
+}
+
+std::uint64_t read_number(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::uint64_t value = 0;
+  in >> value;
+  return value;
+}
+
+void write_number(const std::filesystem::path& path, std::uint64_t value) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+    const std::string text = std::to_string(value) + "\n";
+    write_all(fd.get(), text.data(), text.size(), tmp);
+    sync_fd(fd.get(), tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace torchprov::triplestore::files

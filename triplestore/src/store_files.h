@@ -1,0 +1,105 @@
+// The store's own files beside Redland's: the terms log (the dictionary, in
+// id order), the write-ahead journal of batches and the dataset snapshot.
+// Every record carries its length and a checksum, so a torn tail left by a
+// crash is recognised and cut off.
+#pragma once
+
+#include "dataset.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <utility>
+#include <string>
+#include <vector>
+
+namespace torchprov::triplestore::files {
+
+// RAII file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept;
+  ~Fd();
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+void write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& what);
+void sync_fd(int fd, const std::filesystem::path& what);
+void sync_directory(const std::filesystem::path& dir);
+
+// One journaled change, in term ids.
+struct Op {
+  enum Kind : std::uint8_t { add = 'A', remove = 'R', drop_graph = 'D' } kind;
+  Quad quad;  // drop_graph: only quad.g
+};
+
+struct Batch {
+  std::uint64_t sequence = 0;
+  std::vector<Op> ops;
+};
+
+// Terms in id order starting at id 2 (0 is "any", 1 the default graph).
+// Appends are buffered by the OS until sync(); read() serves the background
+// writer and export without materialising Terms in the Dataset.
+class TermsLog {
+ public:
+  explicit TermsLog(std::filesystem::path path);
+  // Interns every stored term into `dataset`, checking ids; cuts a torn tail.
+  void load(Dataset& dataset);
+  // Appends the term the dataset gave `id` (ids must come in order).
+  void append(TermId id, const Term& term);
+  TermId next_id() const;  // the id the next append must have
+  void sync();
+  Term read(TermId id) const;
+
+ private:
+  std::filesystem::path path_;
+  Fd fd_;
+  mutable std::mutex mutex_;
+  std::vector<std::uint64_t> offsets_;  // offsets_[id - 2]
+  std::uint64_t end_ = 0;
+};
+
+class Journal {
+ public:
+  explicit Journal(std::filesystem::path path);
+  // Calls `committed` for each complete batch in order; cuts everything after
+  // the last complete batch.
+  void replay(const std::function<void(Batch&&)>& committed);
+  // Appends a whole batch (begin, ops, commit) and optionally fsyncs.
+  void append(const Batch& batch, bool sync);
+  void sync();
+  std::uint64_t bytes() const;
+  // Rewrites the journal keeping only batches with sequence > `applied`.
+  void truncate_through(std::uint64_t applied);
+
+ private:
+  std::filesystem::path path_;
+  Fd fd_;
+  std::uint64_t end_ = 0;
+};
+
+// dataset.snap: the quads of the dataset at a journal sequence.
+struct SnapshotInfo {
+  std::uint64_t sequence = 0;
+  std::uint64_t term_count = 0;
+};
+void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence);
+// Loads quads into `dataset` (whose terms are already loaded); false when
+// the file is missing, damaged or refers to terms the dataset lacks.
+bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info);
+
+// Small text files holding one number (Redland's applied sequence), replaced
+// atomically.
+std::uint64_t read_number(const std::filesystem::path& path);
+void write_number(const std::filesystem::path& path, std::uint64_t value);
+
+}  // namespace torchprov::triplestore::files
