@@ -1,0 +1,304 @@
+// Evaluation tests over small datasets built with INSERT DATA.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "sparql/engine.h"
+
+namespace sparql = torchprov::triplestore::sparql;
+using torchprov::Term;
+using torchprov::triplestore::Dataset;
+
+namespace {
+
+const std::string prefixes =
+    "PREFIX : <http://e/> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+    "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> ";
+
+Dataset make(const std::string& data) {
+  Dataset ds;
+  sparql::execute_update(ds, prefixes + "INSERT DATA { " + data + " }");
+  return ds;
+}
+
+sparql::QueryResult query(const Dataset& ds, const std::string& q, sparql::QueryOptions options = {}) {
+  return sparql::execute_query(ds, prefixes + q, options);
+}
+
+std::string show(const std::optional<Term>& t) {
+  if (!t) return "UNDEF";
+  if (t->kind == torchprov::TermKind::iri) {
+    auto v = t->value;
+    return v.rfind("http://e/", 0) == 0 ? ":" + v.substr(9) : "<" + v + ">";
+  }
+  if (t->kind == torchprov::TermKind::blank) return "_";
+  if (!t->language.empty()) return "\"" + t->value + "\"@" + t->language;
+  return t->value;
+}
+
+// Rows as sorted "a b c" strings, for order-insensitive comparison.
+std::vector<std::string> rows(const sparql::QueryResult& r, bool keep_order = false) {
+  std::vector<std::string> out;
+  for (const auto& row : r.rows) {
+    std::string line;
+    for (const auto& v : row) line += (line.empty() ? "" : " ") + show(v);
+    out.push_back(line);
+  }
+  if (!keep_order) std::sort(out.begin(), out.end());
+  return out;
+}
+
+using Rows = std::vector<std::string>;
+
+}  // namespace
+
+TEST(Evaluator, BasicGraphPatternJoin) {
+  auto ds = make(":a :knows :b . :b :knows :c . :a :name \"A\" . :b :name \"B\" .");
+  auto r = query(ds, "SELECT ?x ?n WHERE { ?x :knows ?y . ?y :name ?n }");
+  EXPECT_EQ(r.variables, (std::vector<std::string>{"x", "n"}));
+  EXPECT_EQ(rows(r), (Rows{":a B"}));
+}
+
+TEST(Evaluator, PatternOrderDoesNotChangeResults) {
+  auto ds = make(":r1 a :Run ; :lr 0.1 . :r2 a :Run ; :lr 0.2 . :e1 :ofRun :r1 ; :acc 0.5 . :e2 :ofRun :r1 ; :acc 0.7 . "
+                 ":e3 :ofRun :r2 ; :acc 0.6 .");
+  auto a = query(ds, "SELECT ?r ?lr (MAX(?acc) AS ?best) { ?r a :Run . ?r :lr ?lr . ?e :ofRun ?r . ?e :acc ?acc } "
+                     "GROUP BY ?r ?lr");
+  auto b = query(ds, "SELECT ?r ?lr (MAX(?acc) AS ?best) { ?e :acc ?acc . ?e :ofRun ?r . ?r :lr ?lr . ?r a :Run } "
+                     "GROUP BY ?r ?lr");
+  EXPECT_EQ(rows(a), (Rows{":r1 0.1 0.7", ":r2 0.2 0.6"}));
+  EXPECT_EQ(rows(a), rows(b));
+}
+
+TEST(Evaluator, OptionalWithFilter) {
+  auto ds = make(":a :p 1 . :a :q 5 . :b :p 2 . :b :q 1 .");
+  auto r = query(ds, "SELECT ?s ?q { ?s :p ?v OPTIONAL { ?s :q ?q FILTER(?q > ?v) } }");
+  EXPECT_EQ(rows(r), (Rows{":a 5", ":b UNDEF"}));
+}
+
+TEST(Evaluator, UnionAndMinus) {
+  auto ds = make(":a :p 1 . :b :q 2 . :c :p 3 . :c :r 0 .");
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { { ?s :p ?o } UNION { ?s :q ?o } }")), (Rows{":a", ":b", ":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o MINUS { ?s :r ?x } }")), (Rows{":a"}));
+  // MINUS with no shared variable removes nothing.
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o MINUS { ?x :r ?y } }")), (Rows{":a", ":c"}));
+}
+
+TEST(Evaluator, ExistsAndNotExists) {
+  auto ds = make(":a :p 1 . :b :p 2 . :a :q 9 .");
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o FILTER EXISTS { ?s :q ?x } }")), (Rows{":a"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o FILTER NOT EXISTS { ?s :q ?x } }")), (Rows{":b"}));
+  // No shared variable: EXISTS is true for every row when the pattern matches at all.
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o FILTER EXISTS { ?x :q ?y } }")), (Rows{":a", ":b"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o FILTER NOT EXISTS { ?x :zz ?y } }")), (Rows{":a", ":b"}));
+}
+
+TEST(Evaluator, BindValuesAndExpressions) {
+  auto ds = make(":a :p 2 . :b :p 3 .");
+  EXPECT_EQ(rows(query(ds, "SELECT ?s ?d { ?s :p ?o BIND(?o * 2 AS ?d) }")), (Rows{":a 4", ":b 6"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s ?o { VALUES ?s { :b :c } ?s :p ?o }")), (Rows{":b 3"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s ?o { ?s :p ?o } VALUES (?o) { (2) (UNDEF) }")), (Rows{":a 2", ":a 2", ":b 3"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (1/2 AS ?x) (2.5 + 1 AS ?y) (\"a\" < \"b\" AS ?z) {}")), (Rows{"0.5 3.5 true"}));
+}
+
+TEST(Evaluator, AggregatesOnEmptyInput) {
+  Dataset ds;
+  auto r = query(ds, "SELECT (COUNT(*) AS ?n) (SUM(?x) AS ?sum) (AVG(?x) AS ?a) (MAX(?x) AS ?m) { ?s :p ?x }");
+  EXPECT_EQ(rows(r), (Rows{"0 0 0 UNDEF"}));
+  auto grouped = query(ds, "SELECT ?s (COUNT(*) AS ?n) { ?s :p ?x } GROUP BY ?s");
+  EXPECT_TRUE(grouped.rows.empty());
+}
+
+TEST(Evaluator, GroupConcatDistinctAndHaving) {
+  auto ds = make(":a :t \"x\" , \"y\" . :b :t \"x\" . :c :t \"x\" , \"x2\" , \"y\" .");
+  auto r = query(ds, "SELECT ?s (GROUP_CONCAT(?t; SEPARATOR=\"|\") AS ?all) (COUNT(DISTINCT ?t) AS ?n) { ?s :t ?t } "
+                     "GROUP BY ?s HAVING (COUNT(?t) >= 2) ORDER BY ?s");
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(show(r.rows[0][0]), ":a");
+  EXPECT_EQ(r.rows[0][1]->value.size(), 3u);
+  EXPECT_EQ(show(r.rows[1][2]), "3");
+}
+
+TEST(Evaluator, OrderLimitOffsetDistinct) {
+  auto ds = make(":a :v 3 . :b :v 1 . :c :v 2 . :d :v 2 .");
+  auto r = query(ds, "SELECT ?s { ?s :v ?v } ORDER BY DESC(?v) ?s LIMIT 2 OFFSET 1");
+  EXPECT_TRUE(r.ordered);
+  EXPECT_EQ(rows(r, true), (Rows{":c", ":d"}));
+  EXPECT_EQ(rows(query(ds, "SELECT DISTINCT ?v { ?s :v ?v }")), (Rows{"1", "2", "3"}));
+}
+
+TEST(Evaluator, PropertyPathsOnCycles) {
+  auto ds = make(":a :next :b . :b :next :c . :c :next :a . :c :other :d .");
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :a :next+ ?x }")), (Rows{":a", ":b", ":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :a :next* ?x }")), (Rows{":a", ":b", ":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { ?x :next+ :a }")), (Rows{":a", ":b", ":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :a :next? ?x }")), (Rows{":a", ":b"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :a :next/:next ?x }")), (Rows{":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :a ^:next ?x }")), (Rows{":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :c !(:next) ?x }")), (Rows{":d"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :a !(^:other) ?x }")), (Rows{":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :c (:next|:other) ?x }")), (Rows{":a", ":d"}));
+  // Both ends unbound, same variable: nodes on a cycle.
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { ?x :next+ ?x }")), (Rows{":a", ":b", ":c"}));
+  // Zero-length path from a term that is not in the data.
+  EXPECT_EQ(rows(query(ds, "SELECT ?x { :zz :next* ?x }")), (Rows{":zz"}));
+}
+
+TEST(Evaluator, TransitiveClosureOfDepth100ChainIsFast) {
+  std::string data;
+  for (int i = 0; i < 100; ++i)
+    data += ":n" + std::to_string(i + 1) + " <http://www.w3.org/ns/prov#wasDerivedFrom> :n" + std::to_string(i) + " . ";
+  auto ds = make(data);
+  auto start = std::chrono::steady_clock::now();
+  auto r = query(ds, "SELECT ?x { :n100 <http://www.w3.org/ns/prov#wasDerivedFrom>+ ?x }");
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.rows.size(), 100u);
+  EXPECT_LT(ms, 10.0);
+}
+
+TEST(Evaluator, NamedGraphsAndDefaultGraphConventions) {
+  auto ds = make(":a :p 1 . GRAPH :g1 { :b :p 2 } GRAPH :g2 { :c :p 3 }");
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o }")), (Rows{":a", ":b", ":c"}));
+  sparql::QueryOptions w3c;
+  w3c.union_default_graph = false;
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o }", w3c)), (Rows{":a"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?g ?s { GRAPH ?g { ?s :p ?o } }", w3c)), (Rows{":g1 :b", ":g2 :c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s FROM :g1 FROM :g2 { ?s :p ?o }", w3c)), (Rows{":b", ":c"}));
+  // An empty pattern matches once in every named graph.
+  EXPECT_EQ(rows(query(ds, "SELECT ?g { GRAPH ?g { } }", w3c)), (Rows{":g1", ":g2"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s FROM NAMED :g2 { GRAPH :g2 { ?s :p ?o } }", w3c)), (Rows{":c"}));
+}
+
+TEST(Evaluator, AskConstructDescribe) {
+  auto ds = make(":a :p :b . :b :q [ :r 1 ] .");
+  EXPECT_TRUE(query(ds, "ASK { :a :p :b }").boolean);
+  EXPECT_FALSE(query(ds, "ASK { :a :p :c }").boolean);
+  auto c = query(ds, "CONSTRUCT { ?y :inv ?x . ?x :tag [ :k 1 ] } WHERE { ?x :p ?y }");
+  EXPECT_EQ(c.triples.size(), 3u);
+  auto d = query(ds, "DESCRIBE :b");
+  EXPECT_EQ(d.triples.size(), 2u);  // :b :q _:x and the blank node's triple
+}
+
+TEST(Evaluator, Functions) {
+  Dataset ds;
+  auto r = query(ds,
+                 "SELECT (STRLEN(\"héllo\") AS ?a) (UCASE(\"ab\"@en) AS ?b) (SUBSTR(\"hello\", 2, 3) AS ?c) "
+                 "(STRBEFORE(\"abc\", \"c\") AS ?d) (REPLACE(\"aaa\", \"a+\", \"b\") AS ?e) "
+                 "(REGEX(\"ABC\", \"b\", \"i\") AS ?f) (MD5(\"abc\") AS ?g) (SHA1(\"abc\") AS ?h) "
+                 "(ROUND(2.5) AS ?i) (ABS(-3) AS ?j) (xsd:integer(\"42\") AS ?k) (COALESCE(?nope, 7) AS ?l) "
+                 "(IF(1 > 2, \"y\", \"n\") AS ?m) (ENCODE_FOR_URI(\"a b\") AS ?n) (LANGMATCHES(\"en-GB\", \"en\") AS ?o) "
+                 "(DATATYPE(1.5) AS ?p) (YEAR(\"2020-05-01T10:00:00Z\"^^xsd:dateTime) AS ?q) (1 IN (2, 1) AS ?r) "
+                 "(CONCAT(\"a\"@en, \"b\"@en) AS ?s) (STRDT(\"1\", xsd:integer) AS ?t) (ISNUMERIC(\"1\") AS ?u) {}");
+  EXPECT_EQ(rows(r), (Rows{"5 \"AB\"@en ell ab b true 900150983cd24fb0d6963f7d28e17f72 "
+                           "a9993e364706816aba3e25717850c26c9cd0d89d 3 3 42 7 n a%20b true "
+                           "<http://www.w3.org/2001/XMLSchema#decimal> 2020 true \"ab\"@en 1 false"}));
+}
+
+TEST(Evaluator, ComparisonSemantics) {
+  auto ds = make(":a :v 1 . :b :v 1.0 . :c :v \"1\" . :d :v \"x\"@en . :e :v \"2020-01-01T00:00:00Z\"^^xsd:dateTime .");
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :v ?v FILTER(?v = 1) }")), (Rows{":a", ":b"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :v ?v FILTER(?v = \"x\"@EN) }")), (Rows{":d"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :v ?v FILTER(?v < \"2021-01-01T00:00:00+01:00\"^^xsd:dateTime) }")),
+            (Rows{":e"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :v ?v FILTER(sameTerm(?v, 1)) }")), (Rows{":a"}));
+}
+
+TEST(Evaluator, SubSelect) {
+  auto ds = make(":a :v 1 . :a :v 5 . :b :v 3 .");
+  auto r = query(ds, "SELECT ?s ?m { ?s :v ?m { SELECT ?s (MAX(?x) AS ?m) { ?s :v ?x } GROUP BY ?s } }");
+  EXPECT_EQ(rows(r), (Rows{":a 5", ":b 3"}));
+}
+
+TEST(Evaluator, MaxRowsAndTimeout) {
+  auto ds = make(":a :v 1 . :b :v 2 . :c :v 3 .");
+  sparql::QueryOptions options;
+  options.max_rows = 2;
+  EXPECT_THROW(query(ds, "SELECT * { ?s ?p ?o }", options), sparql::ResultTooLarge);
+  std::atomic<bool> cancel{true};
+  sparql::QueryOptions cancelled;
+  cancelled.cancel = &cancel;
+  std::string data;
+  for (int i = 0; i < 200; ++i) data += ":n" + std::to_string(i) + " :v " + std::to_string(i) + " . ";
+  auto big = make(data);
+  EXPECT_THROW(query(big, "SELECT * { ?a :v ?x . ?b :v ?y . ?c :v ?z }", cancelled), sparql::QueryTimeout);
+}
+
+TEST(Update, SequentialOperationsAndNetDelta) {
+  Dataset ds;
+  auto delta = sparql::execute_update(
+      ds, prefixes + "INSERT DATA { :a :p 1 . :b :p 2 } ; DELETE { ?s :p 1 } INSERT { ?s :p 10 } WHERE { ?s :p 1 } ;"
+                     "INSERT DATA { GRAPH :g { :c :p 3 } }");
+  EXPECT_EQ(delta.added.size(), 3u);  // :a :p 10, :b :p 2, :c :p 3 (net: :a :p 1 came and went)
+  EXPECT_TRUE(delta.removed.empty());
+  EXPECT_EQ(rows(query(ds, "SELECT ?s ?o { ?s :p ?o }")), (Rows{":a 10", ":b 2", ":c 3"}));
+  auto d2 = sparql::execute_update(ds, prefixes + "DELETE WHERE { ?s :p 2 } ; DROP GRAPH :g");
+  EXPECT_EQ(d2.removed.size(), 2u);
+  EXPECT_EQ(d2.dropped_graphs.size(), 1u);
+}
+
+TEST(Update, FailureRollsBackEverything) {
+  Dataset ds;
+  sparql::execute_update(ds, prefixes + "INSERT DATA { GRAPH :g { :a :p 1 } }");
+  std::size_t before = ds.size();
+  EXPECT_THROW(sparql::execute_update(ds, prefixes + "INSERT DATA { :x :p 1 } ; CLEAR DEFAULT ; CREATE GRAPH :g"),
+               sparql::UpdateError);
+  EXPECT_EQ(ds.size(), before);
+  EXPECT_EQ(rows(query(ds, "SELECT ?s { ?s :p ?o }")), (Rows{":a"}));
+  EXPECT_THROW(sparql::execute_update(ds, "LOAD <http://example/x>"), sparql::UnsupportedFeature);
+}
+
+TEST(Update, BlankNodesAreFreshPerSolution) {
+  Dataset ds;
+  sparql::execute_update(ds, prefixes + "INSERT DATA { :a :p 1 . :b :p 2 }");
+  sparql::execute_update(ds, prefixes + "INSERT { ?s :node _:n . _:n :val ?o } WHERE { ?s :p ?o }");
+  auto r = query(ds, "SELECT (COUNT(DISTINCT ?n) AS ?c) { ?s :node ?n }");
+  EXPECT_EQ(rows(r), (Rows{"2"}));
+  sparql::execute_update(ds, prefixes + "COPY DEFAULT TO :h ; MOVE :h TO :k ; ADD :k TO DEFAULT");
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(*) AS ?c) { GRAPH :k { ?s ?p ?o } }")), (Rows{"6"}));
+}
+
+TEST(Evaluator, UnionDefaultGraphCountsATripleOnce) {
+  auto ds = make(":a :p 1 . GRAPH :g1 { :a :p 1 . :b :p 2 } GRAPH :g2 { :a :p 1 }");
+  EXPECT_EQ(rows(query(ds, "SELECT ?s ?o { ?s :p ?o }")), (Rows{":a 1", ":b 2"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")), (Rows{"2"}));
+}
+
+TEST(Evaluator, OptionalOverManyRowsKeepsUnmatchedOnes) {
+  std::string data;
+  for (int i = 0; i < 300; ++i) {
+    data += ":n" + std::to_string(i) + " :v " + std::to_string(i) + " . ";
+    if (i % 3 == 0) data += ":n" + std::to_string(i) + " :w " + std::to_string(i) + " . ";
+  }
+  auto ds = make(data);
+  auto r = query(ds, "SELECT (COUNT(?v) AS ?all) (COUNT(?w) AS ?some) { ?s :v ?v OPTIONAL { ?s :w ?w FILTER(?w > 150) } }");
+  EXPECT_EQ(rows(r), (Rows{"300 49"}));  // 153, 156, ..., 297
+  auto m = query(ds, "SELECT (COUNT(*) AS ?n) { ?s :v ?v MINUS { ?s :w ?w } }");
+  EXPECT_EQ(rows(m), (Rows{"200"}));
+}
+
+TEST(Evaluator, ProtocolGraphListsReplaceFrom) {
+  auto ds = make(":a :p 1 . GRAPH :g1 { :b :p 2 } GRAPH :g2 { :c :p 3 }");
+  sparql::QueryOptions options;
+  options.default_graphs = {"http://e/g2"};
+  options.named_graphs = {"http://e/g1"};
+  EXPECT_EQ(rows(query(ds, "SELECT ?s FROM :g1 { ?s :p ?o }", options)), (Rows{":c"}));
+  EXPECT_EQ(rows(query(ds, "SELECT ?g ?s { GRAPH ?g { ?s :p ?o } }", options)), (Rows{":g1 :b"}));
+}
+
+TEST(Evaluator, QueryValuesDoNotChangeTheDictionary) {
+  auto ds = make(":a :p 1 .");
+  auto terms_before = ds.term_count();
+  query(ds, "SELECT ?x ?y { :a :p ?o BIND(CONCAT(\"new\", STR(?o)) AS ?x) BIND(IRI(\"http://e/fresh\") AS ?y) }");
+  EXPECT_EQ(ds.term_count(), terms_before);
+}
+
+TEST(Evaluator, ClosureWithBothEndsUnboundOnAChain) {
+  std::string data;
+  for (int i = 0; i < 20; ++i) data += ":n" + std::to_string(i + 1) + " :from :n" + std::to_string(i) + " . ";
+  auto ds = make(data + ":x :other :y .");
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(*) AS ?c) { ?a :from+ ?b }")), (Rows{"210"}));
+  // Zero-length paths pair every node of the graph with itself (23 nodes).
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(*) AS ?c) { ?a :from* ?b }")), (Rows{"233"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(*) AS ?c) { ?a ^:from+ ?b }")), (Rows{"210"}));
+}

@@ -1,0 +1,78 @@
+// The SPARQL 1.1 engine: query text -> algebra -> optimised plan -> solutions
+// over a Dataset.  Updates are applied to the Dataset all-or-nothing and the
+// net change is reported so the persistent store can journal it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../dataset.h"
+
+namespace torchprov::triplestore::sparql {
+
+// Malformed query or update text.  what() names the problem; line and
+// column (1-based) locate it in the text.
+struct SyntaxError : std::runtime_error {
+  SyntaxError(const std::string& message, std::size_t line, std::size_t column);
+  std::size_t line, column;
+};
+// Well-formed but asks for something the engine does not do (e.g. SERVICE).
+struct UnsupportedFeature : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct QueryTimeout : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct ResultTooLarge : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// An update that fails while running (e.g. CREATE of an existing graph
+// without SILENT); the dataset is unchanged.
+struct UpdateError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct QueryOptions {
+  std::string base_iri;
+  // SPARQL Protocol default-graph-uri / named-graph-uri: when either is set
+  // they replace the query's FROM / FROM NAMED.
+  std::vector<std::string> default_graphs, named_graphs;
+  std::chrono::milliseconds timeout{0};  // 0: none
+  std::size_t max_rows = 0;              // 0: unlimited
+  // true: without FROM the default graph is the union of all graphs (the
+  // store's convention for run graphs); false: only the default graph (the
+  // W3C tests' convention).
+  bool union_default_graph = true;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+enum class QueryForm { select, ask, construct, describe };
+
+struct QueryResult {
+  QueryForm form = QueryForm::select;
+  std::vector<std::string> variables;                 // SELECT, in projection order
+  std::vector<std::vector<std::optional<Term>>> rows;  // SELECT; nullopt = unbound
+  bool boolean = false;                               // ASK
+  std::vector<Statement> triples;                     // CONSTRUCT / DESCRIBE
+  bool ordered = false;                               // the query had ORDER BY
+};
+
+// GRAPH ?g ranges over the named graphs.
+QueryResult execute_query(const Dataset& dataset, std::string_view text,
+                          const QueryOptions& options = {});
+
+struct UpdateDelta {
+  std::vector<Quad> removed, added;  // net changes, in application order
+  std::vector<TermId> created_graphs, dropped_graphs;
+};
+// Runs every operation of the request in order; if any fails the dataset is
+// left exactly as before and the error is thrown.
+UpdateDelta execute_update(Dataset& dataset, std::string_view text, const QueryOptions& options = {});
+
+}  // namespace torchprov::triplestore::sparql

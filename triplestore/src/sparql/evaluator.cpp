@@ -1,0 +1,800 @@
+// Operator evaluation.  Basic graph patterns run as index nested loops
+// (each pattern matched with the values bound by earlier ones substituted),
+// joins of a BGP with rows that share variables feed those rows into the
+// BGP, other joins hash on the shared always-bound variables.
+#include "evaluator.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <unordered_set>
+
+#include "values.h"
+#include "vocabulary.h"
+
+namespace torchprov::triplestore::sparql {
+
+// ---- TermTable ----------------------------------------------------------------
+
+namespace {
+std::string term_key(const Term& t) {
+  std::string key;
+  key.reserve(t.value.size() + t.datatype.size() + t.language.size() + 3);
+  key += static_cast<char>('0' + static_cast<int>(t.kind));
+  key += t.value;
+  key += '\x1f';
+  key += t.datatype;
+  key += '\x1f';
+  key += t.language;
+  return key;
+}
+}  // namespace
+
+const Term& TermTable::term(TermId id) const {
+  if (id >= extra_base) return extra_[id - extra_base];
+  return dataset_.term(id);
+}
+
+TermId TermTable::id_of(const Term& term) {
+  if (auto id = dataset_.lookup(term)) return *id;
+  auto key = term_key(term);
+  auto it = extra_index_.find(key);
+  if (it != extra_index_.end()) return it->second;
+  TermId id = extra_base + static_cast<TermId>(extra_.size());
+  extra_.push_back(term);
+  extra_index_.emplace(std::move(key), id);
+  return id;
+}
+
+// ---- helpers ------------------------------------------------------------------------
+
+namespace {
+
+struct RowHash {
+  std::size_t operator()(const Row& row) const noexcept {
+    std::size_t h = 1469598103934665603ull;
+    for (TermId id : row) h = (h ^ id) * 1099511628211ull;
+    return h;
+  }
+};
+
+bool compatible(const Row& a, const Row& b) {
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != any_term && b[i] != any_term && a[i] != b[i]) return false;
+  return true;
+}
+
+Row merge(const Row& a, const Row& b) {
+  Row out = a;
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i] == any_term) out[i] = b[i];
+  return out;
+}
+
+std::vector<int> unique_slots(std::vector<int> slots) {
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  return slots;
+}
+
+}  // namespace
+
+EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<std::string>& from,
+                                    const std::vector<std::string>& from_named, const QueryOptions& options) {
+  EvaluationSettings settings;
+  settings.base_iri = options.base_iri;
+  settings.cancel = options.cancel;
+  settings.max_rows = options.max_rows;
+  if (options.timeout.count() > 0) settings.deadline = std::chrono::steady_clock::now() + options.timeout;
+  bool protocol = !options.default_graphs.empty() || !options.named_graphs.empty();
+  const auto& defaults = protocol ? options.default_graphs : from;
+  const auto& named = protocol ? options.named_graphs : from_named;
+  // A graph the store has never seen contributes nothing.
+  auto ids = [&](const std::vector<std::string>& iris) {
+    std::vector<TermId> out;
+    for (const auto& iri : iris)
+      if (auto id = dataset.lookup(Term::iri(iri)); id && std::find(out.begin(), out.end(), *id) == out.end())
+        out.push_back(*id);
+    return out;
+  };
+  if (protocol || !from.empty() || !from_named.empty()) {
+    settings.default_graphs = ids(defaults);
+    settings.named_graphs = ids(named);
+    return settings;
+  }
+  if (options.union_default_graph) settings.union_default = true;
+  else settings.default_graphs = {default_graph_id};
+  for (TermId g : dataset.graphs())
+    if (g != default_graph_id) settings.named_graphs.push_back(g);
+  return settings;
+}
+
+Evaluator::Evaluator(const Dataset& dataset, TermTable& terms, std::size_t slot_count, EvaluationSettings settings)
+    : dataset_(dataset),
+      terms_(terms),
+      slot_count_(slot_count),
+      settings_(std::move(settings)),
+      random_(std::random_device{}()) {
+  auto now = std::chrono::system_clock::now();
+  auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t t = static_cast<std::time_t>(seconds / 1000);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(seconds % 1000));
+  now_ = Term::literal(buffer, std::string(xsd::date_time));
+}
+
+Evaluator::~Evaluator() = default;
+
+void Evaluator::check_limits() {
+  if ((++check_counter_ & 1023) != 0) return;
+  if (settings_.cancel && settings_.cancel->load(std::memory_order_relaxed)) throw QueryTimeout("query cancelled");
+  if (std::chrono::steady_clock::now() > settings_.deadline) throw QueryTimeout("query timed out");
+}
+
+std::vector<Row> Evaluator::evaluate(const Op& op) {
+  root_scope_ = std::make_unique<GraphScope>();
+  if (settings_.union_default && settings_.default_graphs.empty()) root_scope_->any = true;
+  else root_scope_->graphs = settings_.default_graphs;
+  current_scope_ = root_scope_.get();
+  Row seed(slot_count_, any_term);
+  return eval(op, seed, *root_scope_);
+}
+
+// ---- operators ------------------------------------------------------------------------
+
+std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope& scope) {
+  check_limits();
+  switch (op.kind) {
+    case OpKind::bgp: return eval_bgp(op, seed, scope);
+    case OpKind::join: {
+      auto left = eval(*op.children[0], seed, scope);
+      const Op& right_op = *op.children[1];
+      std::vector<int> left_slots, right_slots;
+      bound_slots(*op.children[0], left_slots);
+      bound_slots(right_op, right_slots);
+      bool shares = std::any_of(left_slots.begin(), left_slots.end(), [&](int s) {
+        return std::find(right_slots.begin(), right_slots.end(), s) != right_slots.end();
+      });
+      std::vector<Row> out;
+      if (right_op.kind == OpKind::bgp && shares) {
+        // The BGP continues from the left rows' bindings.
+        return eval_bgp_batch(right_op, left, scope, nullptr);
+      }
+      auto right = eval(right_op, seed, scope);
+      // Hash join on the slots bound in every row of both sides.
+      std::vector<int> keys;
+      for (int s : unique_slots(left_slots)) {
+        if (std::find(right_slots.begin(), right_slots.end(), s) == right_slots.end()) continue;
+        bool always = std::all_of(left.begin(), left.end(), [&](const Row& r) { return r[s] != any_term; }) &&
+                      std::all_of(right.begin(), right.end(), [&](const Row& r) { return r[s] != any_term; });
+        if (always) keys.push_back(s);
+      }
+      auto key_of = [&](const Row& r) {
+        Row k;
+        k.reserve(keys.size());
+        for (int s : keys) k.push_back(r[s]);
+        return k;
+      };
+      std::unordered_map<Row, std::vector<std::size_t>, RowHash> index;
+      for (std::size_t i = 0; i < right.size(); ++i) index[key_of(right[i])].push_back(i);
+      for (const auto& l : left) {
+        auto it = index.find(key_of(l));
+        if (it == index.end()) continue;
+        for (auto i : it->second) {
+          if (!compatible(l, right[i])) continue;
+          out.push_back(merge(l, right[i]));
+          if (settings_.max_rows && out.size() > settings_.max_rows * 64 + 1000000)
+            throw ResultTooLarge("intermediate result exceeds the row limit");
+        }
+        check_limits();
+      }
+      return out;
+    }
+    case OpKind::left_join: {
+      auto left = eval(*op.children[0], seed, scope);
+      const Op& right_op = *op.children[1];
+      std::vector<Row> out;
+      auto add_matches = [&](const Row& l, const std::vector<Row>& candidates) {
+        bool matched = false;
+        for (const auto& r : candidates) {
+          if (!compatible(l, r)) continue;
+          Row m = merge(l, r);
+          if (!op.conditions.empty() && !filter_passes(op.conditions, m)) continue;
+          out.push_back(std::move(m));
+          matched = true;
+        }
+        if (!matched) out.push_back(l);
+      };
+      if (right_op.kind == OpKind::bgp) {
+        // The optional BGP continues from all left rows at once; each
+        // result remembers the left row it extends.
+        // Results come grouped by left row, in left order (each step of the
+        // batch extends rows in order).
+        std::vector<std::size_t> origins;
+        auto extended = eval_bgp_batch(right_op, left, scope, &origins);
+        out.reserve(std::max(left.size(), extended.size()));
+        std::size_t i = 0;
+        for (std::size_t l = 0; l < left.size(); ++l) {
+          bool any = false;
+          for (; i < extended.size() && origins[i] == l; ++i) {
+            if (!op.conditions.empty() && !filter_passes(op.conditions, extended[i])) continue;
+            out.push_back(std::move(extended[i]));
+            any = true;
+          }
+          if (!any) out.push_back(std::move(left[l]));
+        }
+        return out;
+      }
+      auto right = eval(right_op, seed, scope);
+      std::vector<int> left_slots, right_slots;
+      bound_slots(*op.children[0], left_slots);
+      bound_slots(right_op, right_slots);
+      std::vector<int> keys;
+      for (int s : unique_slots(left_slots)) {
+        if (std::find(right_slots.begin(), right_slots.end(), s) == right_slots.end()) continue;
+        bool always = std::all_of(left.begin(), left.end(), [&](const Row& r) { return r[s] != any_term; }) &&
+                      std::all_of(right.begin(), right.end(), [&](const Row& r) { return r[s] != any_term; });
+        if (always) keys.push_back(s);
+      }
+      std::unordered_map<Row, std::vector<Row>, RowHash> index;
+      for (auto& r : right) {
+        Row k;
+        for (int s : keys) k.push_back(r[s]);
+        index[k].push_back(std::move(r));
+      }
+      static const std::vector<Row> none;
+      for (const auto& l : left) {
+        Row k;
+        for (int s : keys) k.push_back(l[s]);
+        auto it = index.find(k);
+        add_matches(l, it == index.end() ? none : it->second);
+        check_limits();
+      }
+      return out;
+    }
+    case OpKind::filter: {
+      auto rows = eval(*op.children[0], seed, scope);
+      std::vector<Row> out;
+      for (auto& r : rows)
+        if (filter_passes(op.conditions, r)) out.push_back(std::move(r));
+      return out;
+    }
+    case OpKind::union_of: {
+      auto out = eval(*op.children[0], seed, scope);
+      auto right = eval(*op.children[1], seed, scope);
+      for (auto& r : right) out.push_back(std::move(r));
+      return out;
+    }
+    case OpKind::minus: {
+      auto left = eval(*op.children[0], seed, scope);
+      Row empty(slot_count_, any_term);
+      auto right = eval(*op.children[1], empty, scope);
+      // Slots bound in every row on both sides: a removing row must agree
+      // on them, so only rows with the same values need checking.
+      std::vector<int> keys;
+      for (std::size_t s = 0; s < slot_count_; ++s) {
+        auto bound = [&](const Row& r) { return r[s] != any_term; };
+        if (!left.empty() && !right.empty() && std::all_of(left.begin(), left.end(), bound) &&
+            std::all_of(right.begin(), right.end(), bound))
+          keys.push_back(static_cast<int>(s));
+      }
+      auto key_of = [&](const Row& r) {
+        Row k;
+        for (int s : keys) k.push_back(r[s]);
+        return k;
+      };
+      std::unordered_map<Row, std::vector<const Row*>, RowHash> buckets;
+      for (const auto& r : right) buckets[key_of(r)].push_back(&r);
+      static const std::vector<const Row*> no_rows;
+      std::vector<Row> out;
+      for (auto& l : left) {
+        bool removed = false;
+        auto bucket = buckets.find(key_of(l));
+        for (const Row* candidate : bucket == buckets.end() ? no_rows : bucket->second) {
+          const Row& r = *candidate;
+          bool shared = false, ok = true;
+          for (std::size_t i = 0; i < l.size() && ok; ++i) {
+            if (l[i] != any_term && r[i] != any_term) {
+              shared = true;
+              ok = l[i] == r[i];
+            }
+          }
+          if (shared && ok) {
+            removed = true;
+            break;
+          }
+        }
+        if (!removed) out.push_back(std::move(l));
+        check_limits();
+      }
+      return out;
+    }
+    case OpKind::graph: return eval_graph(op, seed, scope);
+    case OpKind::extend: {
+      auto rows = eval(*op.children[0], seed, scope);
+      std::vector<Row> out;
+      out.reserve(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto& r = rows[i];
+        // BNODE(str) is the same within one solution: chained Extends keep
+        // rows in step, so the row's index identifies the solution.
+        solution_index_ = i;
+        auto value = evaluate_expression(op.expr, r);
+        if (value) {
+          TermId id = terms_.id_of(*value);
+          if (r[op.slot] != any_term && r[op.slot] != id) continue;
+          r[op.slot] = id;
+        }
+        out.push_back(std::move(r));
+      }
+      return out;
+    }
+    case OpKind::group: return eval_group(op, seed, scope);
+    case OpKind::order_by: {
+      auto rows = eval(*op.children[0], seed, scope);
+      std::vector<std::vector<std::optional<Term>>> keys(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        for (const auto& k : op.order) keys[i].push_back(evaluate_expression(k.expr, rows[i]));
+      std::vector<std::size_t> index(rows.size());
+      for (std::size_t i = 0; i < index.size(); ++i) index[i] = i;
+      std::stable_sort(index.begin(), index.end(), [&](std::size_t a, std::size_t b) {
+        for (std::size_t k = 0; k < op.order.size(); ++k) {
+          const auto& x = keys[a][k];
+          const auto& y = keys[b][k];
+          int c = order_compare(x ? &*x : nullptr, y ? &*y : nullptr);
+          if (c != 0) return op.order[k].descending ? c > 0 : c < 0;
+        }
+        return false;
+      });
+      std::vector<Row> out;
+      out.reserve(rows.size());
+      for (auto i : index) out.push_back(std::move(rows[i]));
+      return out;
+    }
+    case OpKind::project: {
+      // Variables not projected are not visible inside (sub-select scope).
+      Row inner_seed(slot_count_, any_term);
+      for (int s : op.projection) inner_seed[s] = seed[s];
+      auto rows = eval(*op.children[0], inner_seed, scope);
+      std::vector<bool> keep(slot_count_, false);
+      for (int s : op.projection) keep[s] = true;
+      for (auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i)
+          if (!keep[i]) r[i] = any_term;
+      return rows;
+    }
+    case OpKind::distinct:
+    case OpKind::reduced: {
+      auto rows = eval(*op.children[0], seed, scope);
+      std::unordered_set<Row, RowHash> seen;
+      std::vector<Row> out;
+      for (auto& r : rows)
+        if (seen.insert(r).second) out.push_back(std::move(r));
+      return out;
+    }
+    case OpKind::slice: {
+      auto rows = eval(*op.children[0], seed, scope);
+      std::size_t begin = std::min(op.offset, rows.size());
+      std::size_t end = op.limit ? std::min(rows.size(), begin + *op.limit) : rows.size();
+      return std::vector<Row>(std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(begin)),
+                              std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
+    case OpKind::table: {
+      std::vector<Row> out;
+      for (const auto& values : op.table_rows) {
+        Row r(slot_count_, any_term);
+        for (std::size_t i = 0; i < values.size(); ++i)
+          if (values[i]) r[op.table_slots[i]] = terms_.id_of(*values[i]);
+        if (compatible(r, seed)) out.push_back(merge(r, seed));
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+void Evaluator::match_in_scope(Quad pattern, const GraphScope& scope, const std::function<bool(const Quad&)>& visit) {
+  if (scope.any) {
+    // The union of all graphs is a merge: a triple stored in several graphs
+    // is one triple.  With the graph unbound the store enumerates in an
+    // order ending with the graph, so copies arrive one after another.
+    pattern.g = any_term;
+    Quad previous{any_term, any_term, any_term, any_term};
+    dataset_.match(pattern, [&](const Quad& q) {
+      if (q.s == previous.s && q.p == previous.p && q.o == previous.o) return true;
+      previous = q;
+      return visit(q);
+    });
+    return;
+  }
+  for (std::size_t gi = 0; gi < scope.graphs.size(); ++gi) {
+    pattern.g = scope.graphs[gi];
+    if (gi == 0) {
+      dataset_.match(pattern, visit);
+      continue;
+    }
+    // The default graph is the merge of several graphs: a triple in more
+    // than one of them counts once.
+    dataset_.match(pattern, [&](const Quad& q) {
+      for (std::size_t gj = 0; gj < gi; ++gj)
+        if (dataset_.contains({q.s, q.p, q.o, scope.graphs[gj]})) return true;
+      return visit(q);
+    });
+  }
+}
+
+// Batch evaluation, one pattern at a time over all partial solutions.  A
+// pattern whose variables are bound by earlier patterns is either looked
+// up once per solution (index nested loop) or, when there are many more
+// solutions than the pattern has matches, scanned once into a hash table
+// keyed on the bound positions (hash join): one sequential range read
+// instead of a binary search per solution.
+std::vector<Row> Evaluator::eval_bgp(const Op& op, const Row& seed, const GraphScope& scope) {
+  return eval_bgp_batch(op, std::vector<Row>{seed}, scope, nullptr);
+}
+
+// Batch evaluation, one pattern at a time over all partial solutions.  A
+// pattern whose variables are bound by earlier patterns (or the seeds) is
+// either looked up once per solution (index nested loop) or, when there
+// are many more solutions than the pattern has matches, scanned once into
+// a hash table keyed on the bound positions (hash join): one sequential
+// range read instead of a binary search per solution.
+std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
+                                           std::vector<std::size_t>* origins) {
+  const auto& patterns = op.patterns;
+  std::vector<std::vector<const Expr*>> filters_after(patterns.size());
+  for (const auto& f : op.attached_filters) filters_after[std::min(f.after, patterns.size() - 1)].push_back(&f.expr);
+  // Partial solutions are kept flat so that extending one costs no
+  // allocation: slot_count_ values, then the index of the seed it extends.
+  const std::size_t width = slot_count_ + 1, origin_column = slot_count_;
+  std::vector<TermId> current, next;
+  current.reserve(seeds.size() * width);
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    current.insert(current.end(), seeds[i].begin(), seeds[i].begin() + static_cast<std::ptrdiff_t>(slot_count_));
+    current.push_back(static_cast<TermId>(i));
+  }
+  Row candidate(width, any_term);
+  auto row_count = [&](const std::vector<TermId>& flat) { return flat.size() / width; };
+  // Appends the candidate if the filters attached to this step accept it.
+  auto emit = [&](std::size_t step) {
+    for (const Expr* e : filters_after[step]) {
+      auto v = evaluate_expression(*e, candidate);
+      if (!v) return;
+      auto b = effective_boolean_value(*v);
+      if (!b || !*b) return;
+    }
+    next.insert(next.end(), candidate.begin(), candidate.end());
+    if (settings_.max_rows && row_count(next) > settings_.max_rows * 64 + 1000000)
+      throw ResultTooLarge("intermediate result exceeds the row limit");
+  };
+  auto load = [&](std::size_t i) {
+    std::copy_n(current.begin() + static_cast<std::ptrdiff_t>(i * width), width, candidate.begin());
+  };
+  auto at = [&](std::size_t row, int slot) { return current[row * width + static_cast<std::size_t>(slot)]; };
+
+  for (std::size_t k = 0; k < patterns.size() && !current.empty(); ++k) {
+    check_limits();
+    const PatternElement& p = patterns[k];
+    next.clear();
+    const std::size_t n = row_count(current);
+    if (p.is_path) {
+      for (std::size_t i = 0; i < n; ++i) {
+        load(i);
+        eval_path(p, candidate, scope, [&] { emit(k); });
+        check_limits();
+      }
+      std::swap(current, next);
+      continue;
+    }
+    const PatternTerm* parts[] = {&p.subject, &p.predicate, &p.object};
+    Quad constant_pattern{};
+    TermId* positions[] = {&constant_pattern.s, &constant_pattern.p, &constant_pattern.o};
+    std::vector<int> var_positions;
+    for (int i = 0; i < 3; ++i) {
+      if (!parts[i]->is_var()) {
+        TermId id = terms_.id_of(parts[i]->term);
+        if (!terms_.in_dataset(id)) return {};
+        *positions[i] = id;
+      } else {
+        var_positions.push_back(i);
+      }
+    }
+    // Which variables are bound: the same in every row unless the seeds
+    // differ (a join with rows from OPTIONAL, say).
+    std::vector<int> bound_positions, free_positions;
+    bool uniform = true;
+    for (int pos : var_positions) {
+      bool first_bound = at(0, parts[pos]->slot) != any_term;
+      (first_bound ? bound_positions : free_positions).push_back(pos);
+      for (std::size_t i = 1; i < n && uniform; ++i)
+        if ((at(i, parts[pos]->slot) != any_term) != first_bound) uniform = false;
+    }
+    // Binds the unbound positions of row i from a quad's terms and emits; a
+    // variable repeated within the pattern must get the same value twice.
+    auto extend = [&](std::size_t i, const TermId values[3]) {
+      load(i);
+      for (int pos : var_positions) {
+        TermId& slot_value = candidate[parts[pos]->slot];
+        if (slot_value != any_term && slot_value != values[pos]) return;
+        slot_value = values[pos];
+      }
+      emit(k);
+    };
+    bool hash_join = false;
+    if (uniform && !bound_positions.empty() && bound_positions.size() < 3 && n > 64) {
+      Quad counted = constant_pattern;
+      counted.g = any_term;
+      hash_join = static_cast<double>(dataset_.count(counted)) < static_cast<double>(n) * 4;
+    }
+    if (hash_join) {
+      // Chained hash table: one entry per matching quad, keyed on the
+      // bound positions (at most two: three would be a lookup).
+      auto pack = [&](const TermId values[3]) {
+        std::uint64_t key = 0;
+        for (int pos : bound_positions) key = (key << 32) | values[pos];
+        return key;
+      };
+      std::vector<std::array<TermId, 3>> entries;
+      std::vector<std::uint32_t> chain;
+      std::unordered_map<std::uint64_t, std::uint32_t> heads;
+      constexpr std::uint32_t end_of_chain = 0xFFFFFFFFu;
+      match_in_scope(constant_pattern, scope, [&](const Quad& q) {
+        const TermId values[] = {q.s, q.p, q.o};
+        auto [it, inserted] = heads.try_emplace(pack(values), static_cast<std::uint32_t>(entries.size()));
+        chain.push_back(inserted ? end_of_chain : it->second);
+        if (!inserted) it->second = static_cast<std::uint32_t>(entries.size());
+        entries.push_back({q.s, q.p, q.o});
+        return true;
+      });
+      for (std::size_t i = 0; i < n; ++i) {
+        TermId values[3] = {any_term, any_term, any_term};
+        for (int pos : bound_positions) values[pos] = at(i, parts[pos]->slot);
+        auto it = heads.find(pack(values));
+        if (it == heads.end()) continue;
+        for (std::uint32_t e = it->second; e != end_of_chain; e = chain[e]) extend(i, entries[e].data());
+      }
+      check_limits();
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        Quad pattern = constant_pattern;
+        TermId* row_positions[] = {&pattern.s, &pattern.p, &pattern.o};
+        bool computed = false;
+        for (int pos : var_positions) {
+          TermId value = at(i, parts[pos]->slot);
+          *row_positions[pos] = value;
+          if (value != any_term && !terms_.in_dataset(value)) computed = true;  // never matches stored data
+        }
+        if (!computed) {
+          match_in_scope(pattern, scope, [&](const Quad& q) {
+            const TermId values[] = {q.s, q.p, q.o};
+            extend(i, values);
+            return true;
+          });
+        }
+        check_limits();
+      }
+    }
+    std::swap(current, next);
+  }
+  // Filters attached to a BGP without patterns never exist (the optimizer
+  // keeps those as Filter operators).
+  std::vector<Row> out(row_count(current));
+  if (origins) origins->resize(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto begin = current.begin() + static_cast<std::ptrdiff_t>(i * width);
+    out[i].assign(begin, begin + static_cast<std::ptrdiff_t>(slot_count_));
+    if (origins) (*origins)[i] = current[i * width + origin_column];
+  }
+  return out;
+}
+
+std::vector<Row> Evaluator::eval_graph(const Op& op, const Row& seed, const GraphScope& scope) {
+  (void)scope;
+  std::vector<Row> out;
+  const GraphScope* saved = current_scope_;
+  auto run_in = [&](TermId g, const Row& s) {
+    GraphScope inner;
+    inner.graphs = {g};
+    current_scope_ = &inner;
+    auto rows = eval(*op.children[0], s, inner);
+    current_scope_ = saved;
+    return rows;
+  };
+  const auto& named = settings_.named_graphs;
+  if (!op.graph.is_var()) {
+    TermId g = terms_.id_of(op.graph.term);
+    if (std::find(named.begin(), named.end(), g) == named.end()) return out;
+    return run_in(g, seed);
+  }
+  int slot = op.graph.slot;
+  for (TermId g : named) {
+    if (seed[slot] != any_term && seed[slot] != g) continue;
+    Row s = seed;
+    s[slot] = g;
+    for (auto& r : run_in(g, s)) {
+      if (r[slot] != any_term && r[slot] != g) continue;
+      r[slot] = g;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+std::vector<Row> Evaluator::eval_group(const Op& op, const Row& seed, const GraphScope& scope) {
+  auto rows = eval(*op.children[0], seed, scope);
+  std::vector<Row> keys;
+  std::vector<std::vector<const Row*>> members;
+  if (op.group_keys.empty()) {
+    keys.emplace_back();
+    members.emplace_back();
+    for (const auto& r : rows) members[0].push_back(&r);
+  } else if (op.group_keys.size() <= 2 &&
+             std::all_of(op.group_keys.begin(), op.group_keys.end(),
+                         [](const GroupKey& k) { return k.expr.kind == ExprKind::variable; })) {
+    // Common case: grouping by one or two variables, keyed without
+    // allocating.
+    std::unordered_map<std::uint64_t, std::size_t> index;
+    for (const auto& r : rows) {
+      std::uint64_t packed = 0;
+      for (const auto& k : op.group_keys) packed = (packed << 32) | r[k.expr.slot];
+      auto [it, inserted] = index.try_emplace(packed, keys.size());
+      if (inserted) {
+        Row key;
+        for (const auto& k : op.group_keys) key.push_back(r[k.expr.slot]);
+        keys.push_back(std::move(key));
+        members.emplace_back();
+      }
+      members[it->second].push_back(&r);
+    }
+  } else {
+    std::unordered_map<Row, std::size_t, RowHash> index;
+    for (const auto& r : rows) {
+      Row key;
+      key.reserve(op.group_keys.size());
+      for (const auto& k : op.group_keys) {
+        if (k.expr.kind == ExprKind::variable) {
+          key.push_back(r[k.expr.slot]);
+        } else {
+          auto v = evaluate_expression(k.expr, r);
+          key.push_back(v ? terms_.id_of(*v) : any_term);
+        }
+      }
+      auto [it, inserted] = index.emplace(key, keys.size());
+      if (inserted) {
+        keys.push_back(std::move(key));
+        members.emplace_back();
+      }
+      members[it->second].push_back(&r);
+    }
+  }
+  std::vector<Row> out;
+  for (std::size_t g = 0; g < keys.size(); ++g) {
+    Row r(slot_count_, any_term);
+    for (std::size_t k = 0; k < op.group_keys.size(); ++k)
+      if (op.group_keys[k].slot >= 0) r[op.group_keys[k].slot] = keys[g][k];
+    for (const auto& a : op.aggregates) {
+      auto v = aggregate(a, members[g]);
+      if (v) r[a.slot] = terms_.id_of(*v);
+    }
+    if (compatible(r, seed)) out.push_back(merge(r, seed));
+  }
+  return out;
+}
+
+std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const std::vector<const Row*>& rows) {
+  const Expr& agg = binding.aggregate;
+  const std::string& name = agg.name;
+  if (name == "COUNT" && agg.star) {
+    if (!agg.distinct) return make_integer(static_cast<long long>(rows.size()));
+    std::unordered_set<Row, RowHash> seen;
+    for (const Row* r : rows) seen.insert(*r);
+    return make_integer(static_cast<long long>(seen.size()));
+  }
+  // The argument's value per solution as a TermId (any_term for errors):
+  // a plain variable needs no evaluation or copying.
+  const Expr& arg = agg.args[0];
+  std::vector<TermId> values;
+  values.reserve(rows.size());
+  std::unordered_set<TermId> seen;
+  for (const Row* r : rows) {
+    TermId id = any_term;
+    if (arg.kind == ExprKind::variable) {
+      id = arg.slot >= 0 ? (*r)[arg.slot] : any_term;
+    } else if (auto v = evaluate_expression(arg, *r)) {
+      id = terms_.id_of(*v);
+    }
+    if (agg.distinct && id != any_term && !seen.insert(id).second) continue;
+    values.push_back(id);
+  }
+  if (name == "COUNT") {
+    long long n = 0;
+    for (TermId id : values) n += id != any_term;
+    return make_integer(n);
+  }
+  if (name == "SUM" || name == "AVG") {
+    Numeric sum{NumericType::integer, 0};
+    for (TermId id : values) {
+      if (id == any_term) return std::nullopt;
+      auto n = numeric_value(terms_.term(id));
+      if (!n) return std::nullopt;
+      sum = *numeric_add(sum, *n);
+    }
+    if (name == "SUM") return make_numeric(sum);
+    if (values.empty()) return make_integer(0);
+    auto avg = numeric_divide(sum, Numeric{NumericType::integer, static_cast<long double>(values.size())});
+    if (!avg) return std::nullopt;
+    return make_numeric(*avg);
+  }
+  if (name == "MIN" || name == "MAX") {
+    TermId best = any_term;
+    std::optional<Numeric> best_number;
+    bool want_min = name == "MIN";
+    for (TermId id : values) {
+      if (id == any_term) continue;
+      const Term& candidate = terms_.term(id);
+      auto number = numeric_value(candidate);
+      if (best == any_term) {
+        best = id;
+        best_number = number;
+        continue;
+      }
+      int c;
+      if (number && best_number && !std::isnan(number->value) && !std::isnan(best_number->value))
+        c = number->value < best_number->value ? -1 : (number->value > best_number->value ? 1 : 0);
+      else
+        c = order_compare(&candidate, &terms_.term(best));
+      if ((want_min && c < 0) || (!want_min && c > 0)) {
+        best = id;
+        best_number = number;
+      }
+    }
+    if (best == any_term) return std::nullopt;
+    return terms_.term(best);
+  }
+  if (name == "SAMPLE") {
+    for (TermId id : values)
+      if (id != any_term) return terms_.term(id);
+    return std::nullopt;
+  }
+  if (name == "GROUP_CONCAT") {
+    // The result is a simple literal even when every value shares a
+    // language tag (the W3C tests agg-groupconcat-4 and -6).
+    std::string out;
+    bool first = true;
+    for (TermId id : values) {
+      if (id == any_term) continue;
+      const Term& v = terms_.term(id);
+      if (v.kind != TermKind::literal) return std::nullopt;
+      if (!first) out += agg.separator;
+      first = false;
+      out += v.value;
+    }
+    return make_string(out);
+  }
+  return std::nullopt;
+}
+
+bool Evaluator::filter_passes(const std::vector<Expr>& conditions, const Row& row) {
+  for (const auto& c : conditions) {
+    auto v = evaluate_expression(c, row);
+    if (!v) return false;
+    auto b = effective_boolean_value(*v);
+    if (!b || !*b) return false;
+  }
+  return true;
+}
+
+bool Evaluator::exists(const Expr& expr, const Row& row) {
+  if (!expr.pattern) return false;
+  // The row may be a BGP's working row, which carries an extra column.
+  Row seed(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(slot_count_));
+  auto rows = eval(*expr.pattern, seed, *current_scope_);
+  for (const auto& r : rows)
+    if (compatible(r, seed)) return true;
+  return false;
+}
+
+}  // namespace torchprov::triplestore::sparql

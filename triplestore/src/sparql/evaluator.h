@@ -1,0 +1,118 @@
+// Evaluation of optimised algebra over a Dataset.  Solutions are rows of
+// TermIds indexed by variable slot (0 = unbound).  Values computed by the
+// query (BIND, aggregates, casts...) live in a per-query TermTable above the
+// dataset's id range, so the dataset's dictionary is never changed by a
+// query.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <regex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "algebra.h"
+
+namespace torchprov::triplestore::sparql {
+
+using Row = std::vector<TermId>;
+
+class TermTable {
+ public:
+  static constexpr TermId extra_base = 0x80000000u;
+  explicit TermTable(const Dataset& dataset) : dataset_(dataset) {}
+  const Term& term(TermId id) const;
+  // The dataset's id for the term if it has one, else a query-local id.
+  TermId id_of(const Term& term);
+  bool in_dataset(TermId id) const { return id != any_term && id < extra_base; }
+
+ private:
+  const Dataset& dataset_;
+  std::vector<Term> extra_;
+  std::unordered_map<std::string, TermId> extra_index_;
+};
+
+struct EvaluationSettings {
+  // Graphs forming the default graph; empty with union_default true: the
+  // union of all graphs.
+  std::vector<TermId> default_graphs;
+  bool union_default = false;
+  std::vector<TermId> named_graphs;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const std::atomic<bool>* cancel = nullptr;
+  std::size_t max_rows = 0;
+  std::string base_iri;
+};
+
+// The dataset a query runs over: FROM / FROM NAMED (or the protocol's
+// graph lists from the options, which take precedence) or the store's
+// default convention.
+EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<std::string>& from,
+                                    const std::vector<std::string>& from_named, const QueryOptions& options);
+
+class Evaluator {
+ public:
+  Evaluator(const Dataset& dataset, TermTable& terms, std::size_t slot_count, EvaluationSettings settings);
+  ~Evaluator();
+
+  std::vector<Row> evaluate(const Op& op);
+  // Expression value for a solution; nullopt is an error (or unbound).
+  std::optional<Term> evaluate_expression(const Expr& expr, const Row& row);
+
+  TermTable& terms() { return terms_; }
+  std::size_t slot_count() const { return slot_count_; }
+  void check_limits();
+
+ private:
+  // The active graph: all graphs, or the union (merge) of some.
+  struct GraphScope {
+    bool any = false;            // every graph (g = 0 in Dataset::match)
+    std::vector<TermId> graphs;  // else these
+  };
+  std::vector<Row> eval(const Op& op, const Row& seed, const GraphScope& scope);
+  void match_in_scope(Quad pattern, const GraphScope& scope, const std::function<bool(const Quad&)>& visit);
+  std::vector<Row> eval_bgp(const Op& op, const Row& seed, const GraphScope& scope);
+  // The BGP from many seeds; origins (if given) receives each result's seed index.
+  std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
+                                  std::vector<std::size_t>* origins);
+  std::vector<Row> eval_graph(const Op& op, const Row& seed, const GraphScope& scope);
+  std::vector<Row> eval_group(const Op& op, const Row& seed, const GraphScope& scope);
+  void eval_path(const PatternElement& element, Row& row, const GraphScope& scope,
+                 const std::function<void()>& emit);
+  std::optional<Term> aggregate(const AggregateBinding& binding, const std::vector<const Row*>& rows);
+  std::optional<Term> call_builtin(const Expr& expr, const Row& row);
+  std::optional<Term> call_function(const Expr& expr, const Row& row);
+  bool filter_passes(const std::vector<Expr>& conditions, const Row& row);
+  bool exists(const Expr& expr, const Row& row);
+  TermId constant_id(const Term& term) { return terms_.id_of(term); }
+  const std::wregex* compiled_regex(const std::string& pattern, const std::string& flags);
+
+  // Property path steps (path.cpp).
+  void path_step(const syntax::Path& path, TermId from, bool inverse, const GraphScope& scope,
+                 std::vector<TermId>& out);
+  void path_closure(const syntax::Path& path, TermId from, bool inverse, bool include_start,
+                    const GraphScope& scope, std::vector<TermId>& out);
+  const std::vector<TermId>& all_nodes(const GraphScope& scope);
+  std::optional<std::vector<TermId>> path_starts(const syntax::Path& path, bool inverse, const GraphScope& scope);
+
+  const Dataset& dataset_;
+  TermTable& terms_;
+  std::unique_ptr<GraphScope> root_scope_;
+  const GraphScope* current_scope_ = nullptr;  // the active graph, for EXISTS
+  std::size_t slot_count_;
+  EvaluationSettings settings_;
+  std::size_t check_counter_ = 0;
+  std::mt19937_64 random_;
+  Term now_;
+  std::size_t bnode_counter_ = 0;
+  std::size_t solution_index_ = 0;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<std::wregex>> regex_cache_;
+  std::map<std::vector<TermId>, std::vector<TermId>> node_cache_;
+};
+
+}  // namespace torchprov::triplestore::sparql
