@@ -4,6 +4,9 @@
 #include <string>
 
 #include "benchmarks.h"
+#include "serve_command.h"
+#include "store_commands.h"
+#include "store_bench.h"
 
 namespace {
 
@@ -11,8 +14,15 @@ int usage(int code) {
   std::fprintf(code ? stderr : stdout,
                "usage: torchprov <command> [options]\n"
                "commands:\n"
+               "  serve   --store DIR [--port 7878] ...          SPARQL 1.1 endpoint, Graph Store, dashboard\n"
+               "  import  --store DIR [--graph IRI] FILE...      load Turtle / N-Triples / N-Quads / TriG\n"
+               "  export  --store DIR [--graph IRI] --format F   write turtle|ntriples|nquads|trig\n"
+               "  query   --store DIR --format F (--file Q | Q)  run a SPARQL query\n"
+               "  update  --store DIR (--file U | U)             run a SPARQL update\n"
+               "  stats   --store DIR                            triples per graph and predicate\n"
                "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
-               "  version                                                print the version\n");
+               "  version                                        print the version\n"
+               "Run 'torchprov COMMAND --help' for a command's options.\n");
   return code;
 }
 
@@ -26,9 +36,12 @@ int main(int argc, char** argv) {
     std::printf("torchprov 0.1.0\n");
     return 0;
   }
+  if (command == "serve") return run_serve_command(argc - 2, argv + 2);
+  if (is_store_command(command)) return run_store_command(command, argc - 2, argv + 2);
   if (command == "bench") {
     if (argc >= 3 && std::strcmp(argv[2], "capture") == 0)
       return torchprov::bench::capture_overhead(argc - 3, argv + 3);
+    if (argc >= 3 && std::strcmp(argv[2], "store") == 0) return torchprov::bench::store_benchmark(argc - 3, argv + 3);
     std::fprintf(stderr, "torchprov bench: expected 'capture'\n");
     return 2;
   }

@@ -1,0 +1,84 @@
+#include "serve_command.h"
+
+#include <torchprov/endpoint.h>
+#include <torchprov/triplestore.h>
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+namespace {
+
+const char* const usage =
+    "usage: torchprov serve --store DIR [--port 7878] [--bind 127.0.0.1] [--token-file F]\n"
+    "                       [--read-only] [--reads-need-token] [--cors ORIGINS|none] [--query-timeout S]\n"
+    "                       [--static DIR] [--threads N] [--max-body-mb N] [--max-rows N]\n"
+    "                       [--storage NAME] [--storage-options S]\n";
+
+// dl.ttl next to the sources, or installed next to the program.
+std::filesystem::path find_ontology() {
+  const std::filesystem::path candidates[] = {
+      TORCHPROV_ONTOLOGY_FILE,
+      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "../share/torchprov/ontology/dl.ttl"};
+  for (const auto& c : candidates)
+    if (std::filesystem::exists(c)) return c;
+  return candidates[0];
+}
+
+// The dashboard's built assets, when present.
+std::filesystem::path find_static_dir() {
+  const std::filesystem::path candidate = TORCHPROV_DASHBOARD_DIR;
+  return std::filesystem::exists(candidate / "index.html") ? candidate : std::filesystem::path{};
+}
+
+}  // namespace
+
+int run_serve_command(int argc, char** argv) {
+  torchprov::endpoint::ServerOptions options;
+  torchprov::triplestore::StoreOptions store_options;
+  std::string store_dir;
+  options.ontology_file = find_ontology();
+  options.static_dir = find_static_dir();
+  try {
+    for (int i = 0; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--store") store_dir = value();
+      else if (a == "--port") options.port = static_cast<std::uint16_t>(std::stoi(value()));
+      else if (a == "--bind") options.bind = value();
+      else if (a == "--token-file") options.token_file = value();
+      else if (a == "--read-only") options.read_only = true;
+      else if (a == "--reads-need-token") options.reads_need_token = true;
+      else if (a == "--cors") {
+        options.cors_origins = value();
+        if (options.cors_origins == "none") options.cors_origins.clear();
+      } else if (a == "--query-timeout") options.query_timeout = std::chrono::seconds(std::stoi(value()));
+      else if (a == "--static") options.static_dir = value();
+      else if (a == "--threads") options.threads = std::stoi(value());
+      else if (a == "--max-body-mb") options.max_body_bytes = std::stoull(value()) << 20;
+      else if (a == "--max-rows") options.max_result_rows = std::stoull(value());
+      else if (a == "--storage") store_options.storage = value();
+      else if (a == "--storage-options") store_options.storage_options = value();
+      else if (a == "--help" || a == "-h") {
+        std::cout << usage;
+        return 0;
+      } else {
+        throw std::invalid_argument("unknown option " + a);
+      }
+    }
+    if (store_dir.empty()) throw std::invalid_argument("--store DIR is required");
+  } catch (const std::exception& error) {
+    std::cerr << "torchprov serve: " << error.what() << "\n" << usage;
+    return 2;
+  }
+  try {
+    auto store = torchprov::triplestore::Store::open(store_dir, store_options);
+    return torchprov::endpoint::serve(store, options);
+  } catch (const std::exception& error) {
+    std::cerr << "torchprov serve: " << error.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,183 @@
+#include "store_commands.h"
+
+#include <torchprov/triplestore.h>
+
+#include "dataset.h"
+#include "results/result_format.h"
+#include "sparql/engine.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace ts = torchprov::triplestore;
+
+namespace {
+
+// --name VALUE options and positional arguments.
+struct Arguments {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> positional;
+
+  std::optional<std::string> get(const std::string& name) const {
+    auto it = options.find(name);
+    if (it == options.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+Arguments parse_arguments(int argc, char** argv) {
+  Arguments args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.size() > 2 && a.starts_with("--")) {
+      if (i + 1 >= argc) throw std::invalid_argument("option " + a + " needs a value");
+      args.options[a.substr(2)] = argv[++i];
+    } else if (a == "-o") {
+      if (i + 1 >= argc) throw std::invalid_argument("option -o needs a value");
+      args.options["output"] = argv[++i];
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  return args;
+}
+
+ts::Store open_store(const Arguments& args) {
+  const auto dir = args.get("store");
+  if (!dir) throw std::invalid_argument("--store DIR is required");
+  ts::StoreOptions options;
+  if (auto s = args.get("storage")) options.storage = *s;
+  if (auto s = args.get("storage-options")) options.storage_options = *s;
+  return ts::Store::open(*dir, options);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The query or update text: --file F or the single positional argument.
+std::string request_text(const Arguments& args) {
+  if (auto file = args.get("file")) return read_text(*file);
+  if (args.positional.size() == 1) return args.positional[0];
+  throw std::invalid_argument("give the request as --file FILE or as one argument");
+}
+
+int import_command(const Arguments& args) {
+  if (args.positional.empty()) throw std::invalid_argument("import: no files given");
+  ts::Store store = open_store(args);
+  const std::string graph = args.get("graph").value_or("");
+  std::optional<ts::RdfFormat> format;
+  if (auto f = args.get("format")) {
+    format = ts::format_from_name(*f);
+    if (!format) throw std::invalid_argument("unknown format '" + *f + "'");
+  }
+  int status = 0;
+  for (const std::string& file : args.positional) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      const std::size_t added = ts::import_file(store, file, format, graph);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("%s: %zu triples imported in %.2f s (%.0f triples/s)\n", file.c_str(), added, seconds,
+                  seconds > 0 ? double(added) / seconds : 0.0);
+    } catch (const ts::ParseError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      status = 1;
+    }
+  }
+  return status;
+}
+
+int export_command(const Arguments& args) {
+  const auto format_name = args.get("format").value_or("nquads");
+  const auto format = ts::format_from_name(format_name);
+  if (!format) throw std::invalid_argument("unknown format '" + format_name + "'");
+  ts::Store store = open_store(args);
+  std::optional<std::string> graph = args.get("graph");
+  if (auto path = args.get("output")) {
+    std::ofstream out(*path, std::ios::binary);
+    if (!out) throw std::runtime_error(*path + ": cannot write");
+    store.export_to(out, *format, graph);
+  } else {
+    store.export_to(std::cout, *format, graph);
+  }
+  return 0;
+}
+
+int query_command(const Arguments& args) {
+  const auto format_name = args.get("format").value_or("table");
+  const auto format = ts::results::parse_result_format(format_name);
+  if (!format) throw std::invalid_argument("unknown result format '" + format_name + "'");
+  const std::string text = request_text(args);
+  ts::sparql::QueryOptions options;
+  if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
+  if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
+  ts::Store store = open_store(args);
+  ts::sparql::QueryResult result;
+  {
+    auto view = store.read();
+    result = ts::sparql::execute_query(view.dataset(), text, options);
+  }
+  ts::results::write_query_result(result, *format, std::cout);
+  return 0;
+}
+
+int update_command(const Arguments& args) {
+  const std::string text = request_text(args);
+  ts::Store store = open_store(args);
+  const ts::sparql::UpdateDelta delta =
+      store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, text); });
+  std::printf("%zu quads added, %zu removed\n", delta.added.size(), delta.removed.size());
+  return 0;
+}
+
+int stats_command(const Arguments& args) {
+  ts::Store store = open_store(args);
+  const ts::StoreStats s = store.stats();
+  std::printf("triples      %zu\nterms        %zu\nmemory       %.1f MiB (%.0f bytes/triple)\n", s.triples, s.terms,
+              double(s.memory_bytes) / (1 << 20), s.triples ? double(s.memory_bytes) / double(s.triples) : 0.0);
+  std::printf("journal      %llu bytes (batch %llu, Redland at %llu)\n", (unsigned long long)s.journal_bytes,
+              (unsigned long long)s.committed_sequence, (unsigned long long)s.redland_sequence);
+  std::printf("graphs       %zu\n", s.graphs.size());
+  for (const auto& [graph, n] : s.graphs)
+    std::printf("  %10zu  %s\n", n, graph.empty() ? "(default graph)" : graph.c_str());
+  std::printf("predicates   %zu\n", s.predicates.size());
+  for (const auto& [predicate, n] : s.predicates) std::printf("  %10zu  %s\n", n, predicate.c_str());
+  return 0;
+}
+
+}  // namespace
+
+bool is_store_command(const std::string& verb) {
+  return verb == "import" || verb == "export" || verb == "query" || verb == "update" || verb == "stats";
+}
+
+int run_store_command(const std::string& verb, int argc, char** argv) {
+  try {
+    const Arguments args = parse_arguments(argc, argv);
+    if (verb == "import") return import_command(args);
+    if (verb == "export") return export_command(args);
+    if (verb == "query") return query_command(args);
+    if (verb == "update") return update_command(args);
+    if (verb == "stats") return stats_command(args);
+    std::fprintf(stderr, "torchprov: unknown store command '%s'\n", verb.c_str());
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "torchprov %s: %s\n", verb.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "torchprov %s: %s\n", verb.c_str(), e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,50 @@
+// torchprov/endpoint.h — the SPARQL 1.1 endpoint over a Store.
+//
+//   auto store = torchprov::triplestore::Store::open("provenance.store");
+//   torchprov::endpoint::serve(store, {.port = 7878});   // until SIGINT / SIGTERM
+//
+// Routes: /sparql (SPARQL 1.1 Protocol: query and update), /data (Graph
+// Store HTTP Protocol; N-Quads POSTed to /data is how trainers stream their
+// capture), /health, /metrics (Prometheus), /ontology (dl.ttl) and / (the
+// dashboard's static files).
+//
+// Concurrency: a fixed pool of I/O threads runs the HTTP sessions; a query
+// runs on its session's thread under the store's shared read lock, bounded by
+// the query timeout; writes go through the store, which serialises writers and
+// holds the exclusive lock only while a parsed batch is applied in memory.
+// So a long ingest never blocks reads for more than one batch, and reads
+// block a write for at most one query timeout.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <torchprov/triplestore.h>
+
+namespace torchprov::endpoint {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 7878;
+  // Bearer tokens for writes, one "TOKEN [PERSON]" per line; created with
+  // mode 0600 (and its path printed once) when absent.  Default: DIR/token.
+  std::filesystem::path token_file;
+  bool read_only = false;
+  bool reads_need_token = false;
+  std::string cors_origins = "*";  // comma-separated, or "*"; empty: no CORS
+  std::chrono::seconds query_timeout{30};
+  std::size_t max_body_bytes = std::size_t(512) << 20;
+  std::size_t max_query_bytes = std::size_t(1) << 20;
+  std::size_t max_result_rows = 2'000'000;
+  std::filesystem::path static_dir;     // dashboard assets; empty: a plain index page
+  std::filesystem::path ontology_file;  // served at /ontology
+  int threads = 4;
+};
+
+// Serves until SIGINT or SIGTERM; returns the process exit code.
+int serve(triplestore::Store& store, ServerOptions options);
+
+}  // namespace torchprov::endpoint

@@ -1,0 +1,457 @@
+#include "endpoint.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "dataset.h"
+#include "rdf_io.h"
+#include "results/result_format.h"
+#include "sparql/engine.h"
+#include "steering.h"
+
+namespace torchprov::endpoint {
+namespace {
+
+using triplestore::RdfFormat;
+namespace sparql = triplestore::sparql;
+namespace results = triplestore::results;
+
+std::optional<RdfFormat> rdf_format_of_media_type(std::string_view type) {
+  if (type == "text/turtle" || type == "application/x-turtle") return RdfFormat::turtle;
+  if (type == "application/n-triples" || type == "text/plain") return RdfFormat::ntriples;
+  if (type == "application/n-quads" || type == "text/x-nquads") return RdfFormat::nquads;
+  if (type == "application/trig") return RdfFormat::trig;
+  return std::nullopt;
+}
+
+std::string_view media_type_of_rdf_format(RdfFormat format) {
+  switch (format) {
+    case RdfFormat::turtle: return "text/turtle";
+    case RdfFormat::ntriples: return "application/n-triples";
+    case RdfFormat::nquads: return "application/n-quads";
+    case RdfFormat::trig: return "application/trig";
+  }
+  return "text/turtle";
+}
+
+// RDF serialisation for a Graph Store GET: among `allowed`, the first the
+// Accept header names with q > 0 (in header order), else the first allowed
+// when the header accepts anything.
+std::optional<RdfFormat> negotiate_rdf(std::string_view accept, std::initializer_list<RdfFormat> allowed) {
+  if (accept.empty()) return *allowed.begin();
+  std::optional<RdfFormat> wildcard_choice;
+  std::size_t pos = 0;
+  while (pos <= accept.size()) {
+    const auto comma = accept.find(',', pos);
+    const auto item = accept.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    const std::string type = media_type_of(item);
+    const bool refused = item.find("q=0") != std::string_view::npos && item.find("q=0.") == std::string_view::npos;
+    if (!refused) {
+      if (type == "*/*" || type == "text/*" || type == "application/*") {
+        if (!wildcard_choice) wildcard_choice = *allowed.begin();
+      } else if (auto f = rdf_format_of_media_type(type)) {
+        for (RdfFormat a : allowed)
+          if (a == *f) return f;
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return wildcard_choice;
+}
+
+bool is_write_method(http::verb v) {
+  return v == http::verb::put || v == http::verb::post || v == http::verb::delete_;
+}
+
+std::string escape_turtle_iri(std::string_view iri) {
+  std::string out;
+  for (char c : iri)
+    if (c != '>' && c != '<' && c != '"' && c != ' ') out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+Endpoint::Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens)
+    : store_(store), options_(std::move(options)), tokens_(std::move(tokens)) {}
+
+Response Endpoint::handle(const Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string route_name = "other";
+  Response response;
+  try {
+    response = route(request, parse_target(request.target()), route_name);
+  } catch (const std::exception& error) {
+    response = text_response(http::status::internal_server_error, std::string("internal error: ") + error.what());
+  }
+  response.version(request.version());
+  response.keep_alive(request.keep_alive());
+  response.set(http::field::server, "torchprov");
+  add_cors(request, response);
+  if (request.method() == http::verb::head) {
+    const auto size = response.body().size();
+    response.body().clear();
+    response.content_length(size);
+  } else {
+    response.prepare_payload();
+  }
+  metrics_.record(route_name, response.result_int(), std::chrono::steady_clock::now() - started);
+  return response;
+}
+
+void Endpoint::add_cors(const Request& request, Response& response) const {
+  if (options_.cors_origins.empty()) return;
+  const auto origin = request[http::field::origin];
+  if (options_.cors_origins == "*") {
+    response.set(http::field::access_control_allow_origin, "*");
+  } else if (!origin.empty()) {
+    std::string_view list = options_.cors_origins;
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      if (list.substr(0, comma) == origin) {
+        response.set(http::field::access_control_allow_origin, origin);
+        response.set(http::field::vary, "Origin");
+        break;
+      }
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  response.set(http::field::access_control_allow_headers, "Authorization, Content-Type, Accept");
+  response.set(http::field::access_control_allow_methods, "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+}
+
+Endpoint::Caller Endpoint::identify(const Request& request) const {
+  Caller caller;
+  if (const auto token = Tokens::bearer(request[http::field::authorization])) {
+    if (const auto person = tokens_.identity(*token)) {
+      caller.authenticated = true;
+      caller.person = *person;
+    }
+  }
+  return caller;
+}
+
+std::optional<Response> Endpoint::refuse_write(const Caller& caller, const Request& request) const {
+  if (options_.read_only) return text_response(http::status::forbidden, "this server is read-only (--read-only)");
+  if (caller.authenticated) return std::nullopt;
+  if (request[http::field::authorization].empty()) {
+    auto response = text_response(http::status::unauthorized, "writes need a bearer token (Authorization: Bearer TOKEN)");
+    response.set(http::field::www_authenticate, "Bearer realm=\"torchprov\"");
+    return response;
+  }
+  return text_response(http::status::forbidden, "the bearer token is not valid for this server");
+}
+
+Response Endpoint::route(const Request& request, const Target& target, std::string& route_name) {
+  const std::string& path = target.path;
+  if (request.method() == http::verb::options) {
+    route_name = "options";
+    return text_response(http::status::no_content, "");
+  }
+  const Caller caller = identify(request);
+  const bool read = !is_write_method(request.method());
+  if (options_.reads_need_token && read && !caller.authenticated && path != "/health") {
+    auto response = text_response(http::status::unauthorized, "reads need a bearer token on this server");
+    response.set(http::field::www_authenticate, "Bearer realm=\"torchprov\"");
+    return response;
+  }
+  if (path == "/sparql") {
+    route_name = "sparql";
+    return sparql(request, target, caller);
+  }
+  if (path == "/data") {
+    route_name = "data";
+    return graph_store(request, target, caller);
+  }
+  if (path == "/api/adaptations") {
+    route_name = "adaptations";
+    if (request.method() == http::verb::get || request.method() == http::verb::head)
+      return list_adaptations(store_, request, target);
+    if (request.method() != http::verb::post)
+      return text_response(http::status::method_not_allowed, "/api/adaptations takes GET and POST");
+    if (auto refusal = refuse_write(caller, request)) return *refusal;
+    return submit_adaptation(store_, request, caller.person);
+  }
+  if (path == "/health") {
+    route_name = "health";
+    return health();
+  }
+  if (path == "/metrics") {
+    route_name = "metrics";
+    const auto stats = store_.stats();
+    return text_response(http::status::ok, metrics_.render(stats.triples, stats.graphs.size(), stats.memory_bytes),
+                         "text/plain; version=0.0.4");
+  }
+  if (path == "/ontology" || path.starts_with("/ontology/")) {
+    route_name = "ontology";
+    return ontology(request);
+  }
+  route_name = "static";
+  if (!read) return text_response(http::status::method_not_allowed, "method not allowed on " + path);
+  return static_file(request, path);
+}
+
+// ------------------------------------------------------------------ /sparql
+
+Response Endpoint::sparql(const Request& request, const Target& target, const Caller& caller) {
+  std::multimap<std::string, std::string> params = target.query;
+  std::optional<std::string> query, update;
+  if (request.method() == http::verb::get || request.method() == http::verb::head) {
+    query = first(params, "query");
+    if (first(params, "update")) return text_response(http::status::bad_request, "updates must be POSTed, not sent by GET");
+    if (!query) return service_description(request);
+  } else if (request.method() == http::verb::post) {
+    const std::string type = media_type_of(request[http::field::content_type]);
+    if (type == "application/x-www-form-urlencoded") {
+      for (auto& [k, v] : parse_form(request.body())) params.emplace(k, v);
+      query = first(params, "query");
+      update = first(params, "update");
+    } else if (type == "application/sparql-query") {
+      query = request.body();
+    } else if (type == "application/sparql-update") {
+      update = request.body();
+    } else {
+      return text_response(http::status::unsupported_media_type,
+                           "POST /sparql takes application/x-www-form-urlencoded, application/sparql-query or "
+                           "application/sparql-update, not '" + type + "'");
+    }
+    if (query && update) return text_response(http::status::bad_request, "give either query or update, not both");
+    if (!query && !update) return text_response(http::status::bad_request, "missing 'query' or 'update' parameter");
+  } else {
+    return text_response(http::status::method_not_allowed, "/sparql takes GET and POST");
+  }
+  const std::string& text = query ? *query : *update;
+  if (text.size() > options_.max_query_bytes) {
+    return text_response(http::status::payload_too_large,
+                         "query is " + std::to_string(text.size()) + " bytes; the limit is " +
+                             std::to_string(options_.max_query_bytes));
+  }
+  if (update) {
+    if (auto refusal = refuse_write(caller, request)) return *refusal;
+    return run_update(*update, params);
+  }
+  return run_query(request, *query, target, params);
+}
+
+Response Endpoint::run_query(const Request& request, const std::string& query, const Target&,
+                             const std::multimap<std::string, std::string>& params) {
+  sparql::QueryOptions options;
+  options.default_graphs = all(params, "default-graph-uri");
+  options.named_graphs = all(params, "named-graph-uri");
+  options.timeout = options_.query_timeout;
+  options.max_rows = options_.max_result_rows;
+  sparql::QueryResult result;
+  try {
+    const auto view = store_.read();
+    result = sparql::execute_query(view.dataset(), query, options);
+  } catch (const sparql::SyntaxError& e) {
+    return text_response(http::status::bad_request, "syntax error at line " + std::to_string(e.line) + ", column " +
+                                                        std::to_string(e.column) + ": " + e.what());
+  } catch (const sparql::UnsupportedFeature& e) {
+    return text_response(http::status::not_implemented, std::string("not supported: ") + e.what());
+  } catch (const sparql::QueryTimeout& e) {
+    return text_response(http::status::service_unavailable,
+                         "query timed out after " + std::to_string(options_.query_timeout.count()) + " s: " + e.what());
+  } catch (const sparql::ResultTooLarge& e) {
+    return text_response(http::status::service_unavailable,
+                         "result larger than the limit of " + std::to_string(options_.max_result_rows) +
+                             " rows; add a LIMIT: " + e.what());
+  }
+  const auto format = results::negotiate(request[http::field::accept], result.form);
+  if (!format) {
+    return text_response(http::status::not_acceptable,
+                         "no acceptable format for this result; SELECT and ASK give application/sparql-results+json, "
+                         "application/sparql-results+xml, text/csv, text/tab-separated-values; CONSTRUCT and "
+                         "DESCRIBE give text/turtle, application/n-triples, application/n-quads, application/trig");
+  }
+  std::ostringstream body;
+  results::write_query_result(result, *format, body);
+  std::string type(results::media_type(*format));
+  if (!is_rdf_format(*format) || type.starts_with("text/")) type += "; charset=utf-8";
+  return text_response(http::status::ok, body.str(), type);
+}
+
+Response Endpoint::run_update(const std::string& update, const std::multimap<std::string, std::string>& params) {
+  sparql::QueryOptions options;
+  options.default_graphs = all(params, "using-graph-uri");
+  options.named_graphs = all(params, "using-named-graph-uri");
+  options.timeout = options_.query_timeout;
+  try {
+    const auto delta = store_.modify(
+        [&](triplestore::Dataset& dataset) { return sparql::execute_update(dataset, update, options); });
+    metrics_.add_ingested(delta.added.size());
+    return text_response(http::status::ok, "update applied: " + std::to_string(delta.added.size()) + " added, " +
+                                               std::to_string(delta.removed.size()) + " removed");
+  } catch (const sparql::SyntaxError& e) {
+    return text_response(http::status::bad_request, "syntax error at line " + std::to_string(e.line) + ", column " +
+                                                        std::to_string(e.column) + ": " + e.what());
+  } catch (const sparql::UnsupportedFeature& e) {
+    return text_response(http::status::not_implemented, std::string("not supported: ") + e.what());
+  } catch (const sparql::UpdateError& e) {
+    return text_response(http::status::bad_request, std::string("update failed, nothing changed: ") + e.what());
+  } catch (const sparql::QueryTimeout& e) {
+    return text_response(http::status::service_unavailable, std::string("update timed out, nothing changed: ") + e.what());
+  }
+}
+
+Response Endpoint::service_description(const Request& request) const {
+  const std::string host(request[http::field::host].empty() ? "localhost" : request[http::field::host]);
+  const std::string endpoint = escape_turtle_iri("http://" + host + "/sparql");
+  std::string body =
+      "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+      "@prefix fmt: <http://www.w3.org/ns/formats/> .\n\n"
+      "[] a sd:Service ;\n"
+      "  sd:endpoint <" + endpoint + "> ;\n"
+      "  sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ;\n"
+      "  sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;\n"
+      "  sd:resultFormat fmt:SPARQL_Results_JSON, fmt:SPARQL_Results_XML, fmt:SPARQL_Results_CSV,\n"
+      "    fmt:SPARQL_Results_TSV, fmt:Turtle, fmt:N-Triples, fmt:N-Quads, fmt:TriG ;\n"
+      "  sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] .\n";
+  // BasicFederatedQuery is not offered: SERVICE answers 501.
+  body.replace(body.find(", sd:BasicFederatedQuery"), std::string_view(", sd:BasicFederatedQuery").size(), "");
+  return text_response(http::status::ok, body, "text/turtle; charset=utf-8");
+}
+
+// -------------------------------------------------------------------- /data
+
+Response Endpoint::graph_store(const Request& request, const Target& target, const Caller& caller) {
+  const auto graph_param = first(target.query, "graph");
+  const bool default_graph = target.query.count("default") > 0;
+  if (graph_param && default_graph) return text_response(http::status::bad_request, "give ?graph=IRI or ?default, not both");
+  std::optional<std::string> graph;  // nullopt: the whole dataset
+  if (graph_param) {
+    if (graph_param->empty()) return text_response(http::status::bad_request, "?graph= needs an IRI");
+    graph = *graph_param;
+  } else if (default_graph) {
+    graph = "";
+  }
+  const auto method = request.method();
+  if (method == http::verb::get || method == http::verb::head) {
+    const auto format = graph ? negotiate_rdf(request[http::field::accept],
+                                              {RdfFormat::turtle, RdfFormat::ntriples, RdfFormat::nquads, RdfFormat::trig})
+                              : negotiate_rdf(request[http::field::accept], {RdfFormat::nquads, RdfFormat::trig});
+    if (!format) {
+      return text_response(http::status::not_acceptable,
+                           graph ? "a graph is served as text/turtle, application/n-triples, application/n-quads or "
+                                   "application/trig"
+                                 : "the whole store is served as application/n-quads or application/trig");
+    }
+    if (graph && !graph->empty()) {
+      const auto view = store_.read();
+      const auto id = view.dataset().lookup(Term::iri(*graph));
+      if (!id || view.dataset().count({0, 0, 0, *id}) == 0)
+        return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
+    }
+    std::ostringstream body;
+    store_.export_to(body, *format, graph);
+    return text_response(http::status::ok, body.str(), std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8");
+  }
+  if (method != http::verb::put && method != http::verb::post && method != http::verb::delete_) {
+    return text_response(http::status::method_not_allowed, "/data takes GET, HEAD, PUT, POST and DELETE");
+  }
+  if (auto refusal = refuse_write(caller, request)) return *refusal;
+  if (method == http::verb::delete_) {
+    if (!graph) return text_response(http::status::bad_request, "DELETE /data needs ?graph=IRI or ?default");
+    const std::size_t removed = store_.delete_graph(*graph);
+    if (removed == 0 && !graph->empty()) return text_response(http::status::not_found, "no graph <" + *graph + ">");
+    return text_response(http::status::ok, "deleted " + std::to_string(removed) + " triples");
+  }
+  const std::string type = media_type_of(request[http::field::content_type]);
+  const auto format = rdf_format_of_media_type(type);
+  if (!format) {
+    return text_response(http::status::unsupported_media_type,
+                         "send text/turtle, application/n-triples, application/n-quads or application/trig, not '" +
+                             type + "'");
+  }
+  if (graph && (*format == RdfFormat::nquads || *format == RdfFormat::trig)) {
+    return text_response(http::status::bad_request, "quads cannot be sent to one graph: POST them to /data without ?graph");
+  }
+  if (method == http::verb::put && !graph) {
+    return text_response(http::status::bad_request, "PUT /data needs ?graph=IRI or ?default");
+  }
+  // Parse everything before touching the store: a bad body changes nothing.
+  std::vector<Statement> statements;
+  try {
+    triplestore::rdf_io::parse_text(request.body(), *format, [&](const Statement& s) { statements.push_back(s); },
+                                    "request body");
+  } catch (const triplestore::ParseError& e) {
+    return text_response(http::status::bad_request, std::string("malformed RDF, nothing stored: ") + e.what());
+  }
+  bool existed = true;
+  if (graph && !graph->empty()) {
+    const auto view = store_.read();
+    const auto id = view.dataset().lookup(Term::iri(*graph));
+    existed = id && view.dataset().count({0, 0, 0, *id}) > 0;
+  }
+  std::size_t changed;
+  if (method == http::verb::put) {
+    changed = store_.replace_graph(*graph, statements);
+  } else {
+    changed = store_.insert(statements, graph.value_or(""));
+  }
+  metrics_.add_ingested(statements.size());
+  auto response = text_response(existed ? http::status::ok : http::status::created,
+                                "stored " + std::to_string(statements.size()) + " statements (" +
+                                    std::to_string(changed) + " new)");
+  return response;
+}
+
+// ------------------------------------------------------------ small routes
+
+Response Endpoint::health() {
+  const auto stats = store_.stats();
+  return text_response(http::status::ok,
+                       "{\"status\":\"ok\",\"triples\":" + std::to_string(stats.triples) +
+                           ",\"graphs\":" + std::to_string(stats.graphs.size()) + "}",
+                       "application/json");
+}
+
+Response Endpoint::ontology(const Request&) const {
+  std::ifstream in(options_.ontology_file, std::ios::binary);
+  if (!in) return text_response(http::status::not_found, "ontology file not found: " + options_.ontology_file.string());
+  std::ostringstream body;
+  body << in.rdbuf();
+  return text_response(http::status::ok, body.str(), "text/turtle; charset=utf-8");
+}
+
+Response Endpoint::static_file(const Request&, const std::string& path) const {
+  static const std::pair<std::string_view, std::string_view> types[] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
+      {".svg", "image/svg+xml"},             {".png", "image/png"},
+      {".rq", "application/sparql-query"},   {".map", "application/json"},
+      {".woff2", "font/woff2"},              {".ttf", "font/ttf"}};
+  if (options_.static_dir.empty()) {
+    if (path != "/" && path != "/index.html") return text_response(http::status::not_found, "not found: " + path);
+    return text_response(http::status::ok,
+                         "<!doctype html><title>torchprov</title><h1>torchprov</h1><ul>"
+                         "<li><a href=\"/sparql\">/sparql</a> SPARQL 1.1 endpoint</li>"
+                         "<li><a href=\"/data\">/data</a> Graph Store</li>"
+                         "<li><a href=\"/ontology\">/ontology</a> the dl: ontology</li>"
+                         "<li><a href=\"/health\">/health</a>, <a href=\"/metrics\">/metrics</a></li></ul>",
+                         "text/html; charset=utf-8");
+  }
+  // No path traversal: reject any ".." segment and anything that resolves
+  // outside the static folder.
+  if (path.find("..") != std::string::npos || path.find('\0') != std::string::npos || !path.starts_with("/"))
+    return text_response(http::status::bad_request, "invalid path");
+  std::filesystem::path file = options_.static_dir / path.substr(1);
+  if (path.ends_with("/")) file /= "index.html";
+  std::error_code ec;
+  const auto root = std::filesystem::weakly_canonical(options_.static_dir, ec);
+  const auto resolved = std::filesystem::weakly_canonical(file, ec);
+  if (ec || std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end()).first != root.end())
+    return text_response(http::status::bad_request, "invalid path");
+  std::ifstream in(resolved, std::ios::binary);
+  if (!in || std::filesystem::is_directory(resolved)) return text_response(http::status::not_found, "not found: " + path);
+  std::ostringstream body;
+  body << in.rdbuf();
+  std::string_view type = "application/octet-stream";
+  for (const auto& [ext, t] : types)
+    if (resolved.extension() == ext) type = t;
+  return text_response(http::status::ok, body.str(), type);
+}
+
+}  // namespace torchprov::endpoint

@@ -1,0 +1,302 @@
+#include "steering.h"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <sstream>
+
+#include "dataset.h"
+#include "results/json_value.h"
+#include "sparql/engine.h"
+
+namespace torchprov::endpoint {
+namespace {
+
+namespace sparql = triplestore::sparql;
+using triplestore::results::JsonValue;
+
+const std::string prov = "http://www.w3.org/ns/prov#";
+const std::string dl = "https://w3id.org/torchprov/dl#";
+const std::string xsd = "http://www.w3.org/2001/XMLSchema#";
+const std::string rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+const std::string base = "https://w3id.org/torchprov/";
+
+Response json_error(http::status status, const std::string& message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped.push_back('\\');
+    if (c == '\n') {
+      escaped += "\\n";
+      continue;
+    }
+    escaped.push_back(c);
+  }
+  return text_response(status, "{\"error\":\"" + escaped + "\"}", "application/json");
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          out += buffer;
+        } else {
+          out.push_back(char(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Free text in one TSV field: tabs, newlines and backslashes escaped.
+std::string tsv_field(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\t') out += "\\t";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\\') out += "\\\\";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+std::string iri_segment(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(char(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out.empty() ? "_" : out;
+}
+
+std::string now_lexical() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t t = ms / 1000;
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, int(ms % 1000));
+  return buffer;
+}
+
+std::string random_id() {
+  std::random_device entropy;
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%08x%08x%08x", entropy(), entropy(), entropy());
+  return buffer;
+}
+
+// The value of a SPARQL term for a JSON / TSV cell.
+std::string cell(const std::optional<Term>& term) { return term ? term->value : std::string(); }
+
+std::string sparql_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+sparql::QueryResult query(triplestore::Store& store, const std::string& text) {
+  sparql::QueryOptions options;
+  options.timeout = std::chrono::seconds(10);
+  const auto view = store.read();
+  return sparql::execute_query(view.dataset(), text, options);
+}
+
+}  // namespace
+
+Response submit_adaptation(triplestore::Store& store, const Request& request, const std::string& token_person) {
+  if (media_type_of(request[http::field::content_type]) != "application/json")
+    return json_error(http::status::unsupported_media_type, "send the request as application/json");
+  JsonValue body;
+  try {
+    body = triplestore::results::parse_json(request.body());
+  } catch (const triplestore::results::JsonParseError& e) {
+    return json_error(http::status::bad_request,
+                      "malformed JSON at byte " + std::to_string(e.offset) + ": " + e.what());
+  }
+  if (!body.as_object()) return json_error(http::status::bad_request, "the request must be a JSON object");
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    const JsonValue* v = body.member(key);
+    if (!v || v->is_null()) return std::nullopt;
+    if (const auto* s = v->as_string()) return *s;
+    return std::string("\x01");  // present but not a string
+  };
+  auto number = [&](const char* key) -> std::optional<double> {
+    const JsonValue* v = body.member(key);
+    if (!v || v->is_null()) return std::nullopt;
+    if (const auto* n = std::get_if<JsonValue::Number>(&v->data)) return std::strtod(n->text.c_str(), nullptr);
+    return std::nan("");
+  };
+
+  const auto run = text("run");
+  if (!run || *run == "\x01" || run->empty()) return json_error(http::status::bad_request, "'run' (the run IRI) is required");
+  const auto action = text("action");
+  if (!action || (*action != "set" && *action != "stop" && *action != "set_epochs"))
+    return json_error(http::status::bad_request, "'action' must be \"set\", \"stop\" or \"set_epochs\"");
+  const auto reason = text("reason").value_or("");
+  const auto person = text("person").value_or(token_person);
+  const auto informed_by = text("informed_by_query");
+  if (reason == "\x01" || person == "\x01" || (informed_by && *informed_by == "\x01"))
+    return json_error(http::status::bad_request, "'reason', 'person' and 'informed_by_query' must be strings");
+  const auto value = number("value");
+  const auto param_group = number("param_group");
+  std::string hyperparameter;
+
+  // The run must exist and still be running.
+  const std::string run_ref = "<" + *run + ">";
+  if (run->find_first_of("<>\" {}|\\^`") != std::string::npos)
+    return json_error(http::status::bad_request, "'run' is not a valid IRI");
+  auto facts = query(store, "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + ">\n"
+                            "SELECT ?ended ?groups WHERE { " + run_ref + " a dl:TrainingRun . "
+                            "OPTIONAL { " + run_ref + " prov:endedAtTime ?ended } "
+                            "OPTIONAL { " + run_ref + " prov:used ?o . ?o dl:numParamGroups ?groups } }");
+  if (facts.rows.empty()) return json_error(http::status::not_found, "unknown run <" + *run + ">");
+  if (facts.rows[0][0]) return json_error(http::status::conflict, "run <" + *run + "> has already ended");
+  const int groups = facts.rows[0][1] ? std::atoi(facts.rows[0][1]->value.c_str()) : 1;
+
+  if (*action == "set") {
+    const auto h = text("hyperparameter");
+    if (!h || *h == "\x01") return json_error(http::status::bad_request, "'hyperparameter' is required for \"set\"");
+    hyperparameter = *h;
+    bool steerable = false;
+    for (const char* name : steerable_hyperparameters) steerable = steerable || hyperparameter == name;
+    auto known = query(store, "PREFIX dl: <" + dl + "> ASK { " + run_ref + " dl:hasHyperparameter ?h . ?h dl:name " +
+                                  sparql_string(hyperparameter) + " }");
+    if (!known.boolean)
+      return json_error(http::status::unprocessable_entity,
+                        "run <" + *run + "> has no hyperparameter '" + hyperparameter + "'");
+    if (!steerable)
+      return json_error(http::status::unprocessable_entity,
+                        "'" + hyperparameter + "' cannot change while training; steerable: learning_rate, "
+                        "weight_decay, momentum");
+    if (!value || !std::isfinite(*value) || *value < 0 || (hyperparameter == "learning_rate" && *value == 0))
+      return json_error(http::status::bad_request, "'value' must be a number " +
+                                                       std::string(hyperparameter == "learning_rate" ? "above 0" : "of at least 0"));
+    if (param_group && (!std::isfinite(*param_group) || *param_group < 0 || *param_group >= groups ||
+                        *param_group != std::floor(*param_group)))
+      return json_error(http::status::bad_request,
+                        "'param_group' must be a whole number from 0 to " + std::to_string(groups - 1));
+  } else if (*action == "set_epochs") {
+    if (!value || !std::isfinite(*value) || *value < 1 || *value != std::floor(*value))
+      return json_error(http::status::bad_request, "'value' must be a whole number of epochs, at least 1");
+  }
+
+  // Stored at once, in the run's own graph.
+  const std::string id = random_id();
+  const std::string iri = *run + "/request/" + id;
+  const std::string person_iri = base + "person/" + iri_segment(person.empty() ? "anonymous" : person);
+  const std::string now = now_lexical();
+  std::vector<Statement> s;
+  auto add = [&](const std::string& subject, const std::string& predicate, Term object) {
+    s.push_back({Term::iri(subject), Term::iri(predicate), std::move(object), {}});
+  };
+  add(iri, rdf_type, Term::iri(prov + "Entity"));
+  add(iri, rdf_type, Term::iri(dl + "AdaptationRequest"));
+  add(iri, dl + "action", Term::literal(*action));
+  add(iri, dl + "requestedFor", Term::iri(*run));
+  add(iri, prov + "wasAttributedTo", Term::iri(person_iri));
+  add(iri, prov + "generatedAtTime", Term::literal(now, xsd + "dateTime"));
+  if (!reason.empty()) add(iri, dl + "reason", Term::literal(reason));
+  if (!hyperparameter.empty()) add(iri, dl + "name", Term::literal(hyperparameter));
+  if (value && *action != "stop") {
+    char buffer[40];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, *value).ptr;
+    *end = 0;
+    add(iri, prov + "value", *action == "set_epochs" ? Term::literal(std::to_string(std::int64_t(*value)), xsd + "integer")
+                                                     : Term::literal(buffer, xsd + "double"));
+  }
+  if (param_group) add(iri, dl + "paramGroup", Term::literal(std::to_string(int(*param_group)), xsd + "integer"));
+  add(iri, "http://www.w3.org/2000/01/rdf-schema#label",
+      Term::literal(*action + (hyperparameter.empty() ? "" : " " + hyperparameter) + " requested by " + person));
+  add(person_iri, rdf_type, Term::iri(prov + "Agent"));
+  add(person_iri, rdf_type, Term::iri(prov + "Person"));
+  add(person_iri, dl + "name", Term::literal(person));
+  if (informed_by && !informed_by->empty()) {
+    const std::string query_iri = iri + "/query";
+    add(iri, prov + "wasDerivedFrom", Term::iri(query_iri));
+    add(query_iri, rdf_type, Term::iri(prov + "Entity"));
+    add(query_iri, rdf_type, Term::iri(prov + "Plan"));
+    add(query_iri, rdf_type, Term::iri(dl + "AnalysisQuery"));
+    add(query_iri, dl + "queryText", Term::literal(*informed_by));
+  }
+  store.insert(s, *run + "/bundle");
+  auto response = text_response(http::status::accepted,
+                                "{\"request\":" + json_string(iri) + ",\"status\":\"pending\"}", "application/json");
+  response.set(http::field::location, iri);
+  return response;
+}
+
+Response list_adaptations(triplestore::Store& store, const Request& request, const Target& target) {
+  const auto run = first(target.query, "run");
+  const auto wanted = first(target.query, "status");
+  std::string filter;
+  if (run) {
+    if (run->find_first_of("<>\" {}|\\^`") != std::string::npos)
+      return json_error(http::status::bad_request, "'run' is not a valid IRI");
+    filter = "FILTER(?run = <" + *run + ">)";
+  }
+  const auto result = query(
+      store, "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + ">\n"
+             "SELECT ?request ?run ?action ?hyperparameter ?value ?group ?person ?reason ?created ?status ?why ?ended "
+             "WHERE { ?request a dl:AdaptationRequest ; dl:requestedFor ?run ; dl:action ?action ; "
+             "prov:generatedAtTime ?created . " + filter +
+             " OPTIONAL { ?request dl:name ?hyperparameter } OPTIONAL { ?request prov:value ?value } "
+             "OPTIONAL { ?request dl:paramGroup ?group } OPTIONAL { ?request dl:reason ?reason } "
+             "OPTIONAL { ?request prov:wasAttributedTo ?p . ?p dl:name ?person } "
+             "OPTIONAL { ?request dl:status ?status } OPTIONAL { ?request dl:rejectionReason ?why } "
+             "OPTIONAL { ?run prov:endedAtTime ?ended } } ORDER BY ?created");
+  const bool tsv = std::string_view(request[http::field::accept]).find("text/tab-separated-values") != std::string_view::npos;
+  std::string out = tsv ? "request\taction\thyperparameter\tvalue\tparam_group\tperson\treason\n" : "[";
+  bool first_row = true;
+  for (const auto& row : result.rows) {
+    // Status: what the trainer recorded, else expired once the run ended.
+    std::string status = row[9] ? row[9]->value : row[11] ? "expired" : "pending";
+    if (wanted && *wanted != status) continue;
+    if (tsv) {
+      out += tsv_field(cell(row[0])) + "\t" + tsv_field(cell(row[2])) + "\t" + tsv_field(cell(row[3])) + "\t" +
+             tsv_field(cell(row[4])) + "\t" + tsv_field(cell(row[5])) + "\t" + tsv_field(cell(row[6])) + "\t" +
+             tsv_field(cell(row[7])) + "\n";
+      continue;
+    }
+    out += first_row ? "\n" : ",\n";
+    first_row = false;
+    out += "  {\"request\":" + json_string(cell(row[0])) + ",\"run\":" + json_string(cell(row[1])) +
+           ",\"action\":" + json_string(cell(row[2])) + ",\"hyperparameter\":" +
+           (row[3] ? json_string(row[3]->value) : "null") + ",\"value\":" + (row[4] ? row[4]->value : "null") +
+           ",\"param_group\":" + (row[5] ? row[5]->value : "null") + ",\"person\":" + json_string(cell(row[6])) +
+           ",\"reason\":" + json_string(cell(row[7])) + ",\"created\":" + json_string(cell(row[8])) +
+           ",\"status\":" + json_string(status) + (row[10] ? ",\"rejection_reason\":" + json_string(row[10]->value) : "") +
+           "}";
+  }
+  if (!tsv) out += first_row ? "]" : "\n]";
+  return text_response(http::status::ok, out, tsv ? "text/tab-separated-values; charset=utf-8" : "application/json");
+}
+
+}  // namespace torchprov::endpoint
