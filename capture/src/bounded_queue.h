@@ -44,12 +44,13 @@ class BoundedQueue {
     return true;
   }
 
-  // Waits for at least one item (or close), at most `patience` for items
-  // nobody marked urgent; returns false once closed and drained.
+  // Waits until an urgent item arrives, a batch gathers, the queue closes or
+  // `patience` passes, then takes whatever is queued (possibly nothing);
+  // returns false once closed and drained.
   bool pop_all(std::vector<T>& out, std::chrono::milliseconds patience = std::chrono::milliseconds(500)) {
     std::unique_lock lock(mutex_);
-    while (items_.empty() && !closed_) not_empty_.wait_for(lock, patience);
-    if (items_.empty()) return false;
+    if (items_.empty() && !closed_) not_empty_.wait_for(lock, patience);
+    if (items_.empty()) return !closed_;
     out.insert(out.end(), std::make_move_iterator(items_.begin()),
                std::make_move_iterator(items_.end()));
     items_.clear();

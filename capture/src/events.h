@@ -79,13 +79,24 @@ struct EvaluationDone {
   std::string dataset;
   std::vector<std::pair<std::string, double>> metrics;
 };
-// An optimizer setting whose value changed between epochs without a request
-// (a scheduler or the training program itself).
-struct SettingChanged {
+// Settings changed between epochs: by a steering request (request_iri and
+// person set) or by the program itself, e.g. a schedule (both empty).
+// param_group -1 marks a run-level setting such as "epochs".
+struct AdaptationApplied {
   TimePoint time;
-  int epoch;  // the epoch that first uses the new value
-  OptimizerSetting old_setting;
-  OptimizerSetting new_setting;
+  int epoch;  // the epoch that first uses the new values
+  std::string action = "set";
+  std::string request_iri;
+  std::string person;
+  std::string reason;
+  std::vector<std::pair<OptimizerSetting, OptimizerSetting>> changes;  // old, new
+};
+// A steering request the trainer could not apply.
+struct RequestRejected {
+  TimePoint time;
+  int epoch;
+  std::string request_iri;
+  std::string reason;
 };
 struct RunEnded {
   TimePoint time;
@@ -94,6 +105,6 @@ struct RunEnded {
 };
 
 using Event = std::variant<RunStarted, EpochBegan, EpochEnded, MetricLogged, StepSampled,
-                           CheckpointSaved, EvaluationDone, SettingChanged, RunEnded>;
+                           CheckpointSaved, EvaluationDone, AdaptationApplied, RequestRejected, RunEnded>;
 
 }  // namespace torchprov::detail

@@ -36,7 +36,7 @@ HttpUrl HttpUrl::parse(const std::string& url) {
 
 HttpReply http_request(const HttpUrl& base, const std::string& method, const std::string& target,
                        const std::string& content_type, const std::string& body, const std::string& bearer_token,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, const std::string& accept) {
   HttpReply reply;
   try {
     net::io_context ioc;
@@ -49,6 +49,7 @@ HttpReply http_request(const HttpUrl& base, const std::string& method, const std
     request.set(http::field::user_agent, "torchprov-capture");
     if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
     if (!content_type.empty()) request.set(http::field::content_type, content_type);
+    if (!accept.empty()) request.set(http::field::accept, accept);
     request.body() = body;
     request.prepare_payload();
     stream.expires_after(timeout);

@@ -20,6 +20,6 @@ struct HttpReply {
 
 HttpReply http_request(const HttpUrl& base, const std::string& method, const std::string& target,
                        const std::string& content_type, const std::string& body, const std::string& bearer_token,
-                       std::chrono::milliseconds timeout);
+                       std::chrono::milliseconds timeout, const std::string& accept = {});
 
 }  // namespace torchprov::detail

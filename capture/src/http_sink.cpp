@@ -8,6 +8,10 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <mutex>
+#include <set>
+#include <cctype>
+#include <utility>
 
 #include "http_client.h"
 #include "serd_writer.h"
@@ -37,12 +41,28 @@ class HttpSink final : public Sink {
       if (!deliver()) spill();
     } else if (Clock::now() - last_send_ >= options_.send_interval) {
       deliver();
+      poll_steering();
     }
   }
 
   // Durable once this returns: delivered to the server, or in the spill file.
   void flush() override {
     if (!deliver()) spill();
+    poll_steering();
+  }
+
+  void tick() override {
+    if (Clock::now() - last_send_ >= options_.send_interval) {
+      deliver();
+      last_send_ = Clock::now();
+      poll_steering();
+    }
+  }
+
+  std::vector<SteeringRequest> take_steering_requests(const std::string& run_iri) override {
+    std::lock_guard lock(steering_mutex_);
+    run_iri_ = run_iri;
+    return std::exchange(inbox_, {});
   }
 
   void close() override {
@@ -121,8 +141,79 @@ class HttpSink final : public Sink {
     return false;
   }
 
+  // Asks the server for pending requests of the run; they wait in the inbox
+  // until the training thread takes them at its next epoch boundary.
+  void poll_steering() {
+    std::string run;
+    {
+      std::lock_guard lock(steering_mutex_);
+      run = run_iri_;
+    }
+    if (run.empty() || Clock::now() < retry_after_) return;
+    const auto reply = detail::http_request(url_, "GET", "/api/adaptations?status=pending&run=" + url_encode(run), "",
+                                            "", options_.token, std::chrono::milliseconds(3000),
+                                            "text/tab-separated-values");
+    if (reply.status != 200) return;
+    std::vector<SteeringRequest> fresh;
+    std::istringstream lines(reply.body);
+    std::string line;
+    while (std::getline(lines, line)) {
+      // request, action, hyperparameter, value, param_group, person, reason
+      std::vector<std::string> fields;
+      std::size_t start = 0;
+      for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
+        fields.push_back(line.substr(start, tab - start));
+      fields.push_back(line.substr(start));
+      if (fields.size() < 7 || fields[0] == "request" || !seen_.insert(fields[0]).second) continue;
+      SteeringRequest request;
+      request.iri = fields[0];
+      request.action = fields[1];
+      request.hyperparameter = fields[2];
+      request.value = fields[3].empty() ? 0 : std::strtod(fields[3].c_str(), nullptr);
+      request.param_group = fields[4].empty() ? -1 : std::atoi(fields[4].c_str());
+      request.person = unescape(fields[5]);
+      request.reason = unescape(fields[6]);
+      fresh.push_back(std::move(request));
+    }
+    std::lock_guard lock(steering_mutex_);
+    for (auto& r : fresh) inbox_.push_back(std::move(r));
+  }
+
+  static std::string url_encode(const std::string& text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out.push_back(char(c));
+      } else {
+        out.push_back('%');
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+      }
+    }
+    return out;
+  }
+
+  // The server escapes tabs, newlines and backslashes in free text.
+  static std::string unescape(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        const char c = text[++i];
+        out.push_back(c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c);
+      } else {
+        out.push_back(text[i]);
+      }
+    }
+    return out;
+  }
+
   HttpSinkOptions options_;
   detail::HttpUrl url_;
+  std::mutex steering_mutex_;
+  std::string run_iri_;
+  std::vector<SteeringRequest> inbox_;
+  std::set<std::string> seen_;
   std::string pending_;
   Clock::time_point last_send_, retry_after_{};
   std::chrono::milliseconds backoff_{0};

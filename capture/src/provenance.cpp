@@ -227,10 +227,8 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
         .value(prov + "value", typed(*s.value))
         .text(dl + "valueType", value_type(*s.value))
         .text(rdfs_label, *s.name + " = " + display(*s.value));
-    if (s.group >= 0) {
-      hp.integer(dl + "paramGroup", s.group).link(dl + "ofOptimizer", optimizer);
-      current_setting_[setting_key(s.group, *s.name)] = s.iri;
-    }
+    if (s.group >= 0) hp.integer(dl + "paramGroup", s.group).link(dl + "ofOptimizer", optimizer);
+    current_setting_[setting_key(s.group, *s.name)] = s.iri;
   }
   for (std::size_t i = 0; i < info.datasets.size(); ++i) {
     const auto& d = info.datasets[i];
@@ -362,40 +360,59 @@ void ProvenanceBuilder::on(const EvaluationDone& e, std::vector<Statement>& out)
   }
 }
 
-void ProvenanceBuilder::on(const SettingChanged& e, std::vector<Statement>& out) {
-  const std::string key = setting_key(e.new_setting.param_group, e.new_setting.name);
-  const auto found = current_setting_.find(key);
-  const std::string old_iri =
-      found != current_setting_.end()
-          ? found->second
-          : run_ + "/hp/" + iri_segment(e.old_setting.name) + "/" +
-                std::to_string(e.old_setting.param_group);
+void ProvenanceBuilder::on(const AdaptationApplied& e, std::vector<Statement>& out) {
+  const bool requested = !e.request_iri.empty();
   const int k = ++adaptations_;
   const std::string adaptation = run_ + "/adaptation/" + std::to_string(k);
-  const std::string new_iri = run_ + "/hp/" + iri_segment(e.new_setting.name) + "/" +
-                              std::to_string(e.new_setting.param_group) + "/revision/" +
-                              std::to_string(k);
-  about(out, adaptation).type(prov + "Activity").type(dl + "Adaptation")
-      .text(dl + "action", "set")
-      .text(dl + "reason", "changed by the training program (schedule)")
+  std::string agent = trainer_;
+  if (requested && !e.person.empty()) {
+    agent = base_ + "person/" + iri_segment(e.person);
+    about(out, agent).type(prov + "Agent").type(prov + "Person").text(dl + "name", e.person)
+        .text(rdfs_label, e.person);
+  }
+  auto activity = about(out, adaptation);
+  activity.type(prov + "Activity").type(dl + "Adaptation")
+      .text(dl + "action", e.action)
+      .text(dl + "reason", !e.reason.empty() ? e.reason
+                            : requested     ? "requested without a reason"
+                                            : "changed by the training program (schedule)")
       .integer(dl + "epoch", e.epoch)
       .time(prov + "startedAtTime", e.time).time(prov + "endedAtTime", e.time)
-      .link(prov + "used", old_iri)
       .link(prov + "wasInformedBy", run_).link(dl + "partOfRun", run_)
-      .link(prov + "wasAssociatedWith", trainer_);
-  about(out, new_iri).type(prov + "Entity").type(dl + "HyperparameterSetting")
-      .text(dl + "name", e.new_setting.name)
-      .value(prov + "value", typed(e.new_setting.value))
-      .text(dl + "valueType", value_type(e.new_setting.value))
-      .integer(dl + "paramGroup", e.new_setting.param_group)
-      .integer(dl + "epoch", e.epoch)
-      .link(dl + "ofOptimizer", run_ + "/optimizer")
-      .link(prov + "wasRevisionOf", old_iri).link(prov + "wasDerivedFrom", old_iri)
-      .link(prov + "wasGeneratedBy", adaptation)
-      .time(prov + "generatedAtTime", e.time)
-      .text(rdfs_label, e.new_setting.name + " = " + display(e.new_setting.value));
-  current_setting_[key] = new_iri;
-  settings_for_next_epoch_.push_back(new_iri);
+      .link(prov + "wasAssociatedWith", agent);
+  if (requested) activity.link(prov + "used", e.request_iri).link(dl + "fulfils", e.request_iri);
+
+  std::vector<std::string> new_iris;
+  for (const auto& [old_setting, new_setting] : e.changes) {
+    const bool run_level = new_setting.param_group < 0;
+    const std::string key = setting_key(new_setting.param_group, new_setting.name);
+    const std::string initial = run_ + "/hp/" + iri_segment(new_setting.name) +
+                                (run_level ? "" : "/" + std::to_string(new_setting.param_group));
+    const auto found = current_setting_.find(key);
+    const std::string old_iri = found != current_setting_.end() ? found->second : initial;
+    const std::string new_iri = initial + "/revision/" + std::to_string(k);
+    activity.link(prov + "used", old_iri);
+    auto setting = about(out, new_iri);
+    setting.type(prov + "Entity").type(dl + "HyperparameterSetting")
+        .text(dl + "name", new_setting.name)
+        .value(prov + "value", typed(new_setting.value))
+        .text(dl + "valueType", value_type(new_setting.value))
+        .integer(dl + "epoch", e.epoch)
+        .link(prov + "wasRevisionOf", old_iri).link(prov + "wasDerivedFrom", old_iri)
+        .link(prov + "wasGeneratedBy", adaptation)
+        .time(prov + "generatedAtTime", e.time)
+        .text(rdfs_label, new_setting.name + " = " + display(new_setting.value));
+    if (!run_level) {
+      setting.integer(dl + "paramGroup", new_setting.param_group).link(dl + "ofOptimizer", run_ + "/optimizer");
+    }
+    current_setting_[key] = new_iri;
+    settings_for_next_epoch_.push_back(new_iri);
+  }
+  if (requested) about(out, e.request_iri).text(dl + "status", "applied");
+}
+
+void ProvenanceBuilder::on(const RequestRejected& e, std::vector<Statement>& out) {
+  about(out, e.request_iri).text(dl + "status", "rejected").text(dl + "rejectionReason", e.reason);
 }
 
 void ProvenanceBuilder::on(const RunEnded& e, std::vector<Statement>& out) {

@@ -34,7 +34,8 @@ class ProvenanceBuilder {
   void on(const StepSampled& e, std::vector<Statement>& out);
   void on(const CheckpointSaved& e, std::vector<Statement>& out);
   void on(const EvaluationDone& e, std::vector<Statement>& out);
-  void on(const SettingChanged& e, std::vector<Statement>& out);
+  void on(const AdaptationApplied& e, std::vector<Statement>& out);
+  void on(const RequestRejected& e, std::vector<Statement>& out);
   void on(const RunEnded& e, std::vector<Statement>& out);
 
   std::string epoch_iri(int epoch) const;

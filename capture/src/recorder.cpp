@@ -42,6 +42,14 @@ struct Recorder::Impl {
     std::vector<Event> events;
     std::vector<Statement> batch;
     while (queue.pop_all(events)) {
+      if (events.empty()) {
+        try {
+          sink->tick();
+        } catch (const std::exception&) {
+          sink_errors.fetch_add(1, std::memory_order_relaxed);
+        }
+        continue;
+      }
       bool flush = false;
       for (const auto& event : events) {
         builder.translate(event, batch);
@@ -85,6 +93,8 @@ struct Recorder::Impl {
   std::string run_iri, graph_iri;
   bool run_open = false;
   bool epoch_open = false;
+  bool stop_requested = false;
+  int epochs_planned = 0;
   int epoch = 0;
   std::int64_t step = 0;
 };
@@ -142,6 +152,8 @@ std::string Recorder::start_run(const torch::nn::Module& model, torch::optim::Op
                    "run/" + event.run_id;
   impl_->graph_iri = impl_->run_iri + "/bundle";
   impl_->run_open = true;
+  impl_->stop_requested = false;
+  impl_->epochs_planned = event.info.epochs_planned;
   impl_->epoch = 0;
   impl_->step = 0;
   impl_->enqueue(std::move(event), /*must_deliver=*/true);
@@ -152,23 +164,65 @@ EpochScope Recorder::epoch() {
   if (impl_->epoch_open) end_epoch();
   const int number = ++impl_->epoch;
   const auto now = Clock::now();
-  // A setting that changed since the last epoch without a request was changed
-  // by the program (a schedule): record it as an adaptation by the trainer.
   if (impl_->optimizer) {
+    apply_steering(number, now);
+    // A setting that changed since the last epoch without a request was
+    // changed by the program (a schedule): an adaptation by the trainer.
     auto current = detail::read_optimizer_settings(*impl_->optimizer);
+    detail::AdaptationApplied scheduled{now, number};
     for (std::size_t i = 0; i < current.size() && i < impl_->settings_in_force.size(); ++i) {
       if (current[i].name == impl_->settings_in_force[i].name &&
           current[i].param_group == impl_->settings_in_force[i].param_group &&
           current[i].value != impl_->settings_in_force[i].value) {
-        impl_->enqueue(detail::SettingChanged{now, number, impl_->settings_in_force[i], current[i]});
+        scheduled.changes.emplace_back(impl_->settings_in_force[i], current[i]);
       }
     }
+    if (!scheduled.changes.empty()) impl_->enqueue(std::move(scheduled));
     impl_->settings_in_force = std::move(current);
   }
   impl_->enqueue(detail::EpochBegan{now, number});
   impl_->epoch_open = true;
   return EpochScope(this, number);
 }
+
+void Recorder::apply_steering(int epoch, std::chrono::system_clock::time_point now) {
+  for (auto& request : impl_->sink->take_steering_requests(impl_->run_iri)) {
+    std::string refusal;
+    detail::AdaptationApplied applied{now, epoch, request.action, request.iri, request.person, request.reason, {}};
+    if (request.action == "set") {
+      const auto before = detail::read_optimizer_settings(*impl_->optimizer);
+      refusal = detail::apply_optimizer_setting(*impl_->optimizer, request.hyperparameter, request.value,
+                                                request.param_group);
+      if (refusal.empty()) {
+        const auto after = detail::read_optimizer_settings(*impl_->optimizer);
+        for (std::size_t i = 0; i < after.size() && i < before.size(); ++i)
+          if (after[i].value != before[i].value) applied.changes.emplace_back(before[i], after[i]);
+        impl_->settings_in_force = after;  // not a schedule change
+      }
+    } else if (request.action == "stop") {
+      impl_->stop_requested = true;
+    } else if (request.action == "set_epochs") {
+      const auto epochs = static_cast<std::int64_t>(request.value);
+      if (double(epochs) != request.value || epochs < epoch) {
+        refusal = "the new epoch count must be a whole number of at least " + std::to_string(epoch) +
+                  " (the epoch about to start)";
+      } else {
+        applied.changes.push_back({{-1, "epochs", std::int64_t(impl_->epochs_planned)}, {-1, "epochs", epochs}});
+        impl_->epochs_planned = int(epochs);
+      }
+    } else {
+      refusal = "unknown action '" + request.action + "'";
+    }
+    if (refusal.empty()) {
+      impl_->enqueue(std::move(applied), /*must_deliver=*/true);
+    } else {
+      impl_->enqueue(detail::RequestRejected{now, epoch, request.iri, refusal}, /*must_deliver=*/true);
+    }
+  }
+}
+
+bool Recorder::should_stop() const { return impl_->stop_requested; }
+int Recorder::epochs_planned() const { return impl_->epochs_planned; }
 
 void Recorder::metric(std::string_view name, std::string_view split, double value) {
   impl_->enqueue(detail::MetricLogged{Clock::now(), impl_->epoch, std::string(name),
@@ -204,7 +258,9 @@ void Recorder::end_run(std::string_view status) {
   if (!impl_->run_open) return;
   end_epoch();
   impl_->run_open = false;
-  impl_->enqueue(detail::RunEnded{Clock::now(), std::string(status), impl_->dropped.load()},
+  const std::string final_status =
+      impl_->stop_requested && status == "completed" ? std::string("stopped") : std::string(status);
+  impl_->enqueue(detail::RunEnded{Clock::now(), final_status, impl_->dropped.load()},
                  /*must_deliver=*/true);
 }
 

@@ -1,5 +1,6 @@
 #include "torch_introspection.h"
 
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -97,6 +98,59 @@ std::vector<OptimizerSetting> read_optimizer_settings(torch::optim::Optimizer& o
     ++group;
   }
   return out;
+}
+
+namespace {
+
+// Sets one option of one param group; false when the optimizer has no such option.
+bool set_option(torch::optim::OptimizerOptions& options, const std::string& name, double value, bool dry_run) {
+  if (name == "learning_rate") {
+    if (!dry_run) options.set_lr(value);
+    return true;
+  }
+  auto apply = [&](auto* o) {
+    if (!o) return false;
+    if (name == "weight_decay") {
+      if (!dry_run) o->weight_decay(value);
+      return true;
+    }
+    if constexpr (requires { o->momentum(value); }) {
+      if (name == "momentum") {
+        if (!dry_run) o->momentum(value);
+        return true;
+      }
+    }
+    return false;
+  };
+  return apply(dynamic_cast<torch::optim::SGDOptions*>(&options)) ||
+         apply(dynamic_cast<torch::optim::AdamWOptions*>(&options)) ||
+         apply(dynamic_cast<torch::optim::AdamOptions*>(&options)) ||
+         apply(dynamic_cast<torch::optim::RMSpropOptions*>(&options)) ||
+         apply(dynamic_cast<torch::optim::AdagradOptions*>(&options));
+}
+
+}  // namespace
+
+std::string apply_optimizer_setting(torch::optim::Optimizer& optimizer, const std::string& name, double value,
+                                    int group) {
+  auto& groups = optimizer.param_groups();
+  if (group >= int(groups.size())) {
+    return "param group " + std::to_string(group) + " does not exist (the optimizer has " +
+           std::to_string(groups.size()) + ")";
+  }
+  if (!std::isfinite(value) || value < 0 || (name == "learning_rate" && value == 0)) {
+    return name + " must be a finite number" + (name == "learning_rate" ? " above 0" : " of at least 0");
+  }
+  const int first = group < 0 ? 0 : group;
+  const int last = group < 0 ? int(groups.size()) - 1 : group;
+  // Check every group first so that a failure changes nothing.
+  for (int g = first; g <= last; ++g) {
+    if (!set_option(groups[g].options(), name, value, /*dry_run=*/true)) {
+      return optimizer_type(optimizer) + " has no setting '" + name + "' that can change while training";
+    }
+  }
+  for (int g = first; g <= last; ++g) set_option(groups[g].options(), name, value, /*dry_run=*/false);
+  return {};
 }
 
 std::vector<LayerInfo> describe_layers(const torch::nn::Module& model, const at::Tensor* sample_input) {

@@ -116,7 +116,8 @@ int main(int argc, char** argv) try {
   fs::create_directories(options.checkpoint_dir);
   const fs::path best_path = fs::path(options.checkpoint_dir) / "alexnet-fmnist-best.pt";
   double best_val_accuracy = -1;
-  for (int e = 1; e <= options.epochs; ++e) {
+  // A steering request may stop the run or change its length between epochs.
+  for (int e = 1; e <= recorder.epochs_planned() && !recorder.should_stop(); ++e) {
     const auto started = std::chrono::steady_clock::now();
     auto epoch = recorder.epoch();
     model->train();
@@ -151,7 +152,7 @@ int main(int argc, char** argv) try {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  (%.1f s)\n", e,
-                options.epochs, train_loss, train_accuracy, val.loss, val.accuracy, seconds);
+                recorder.epochs_planned(), train_loss, train_accuracy, val.loss, val.accuracy, seconds);
     std::fflush(stdout);
   }
 

@@ -1,5 +1,7 @@
 #include "example_options.h"
 
+#include <torchprov/triplestore.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -97,9 +99,16 @@ ExampleOptions parse_options(int argc, char** argv, const std::string& program,
 
 std::unique_ptr<torchprov::Sink> open_destination(const ExampleOptions& options,
                                                   std::string& description) {
-  if (!options.store.empty() || !options.endpoint.empty()) {
-    throw std::runtime_error("--store and --endpoint need the triplestore and the endpoint, "
-                             "which this build does not include; use --out FILE.ttl");
+  if (!options.store.empty()) {
+    description = "the store at " + options.store;
+    return torchprov::triplestore::open_store_sink(options.store);
+  }
+  if (!options.endpoint.empty()) {
+    torchprov::HttpSinkOptions http;
+    http.endpoint = options.endpoint;
+    if (!options.token_file.empty()) http.token = torchprov::read_token_file(options.token_file);
+    description = "the server at " + options.endpoint;
+    return torchprov::open_http_sink(std::move(http));
   }
   description = options.out;
   return torchprov::open_file_sink(options.out);

@@ -44,6 +44,18 @@ namespace torchprov {
 
 // ---------------------------------------------------------------------- sinks
 
+// A request, made by a person or a rule through the server, to change a
+// running training at its next epoch boundary.
+struct SteeringRequest {
+  std::string iri;             // the dl:AdaptationRequest
+  std::string action;          // "set", "stop" or "set_epochs"
+  std::string hyperparameter;  // for "set": learning_rate, weight_decay, momentum
+  double value = 0;            // new value, or the new epoch count
+  int param_group = -1;        // -1: every param group
+  std::string reason;
+  std::string person;          // who asked (or the rule's name)
+};
+
 // Where statements go.  Called from the recorder's writer thread only, never
 // from the training thread, so implementations may block and do I/O.
 class Sink {
@@ -56,6 +68,16 @@ class Sink {
   virtual void flush() = 0;
   // Last call; the sink finishes its output (closes files, delivers spills).
   virtual void close() = 0;
+  // Called about twice a second while no statements come, so a sink can
+  // retry deliveries and poll for steering requests between epochs.
+  virtual void tick() {}
+  // Steering requests for `run_iri` received since the last call (a sink
+  // connected to a server polls for them on the writer thread).  Called from
+  // the training thread: implementations must not block or do I/O.
+  virtual std::vector<SteeringRequest> take_steering_requests(const std::string& run_iri) {
+    (void)run_iri;
+    return {};
+  }
 };
 
 enum class FileFormat { turtle, trig, nquads };
@@ -166,7 +188,10 @@ class Recorder {
   std::string start_run(const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                         RunInfo info);
 
-  EpochScope epoch();  // begins the next epoch (numbered from 1)
+  // Begins the next epoch (numbered from 1).  At this boundary the recorder
+  // applies pending steering requests to the optimizer and records schedule
+  // changes; check should_stop() and epochs_planned() in the loop condition.
+  EpochScope epoch();
   void metric(std::string_view name, std::string_view split, double value);  // current epoch
   void end_epoch();
   void step(double loss);  // call every batch; sampled by RecorderOptions::step_every
@@ -176,7 +201,13 @@ class Recorder {
   // A validation or test evaluation outside the epoch loop.
   void evaluation(std::string_view split, std::string_view dataset,
                   std::vector<std::pair<std::string, double>> metrics);
+  // "completed" becomes "stopped" when a steering request stopped the run.
   void end_run(std::string_view status = "completed");
+
+  // A steering request asked the run to stop (after the epoch in progress).
+  bool should_stop() const;
+  // The planned number of epochs; a steering request may change it.
+  int epochs_planned() const;
 
   const std::string& run_iri() const;
   const std::string& graph_iri() const;
@@ -186,6 +217,7 @@ class Recorder {
   struct Impl;
 
  private:
+  void apply_steering(int epoch, std::chrono::system_clock::time_point now);
   std::unique_ptr<Impl> impl_;
 };
 
