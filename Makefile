@@ -4,6 +4,9 @@
 #   make bench  run the benchmarks
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# libtorch's OpenMP threads spin while waiting; on a loaded 2-core machine
+# that makes training several times slower.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup build demo test bench clean
 

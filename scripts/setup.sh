@@ -8,9 +8,13 @@ packages=(
   # libraries
   libtorch-dev librdf0-dev librasqal3-dev libraptor2-dev libserd-dev libsord-dev
   libboost-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libdb-dev
+  librdf-storage-sqlite
   # tools the tests and users call
-  serdi sordi raptor2-utils redland-utils rasqal-utils
+  serdi sordi raptor2-utils redland-utils rasqal-utils curl unzip
   python3-prov python3-rdflib python3-sparqlwrapper
+  libapache-jena-java
+  # dashboard build and browser tests
+  chromium fonts-dejavu-core
   # data
   dataset-fashion-mnist
 )
@@ -18,12 +22,32 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and Java may come from other packagings (nodesource's nodejs holds npm):
+# only ask Debian for it when the commands are missing.
+command -v node > /dev/null || missing+=(nodejs)
+command -v npm > /dev/null || missing+=(npm)
+command -v java > /dev/null || missing+=(default-jre-headless)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} Debian packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "setup: installing ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Front-end packages come from npm, pinned by their lock files; the built
+# dashboard is served by `torchprov serve` (no CDN at run time).
+root=$(cd "$(dirname "$0")/.." && pwd)
+npm_install() {  # DIR: install from the lock file unless it is already installed
+  if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+npm_install "$root/sparql-endpoint/dashboard"
+if [ ! -f "$root/sparql-endpoint/dashboard/dist/index.html" ] ||
+   [ -n "$(find "$root/sparql-endpoint/dashboard/src" "$root/sparql-endpoint/dashboard/queries" "$root/sparql-endpoint/dashboard/index.html" -newer "$root/sparql-endpoint/dashboard/dist/index.html" 2>/dev/null | head -1)" ]; then
+  (cd "$root/sparql-endpoint/dashboard" && npm run build --silent)
+fi
+npm_install "$root/tests/browser"

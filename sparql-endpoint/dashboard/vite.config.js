@@ -1,0 +1,15 @@
+import { defineConfig } from 'vite';
+
+// Relative asset URLs: the C++ endpoint serves dist/ at `/`, but nothing assumes that.
+export default defineConfig({
+  base: './',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2500, // YASGUI alone is ~1.5 MB minified
+    assetsInlineLimit: 0,
+    sourcemap: false,
+    // YASGUI's CSS carries old IE hacks (*zoom, *margin) that esbuild's minifier warns about.
+    cssMinify: false,
+  },
+});
