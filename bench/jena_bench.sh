@@ -100,7 +100,7 @@ public class JenaStoreBench {
           long start = System.nanoTime();
           dsg.begin(ReadWrite.READ);
           try (QueryExecution qe = QueryExecutionFactory.create(QueryFactory.create(text), union)) {
-            qe.setTimeout(60, java.util.concurrent.TimeUnit.SECONDS);
+            qe.setTimeout(20, java.util.concurrent.TimeUnit.SECONDS);
             ResultSet rs = qe.execSelect();
             while (rs.hasNext()) {
               QuerySolution s = rs.next();
@@ -112,8 +112,8 @@ public class JenaStoreBench {
             dsg.end();
           }
           double took = (System.nanoTime() - start) / 1e6;
-          if (r >= 0 || took > 60000) ms.add(took);
-          if (took > 60000) break;  // no repeats of a query that slow
+          if (r >= 0 || took > 5000) ms.add(took);
+          if (took > 5000) break;  // a query this slow is measured once (its warm-up run)
         }
         StringBuilder b = new StringBuilder();
         b.append("{\"id\":").append(json(id)).append(",\"ms\":").append(ms).append(",\"rows\":").append(cells.size());

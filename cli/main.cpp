@@ -21,6 +21,8 @@ int usage(int code) {
                "  update  --store DIR (--file U | U)             run a SPARQL update\n"
                "  stats   --store DIR                            triples per graph and predicate\n"
                "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
+               "  bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] [--dir D]\n"
+               "                                                 store and queries against Oxigraph and Jena\n"
                "  version                                        print the version\n"
                "Run 'torchprov COMMAND --help' for a command's options.\n");
   return code;

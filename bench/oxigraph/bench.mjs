@@ -72,13 +72,13 @@ for (const line of list) {
     t0 = performance.now();
     rows = store.query(text, { use_default_graph_as_union: true });
     const warm = performance.now() - t0;
-    if (warm > 60000) ms.push(warm);
-    for (let i = 0; i < repeat && warm <= 60000; ++i) {
+    if (warm > 5000) ms.push(warm); // a query this slow is measured once
+    for (let i = 0; i < repeat && warm <= 5000; ++i) {
       t0 = performance.now();
       const result = store.query(text, { use_default_graph_as_union: true });
       ms.push(performance.now() - t0);
       rows = result;
-      if (ms[ms.length - 1] > 60000) break; // no repeats of a query that slow
+      if (ms[ms.length - 1] > 5000) break;
     }
     const cells = rows.map((solution) => vars.map((v) => lexical(solution.get(v))));
     emit({ id, ms, rows: rows.length, cells });

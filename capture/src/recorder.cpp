@@ -169,7 +169,9 @@ EpochScope Recorder::epoch() {
     // A setting that changed since the last epoch without a request was
     // changed by the program (a schedule): an adaptation by the trainer.
     auto current = detail::read_optimizer_settings(*impl_->optimizer);
-    detail::AdaptationApplied scheduled{now, number};
+    detail::AdaptationApplied scheduled;
+    scheduled.time = now;
+    scheduled.epoch = number;
     for (std::size_t i = 0; i < current.size() && i < impl_->settings_in_force.size(); ++i) {
       if (current[i].name == impl_->settings_in_force[i].name &&
           current[i].param_group == impl_->settings_in_force[i].param_group &&
