@@ -4,6 +4,7 @@
 #include <string>
 
 #include "benchmarks.h"
+#include "rules_command.h"
 #include "serve_command.h"
 #include "store_commands.h"
 #include "store_bench.h"
@@ -20,6 +21,7 @@ int usage(int code) {
                "  query   --store DIR --format F (--file Q | Q)  run a SPARQL query\n"
                "  update  --store DIR (--file U | U)             run a SPARQL update\n"
                "  stats   --store DIR                            triples per graph and predicate\n"
+               "  rules   add|list|remove --endpoint URL ...     steering rules (SPARQL ASK / SELECT)\n"
                "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
                "  bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] [--dir D]\n"
                "                                                 store and queries against Oxigraph and Jena\n"
@@ -39,11 +41,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "serve") return run_serve_command(argc - 2, argv + 2);
+  if (command == "rules") return run_rules_command(argc - 2, argv + 2);
   if (is_store_command(command)) return run_store_command(command, argc - 2, argv + 2);
   if (command == "bench") {
     if (argc >= 3 && std::strcmp(argv[2], "capture") == 0)
       return torchprov::bench::capture_overhead(argc - 3, argv + 3);
     if (argc >= 3 && std::strcmp(argv[2], "store") == 0) return torchprov::bench::store_benchmark(argc - 3, argv + 3);
+    if (argc >= 3 && std::strcmp(argv[2], "load") == 0) { extern int torchprov_load_benchmark(int, char**) __attribute__((weak)); if (torchprov_load_benchmark) return torchprov_load_benchmark(argc - 3, argv + 3); std::fprintf(stderr, "torchprov bench load: not built in (add_subdirectory(load) in bench/CMakeLists.txt)\n"); return 2; }
     std::fprintf(stderr, "torchprov bench: expected 'capture'\n");
     return 2;
   }

@@ -90,6 +90,7 @@ struct AdaptationApplied {
   std::string person;
   std::string reason;
   std::vector<std::pair<OptimizerSetting, OptimizerSetting>> changes;  // old, new
+  std::string agent_iri;  // a steering rule that asked instead of a person
 };
 // A steering request the trainer could not apply.
 struct RequestRejected {

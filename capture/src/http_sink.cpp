@@ -158,7 +158,7 @@ class HttpSink final : public Sink {
     std::istringstream lines(reply.body);
     std::string line;
     while (std::getline(lines, line)) {
-      // request, action, hyperparameter, value, param_group, person, reason
+      // request, action, hyperparameter, value, param_group, person, reason[, agent]
       std::vector<std::string> fields;
       std::size_t start = 0;
       for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
@@ -173,6 +173,7 @@ class HttpSink final : public Sink {
       request.param_group = fields[4].empty() ? -1 : std::atoi(fields[4].c_str());
       request.person = unescape(fields[5]);
       request.reason = unescape(fields[6]);
+      if (fields.size() > 7) request.agent = unescape(fields[7]);
       fresh.push_back(std::move(request));
     }
     std::lock_guard lock(steering_mutex_);

@@ -365,7 +365,11 @@ void ProvenanceBuilder::on(const AdaptationApplied& e, std::vector<Statement>& o
   const int k = ++adaptations_;
   const std::string adaptation = run_ + "/adaptation/" + std::to_string(k);
   std::string agent = trainer_;
-  if (requested && !e.person.empty()) {
+  if (requested && !e.agent_iri.empty()) {
+    // A steering rule: a software agent acting on the plan its query is.
+    agent = e.agent_iri;
+    about(out, agent).type(prov + "Agent").type(prov + "SoftwareAgent").type(dl + "SteeringRule");
+  } else if (requested && !e.person.empty()) {
     agent = base_ + "person/" + iri_segment(e.person);
     about(out, agent).type(prov + "Agent").type(prov + "Person").text(dl + "name", e.person)
         .text(rdfs_label, e.person);

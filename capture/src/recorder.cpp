@@ -190,7 +190,8 @@ EpochScope Recorder::epoch() {
 void Recorder::apply_steering(int epoch, std::chrono::system_clock::time_point now) {
   for (auto& request : impl_->sink->take_steering_requests(impl_->run_iri)) {
     std::string refusal;
-    detail::AdaptationApplied applied{now, epoch, request.action, request.iri, request.person, request.reason, {}};
+    detail::AdaptationApplied applied{now, epoch, request.action, request.iri, request.person, request.reason, {},
+                                      request.agent};
     if (request.action == "set") {
       const auto before = detail::read_optimizer_settings(*impl_->optimizer);
       refusal = detail::apply_optimizer_setting(*impl_->optimizer, request.hyperparameter, request.value,

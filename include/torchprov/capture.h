@@ -53,7 +53,8 @@ struct SteeringRequest {
   double value = 0;            // new value, or the new epoch count
   int param_group = -1;        // -1: every param group
   std::string reason;
-  std::string person;          // who asked (or the rule's name)
+  std::string person;          // who asked, when a person did
+  std::string agent;           // IRI of the software agent (a steering rule) that asked, if one did
 };
 
 // Where statements go.  Called from the recorder's writer thread only, never

@@ -1,5 +1,6 @@
 #include "endpoint.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -7,6 +8,7 @@
 #include "rdf_io.h"
 #include "results/result_format.h"
 #include "sparql/engine.h"
+#include "sparql/syntax.h"
 #include "steering.h"
 
 namespace torchprov::endpoint {
@@ -60,8 +62,66 @@ std::optional<RdfFormat> negotiate_rdf(std::string_view accept, std::initializer
   return wildcard_choice;
 }
 
+// A Content-Type's charset parameter, when given, must name UTF-8 (or its
+// subset US-ASCII): bodies are read as UTF-8.
+bool charset_is_utf8(std::string_view content_type) {
+  std::string lower(content_type);
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  const auto at = lower.find("charset=");
+  if (at == std::string::npos) return true;
+  std::string value = lower.substr(at + 8);
+  value = value.substr(0, value.find(';'));
+  std::erase_if(value, [](char c) { return c == '"' || c == ' ' || c == '\t'; });
+  return value == "utf-8" || value == "utf8" || value == "us-ascii";
+}
+
 bool is_write_method(http::verb v) {
   return v == http::verb::put || v == http::verb::post || v == http::verb::delete_;
+}
+
+// SPARQL clients that cannot send a bearer token (Jena's rsparql/rupdate,
+// SPARQLWrapper.setCredentials, rdflib's SPARQLUpdateStore) speak HTTP Basic:
+// the token is accepted as the password, whatever the user name.
+std::optional<std::string> basic_auth_password(std::string_view header) {
+  constexpr std::string_view scheme = "basic ";
+  if (header.size() <= scheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) != scheme[i]) return std::nullopt;
+  header.remove_prefix(scheme.size());
+  std::string decoded;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : header) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=' || c == ' ' || c == '\r') continue;
+    else return std::nullopt;
+    bits = (bits << 6) | unsigned(v);
+    if ((count += 6) >= 8) {
+      count -= 8;
+      decoded.push_back(char((bits >> count) & 0xff));
+    }
+  }
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return decoded.substr(colon + 1);
+}
+
+// 401 challenge.  Jena (4.5) retries with credentials only when the
+// challenge starts with Basic and fails outright on a second WWW-Authenticate
+// field, while a browser shows a login dialog on a Basic challenge: browsers
+// (which send Origin) get the Bearer challenge only, other clients one field
+// with both challenges, Basic first (RFC 7235 allows a list).
+void challenge(const Request& request, Response& response) {
+  if (request[http::field::origin].empty()) {
+    response.set(http::field::www_authenticate, "Basic realm=\"torchprov\", Bearer realm=\"torchprov\"");
+  } else {
+    response.set(http::field::www_authenticate, "Bearer realm=\"torchprov\"");
+  }
 }
 
 std::string escape_turtle_iri(std::string_view iri) {
@@ -73,8 +133,18 @@ std::string escape_turtle_iri(std::string_view iri) {
 
 }  // namespace
 
+// Relative IRIs in queries and updates resolve against the endpoint's IRI.
+std::string Endpoint::service_iri() const {
+  const bool v6 = options_.bind.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + options_.bind + "]" : options_.bind) + ":" + std::to_string(options_.port) + "/sparql";
+}
+
 Endpoint::Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens)
-    : store_(store), options_(std::move(options)), tokens_(std::move(tokens)) {}
+    : store_(store), options_(std::move(options)), tokens_(std::move(tokens)) {
+  if (!options_.read_only) rules_ = std::make_unique<Rules>(store_);
+}
+
+Endpoint::~Endpoint() = default;
 
 Response Endpoint::handle(const Request& request) {
   const auto started = std::chrono::steady_clock::now();
@@ -124,7 +194,10 @@ void Endpoint::add_cors(const Request& request, Response& response) const {
 
 Endpoint::Caller Endpoint::identify(const Request& request) const {
   Caller caller;
-  if (const auto token = Tokens::bearer(request[http::field::authorization])) {
+  std::optional<std::string> token;
+  if (const auto bearer = Tokens::bearer(request[http::field::authorization])) token = std::string(*bearer);
+  else token = basic_auth_password(request[http::field::authorization]);
+  if (token) {
     if (const auto person = tokens_.identity(*token)) {
       caller.authenticated = true;
       caller.person = *person;
@@ -138,7 +211,7 @@ std::optional<Response> Endpoint::refuse_write(const Caller& caller, const Reque
   if (caller.authenticated) return std::nullopt;
   if (request[http::field::authorization].empty()) {
     auto response = text_response(http::status::unauthorized, "writes need a bearer token (Authorization: Bearer TOKEN)");
-    response.set(http::field::www_authenticate, "Bearer realm=\"torchprov\"");
+    challenge(request, response);
     return response;
   }
   return text_response(http::status::forbidden, "the bearer token is not valid for this server");
@@ -154,7 +227,7 @@ Response Endpoint::route(const Request& request, const Target& target, std::stri
   const bool read = !is_write_method(request.method());
   if (options_.reads_need_token && read && !caller.authenticated && path != "/health") {
     auto response = text_response(http::status::unauthorized, "reads need a bearer token on this server");
-    response.set(http::field::www_authenticate, "Bearer realm=\"torchprov\"");
+    challenge(request, response);
     return response;
   }
   if (path == "/sparql") {
@@ -174,6 +247,22 @@ Response Endpoint::route(const Request& request, const Target& target, std::stri
     if (auto refusal = refuse_write(caller, request)) return *refusal;
     return submit_adaptation(store_, request, caller.person);
   }
+  if (path == "/api/rules") {
+    route_name = "rules";
+    if (!rules_) return text_response(http::status::forbidden, "this server is read-only (--read-only): no steering rules");
+    if (request.method() == http::verb::get || request.method() == http::verb::head) return rules_->list();
+    if (request.method() != http::verb::post && request.method() != http::verb::delete_)
+      return text_response(http::status::method_not_allowed, "/api/rules takes GET, POST and DELETE");
+    if (auto refusal = refuse_write(caller, request)) return *refusal;
+    return request.method() == http::verb::post ? rules_->add(request, caller.person) : rules_->remove(target);
+  }
+  const bool get_or_head = request.method() == http::verb::get || request.method() == http::verb::head;
+  if ((path == "/health" || path == "/metrics" || path == "/ontology" || path.starts_with("/ontology/")) &&
+      !get_or_head) {
+    auto response = text_response(http::status::method_not_allowed, path + " takes GET and HEAD");
+    response.set(http::field::allow, "GET, HEAD, OPTIONS");
+    return response;
+  }
   if (path == "/health") {
     route_name = "health";
     return health();
@@ -189,7 +278,7 @@ Response Endpoint::route(const Request& request, const Target& target, std::stri
     return ontology(request);
   }
   route_name = "static";
-  if (!read) return text_response(http::status::method_not_allowed, "method not allowed on " + path);
+  if (!get_or_head) return text_response(http::status::method_not_allowed, "method not allowed on " + path);
   return static_file(request, path);
 }
 
@@ -201,13 +290,19 @@ Response Endpoint::sparql(const Request& request, const Target& target, const Ca
   if (request.method() == http::verb::get || request.method() == http::verb::head) {
     query = first(params, "query");
     if (first(params, "update")) return text_response(http::status::bad_request, "updates must be POSTed, not sent by GET");
+    if (params.count("query") > 1) return text_response(http::status::bad_request, "more than one 'query' parameter");
     if (!query) return service_description(request);
   } else if (request.method() == http::verb::post) {
     const std::string type = media_type_of(request[http::field::content_type]);
+    if (!charset_is_utf8(request[http::field::content_type]))
+      return text_response(http::status::unsupported_media_type, "requests are read as UTF-8; not '" +
+                                                                     std::string(request[http::field::content_type]) + "'");
     if (type == "application/x-www-form-urlencoded") {
       for (auto& [k, v] : parse_form(request.body())) params.emplace(k, v);
       query = first(params, "query");
       update = first(params, "update");
+      if (params.count("query") > 1 || params.count("update") > 1)
+        return text_response(http::status::bad_request, "more than one 'query' or 'update' parameter");
     } else if (type == "application/sparql-query") {
       query = request.body();
     } else if (type == "application/sparql-update") {
@@ -238,12 +333,14 @@ Response Endpoint::sparql(const Request& request, const Target& target, const Ca
 Response Endpoint::run_query(const Request& request, const std::string& query, const Target&,
                              const std::multimap<std::string, std::string>& params) {
   sparql::QueryOptions options;
+  options.base_iri = service_iri();
   options.default_graphs = all(params, "default-graph-uri");
   options.named_graphs = all(params, "named-graph-uri");
   options.timeout = options_.query_timeout;
   options.max_rows = options_.max_result_rows;
   sparql::QueryResult result;
   try {
+    pass_turnstile();
     const auto view = store_.read();
     result = sparql::execute_query(view.dataset(), query, options);
   } catch (const sparql::SyntaxError& e) {
@@ -275,10 +372,20 @@ Response Endpoint::run_query(const Request& request, const std::string& query, c
 
 Response Endpoint::run_update(const std::string& update, const std::multimap<std::string, std::string>& params) {
   sparql::QueryOptions options;
+  options.base_iri = service_iri();
   options.default_graphs = all(params, "using-graph-uri");
   options.named_graphs = all(params, "using-named-graph-uri");
   options.timeout = options_.query_timeout;
   try {
+    // SPARQL 1.1 Protocol 2.2.3: using-graph-uri / using-named-graph-uri
+    // together with USING or WITH in the request is an error.
+    if (!options.default_graphs.empty() || !options.named_graphs.empty()) {
+      for (const auto& op : sparql::parse_update(update, options.base_iri).operations)
+        if (op.with || !op.using_graphs.empty() || !op.using_named.empty())
+          return text_response(http::status::bad_request,
+                               "using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH");
+    }
+    std::lock_guard writer_first(turnstile_);
     const auto delta = store_.modify(
         [&](triplestore::Dataset& dataset) { return sparql::execute_update(dataset, update, options); });
     metrics_.add_ingested(delta.added.size());
@@ -338,6 +445,7 @@ Response Endpoint::graph_store(const Request& request, const Target& target, con
                                    "application/trig"
                                  : "the whole store is served as application/n-quads or application/trig");
     }
+    pass_turnstile();
     if (graph && !graph->empty()) {
       const auto view = store_.read();
       const auto id = view.dataset().lookup(Term::iri(*graph));
@@ -354,13 +462,14 @@ Response Endpoint::graph_store(const Request& request, const Target& target, con
   if (auto refusal = refuse_write(caller, request)) return *refusal;
   if (method == http::verb::delete_) {
     if (!graph) return text_response(http::status::bad_request, "DELETE /data needs ?graph=IRI or ?default");
+    std::lock_guard writer_first(turnstile_);
     const std::size_t removed = store_.delete_graph(*graph);
     if (removed == 0 && !graph->empty()) return text_response(http::status::not_found, "no graph <" + *graph + ">");
     return text_response(http::status::ok, "deleted " + std::to_string(removed) + " triples");
   }
   const std::string type = media_type_of(request[http::field::content_type]);
   const auto format = rdf_format_of_media_type(type);
-  if (!format) {
+  if (!format || !charset_is_utf8(request[http::field::content_type])) {
     return text_response(http::status::unsupported_media_type,
                          "send text/turtle, application/n-triples, application/n-quads or application/trig, not '" +
                              type + "'");
@@ -386,12 +495,14 @@ Response Endpoint::graph_store(const Request& request, const Target& target, con
     existed = id && view.dataset().count({0, 0, 0, *id}) > 0;
   }
   std::size_t changed;
+  std::lock_guard writer_first(turnstile_);
   if (method == http::verb::put) {
     changed = store_.replace_graph(*graph, statements);
   } else {
     changed = store_.insert(statements, graph.value_or(""));
   }
   metrics_.add_ingested(statements.size());
+  if (rules_) rules_->ingested(statements, graph.value_or(""));
   auto response = text_response(existed ? http::status::ok : http::status::created,
                                 "stored " + std::to_string(statements.size()) + " statements (" +
                                     std::to_string(changed) + " new)");

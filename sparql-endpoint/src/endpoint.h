@@ -6,9 +6,11 @@
 #include <torchprov/endpoint.h>
 
 #include <memory>
+#include <mutex>
 
 #include "http.h"
 #include "metrics.h"
+#include "rules.h"
 #include "tokens.h"
 
 namespace torchprov::endpoint {
@@ -16,6 +18,7 @@ namespace torchprov::endpoint {
 class Endpoint {
  public:
   Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens);
+  ~Endpoint();
   // Never throws: every failure becomes a 4xx / 5xx response naming it.
   Response handle(const Request& request);
   Metrics& metrics() { return metrics_; }
@@ -32,6 +35,7 @@ class Endpoint {
   Response run_update(const std::string& update, const std::multimap<std::string, std::string>& params);
   Response graph_store(const Request& request, const Target& target, const Caller& caller);
   Response service_description(const Request& request) const;
+  std::string service_iri() const;
   Response health();
   Response ontology(const Request& request) const;
   Response static_file(const Request& request, const std::string& path) const;
@@ -43,6 +47,14 @@ class Endpoint {
   ServerOptions options_;
   Tokens tokens_;
   Metrics metrics_;
+  // Writers first.  The store's shared_mutex prefers readers (glibc), so
+  // with queries always running on some I/O thread a POST /data waited for
+  // seconds.  A writer holds the turnstile while it waits for and holds the
+  // exclusive lock; readers pass through it before taking the shared lock,
+  // so new readers queue behind a waiting writer.
+  std::mutex turnstile_;
+  void pass_turnstile() { std::lock_guard pass(turnstile_); }
+  std::unique_ptr<Rules> rules_;  // steering rules (rules.h), evaluated on ingest
 };
 
 }  // namespace torchprov::endpoint

@@ -57,7 +57,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send(Response response, bool close_after) {
     if (close_after) response.keep_alive(false);
-    response.prepare_payload();
+    // The Endpoint prepared its responses already; preparing again would
+    // reset a HEAD response's Content-Length to 0.
+    if (!response.has_content_length()) response.prepare_payload();
     response_ = std::make_shared<Response>(std::move(response));
     stream_.expires_after(std::chrono::seconds(120));
     http::async_write(stream_, *response_,

@@ -165,53 +165,87 @@ Response submit_adaptation(triplestore::Store& store, const Request& request, co
   const auto informed_by = text("informed_by_query");
   if (reason == "\x01" || person == "\x01" || (informed_by && *informed_by == "\x01"))
     return json_error(http::status::bad_request, "'reason', 'person' and 'informed_by_query' must be strings");
-  const auto value = number("value");
-  const auto param_group = number("param_group");
+  const auto hyperparameter = text("hyperparameter");
+  if (hyperparameter && *hyperparameter == "\x01")
+    return json_error(http::status::bad_request, "'hyperparameter' must be a string");
+  AdaptationSpec spec;
+  spec.run = *run;
+  spec.action = *action;
+  spec.hyperparameter = hyperparameter.value_or("");
+  spec.reason = reason;
+  spec.person = person;
+  spec.value = number("value");
+  spec.param_group = number("param_group");
+  spec.informed_by_query = informed_by;
+  const auto outcome = create_adaptation_request(store, spec);
+  if (outcome.status != http::status::accepted) return json_error(outcome.status, outcome.error);
+  auto response = text_response(http::status::accepted,
+                                "{\"request\":" + json_string(outcome.request_iri) + ",\"status\":\"pending\"}",
+                                "application/json");
+  response.set(http::field::location, outcome.request_iri);
+  return response;
+}
+
+AdaptationOutcome create_adaptation_request(triplestore::Store& store, const AdaptationSpec& spec) {
+  auto refuse = [](http::status status, std::string message) {
+    return AdaptationOutcome{status, std::move(message), {}};
+  };
+  const std::string* const run = &spec.run;
+  const std::string* const action = &spec.action;
+  const std::string& reason = spec.reason;
+  const std::string person = spec.rule_iri.empty() ? spec.person : spec.rule_name;
+  const auto& informed_by = spec.informed_by_query;
+  const auto& value = spec.value;
+  const auto& param_group = spec.param_group;
   std::string hyperparameter;
+  if (run->empty()) return refuse(http::status::bad_request, "'run' (the run IRI) is required");
+  if (*action != "set" && *action != "stop" && *action != "set_epochs")
+    return refuse(http::status::bad_request, "'action' must be \"set\", \"stop\" or \"set_epochs\"");
 
   // The run must exist and still be running.
   const std::string run_ref = "<" + *run + ">";
   if (run->find_first_of("<>\" {}|\\^`") != std::string::npos)
-    return json_error(http::status::bad_request, "'run' is not a valid IRI");
+    return refuse(http::status::bad_request, "'run' is not a valid IRI");
   auto facts = query(store, "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + ">\n"
                             "SELECT ?ended ?groups WHERE { " + run_ref + " a dl:TrainingRun . "
                             "OPTIONAL { " + run_ref + " prov:endedAtTime ?ended } "
                             "OPTIONAL { " + run_ref + " prov:used ?o . ?o dl:numParamGroups ?groups } }");
-  if (facts.rows.empty()) return json_error(http::status::not_found, "unknown run <" + *run + ">");
-  if (facts.rows[0][0]) return json_error(http::status::conflict, "run <" + *run + "> has already ended");
+  if (facts.rows.empty()) return refuse(http::status::not_found, "unknown run <" + *run + ">");
+  if (facts.rows[0][0]) return refuse(http::status::conflict, "run <" + *run + "> has already ended");
   const int groups = facts.rows[0][1] ? std::atoi(facts.rows[0][1]->value.c_str()) : 1;
 
   if (*action == "set") {
-    const auto h = text("hyperparameter");
-    if (!h || *h == "\x01") return json_error(http::status::bad_request, "'hyperparameter' is required for \"set\"");
-    hyperparameter = *h;
+    if (spec.hyperparameter.empty())
+      return refuse(http::status::bad_request, "'hyperparameter' is required for \"set\"");
+    hyperparameter = spec.hyperparameter;
     bool steerable = false;
     for (const char* name : steerable_hyperparameters) steerable = steerable || hyperparameter == name;
     auto known = query(store, "PREFIX dl: <" + dl + "> ASK { " + run_ref + " dl:hasHyperparameter ?h . ?h dl:name " +
                                   sparql_string(hyperparameter) + " }");
     if (!known.boolean)
-      return json_error(http::status::unprocessable_entity,
+      return refuse(http::status::unprocessable_entity,
                         "run <" + *run + "> has no hyperparameter '" + hyperparameter + "'");
     if (!steerable)
-      return json_error(http::status::unprocessable_entity,
+      return refuse(http::status::unprocessable_entity,
                         "'" + hyperparameter + "' cannot change while training; steerable: learning_rate, "
                         "weight_decay, momentum");
     if (!value || !std::isfinite(*value) || *value < 0 || (hyperparameter == "learning_rate" && *value == 0))
-      return json_error(http::status::bad_request, "'value' must be a number " +
+      return refuse(http::status::bad_request, "'value' must be a number " +
                                                        std::string(hyperparameter == "learning_rate" ? "above 0" : "of at least 0"));
     if (param_group && (!std::isfinite(*param_group) || *param_group < 0 || *param_group >= groups ||
                         *param_group != std::floor(*param_group)))
-      return json_error(http::status::bad_request,
+      return refuse(http::status::bad_request,
                         "'param_group' must be a whole number from 0 to " + std::to_string(groups - 1));
   } else if (*action == "set_epochs") {
     if (!value || !std::isfinite(*value) || *value < 1 || *value != std::floor(*value))
-      return json_error(http::status::bad_request, "'value' must be a whole number of epochs, at least 1");
+      return refuse(http::status::bad_request, "'value' must be a whole number of epochs, at least 1");
   }
 
   // Stored at once, in the run's own graph.
   const std::string id = random_id();
   const std::string iri = *run + "/request/" + id;
-  const std::string person_iri = base + "person/" + iri_segment(person.empty() ? "anonymous" : person);
+  const std::string person_iri =
+      spec.rule_iri.empty() ? base + "person/" + iri_segment(person.empty() ? "anonymous" : person) : spec.rule_iri;
   const std::string now = now_lexical();
   std::vector<Statement> s;
   auto add = [&](const std::string& subject, const std::string& predicate, Term object) {
@@ -236,9 +270,17 @@ Response submit_adaptation(triplestore::Store& store, const Request& request, co
   add(iri, "http://www.w3.org/2000/01/rdf-schema#label",
       Term::literal(*action + (hyperparameter.empty() ? "" : " " + hyperparameter) + " requested by " + person));
   add(person_iri, rdf_type, Term::iri(prov + "Agent"));
-  add(person_iri, rdf_type, Term::iri(prov + "Person"));
+  add(person_iri, rdf_type, Term::iri(prov + (spec.rule_iri.empty() ? "Person" : "SoftwareAgent")));
+  if (!spec.rule_iri.empty()) add(person_iri, rdf_type, Term::iri(dl + "SteeringRule"));
   add(person_iri, dl + "name", Term::literal(person));
-  if (informed_by && !informed_by->empty()) {
+  if (!spec.rule_query_iri.empty()) {
+    // The rule's condition, copied into the bundle so that it explains itself.
+    add(iri, prov + "wasDerivedFrom", Term::iri(spec.rule_query_iri));
+    add(spec.rule_query_iri, rdf_type, Term::iri(prov + "Entity"));
+    add(spec.rule_query_iri, rdf_type, Term::iri(prov + "Plan"));
+    add(spec.rule_query_iri, rdf_type, Term::iri(dl + "AnalysisQuery"));
+    add(spec.rule_query_iri, dl + "queryText", Term::literal(spec.rule_query_text));
+  } else if (informed_by && !informed_by->empty()) {
     const std::string query_iri = iri + "/query";
     add(iri, prov + "wasDerivedFrom", Term::iri(query_iri));
     add(query_iri, rdf_type, Term::iri(prov + "Entity"));
@@ -247,10 +289,7 @@ Response submit_adaptation(triplestore::Store& store, const Request& request, co
     add(query_iri, dl + "queryText", Term::literal(*informed_by));
   }
   store.insert(s, *run + "/bundle");
-  auto response = text_response(http::status::accepted,
-                                "{\"request\":" + json_string(iri) + ",\"status\":\"pending\"}", "application/json");
-  response.set(http::field::location, iri);
-  return response;
+  return AdaptationOutcome{http::status::accepted, {}, iri};
 }
 
 Response list_adaptations(triplestore::Store& store, const Request& request, const Target& target) {
@@ -264,16 +303,19 @@ Response list_adaptations(triplestore::Store& store, const Request& request, con
   }
   const auto result = query(
       store, "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + ">\n"
-             "SELECT ?request ?run ?action ?hyperparameter ?value ?group ?person ?reason ?created ?status ?why ?ended "
+             "SELECT ?request ?run ?action ?hyperparameter ?value ?group ?person ?reason ?created ?status ?why ?ended ?rule "
              "WHERE { ?request a dl:AdaptationRequest ; dl:requestedFor ?run ; dl:action ?action ; "
              "prov:generatedAtTime ?created . " + filter +
              " OPTIONAL { ?request dl:name ?hyperparameter } OPTIONAL { ?request prov:value ?value } "
              "OPTIONAL { ?request dl:paramGroup ?group } OPTIONAL { ?request dl:reason ?reason } "
              "OPTIONAL { ?request prov:wasAttributedTo ?p . ?p dl:name ?person } "
              "OPTIONAL { ?request dl:status ?status } OPTIONAL { ?request dl:rejectionReason ?why } "
-             "OPTIONAL { ?run prov:endedAtTime ?ended } } ORDER BY ?created");
+             "OPTIONAL { ?run prov:endedAtTime ?ended } "
+             "OPTIONAL { ?request prov:wasAttributedTo ?rule . ?rule a dl:SteeringRule } } ORDER BY ?created");
   const bool tsv = std::string_view(request[http::field::accept]).find("text/tab-separated-values") != std::string_view::npos;
-  std::string out = tsv ? "request\taction\thyperparameter\tvalue\tparam_group\tperson\treason\n" : "[";
+  // TSV for trainers: a rule's request has no person (the trainer itself
+  // carries it out); its agent IRI is in the extra last column.
+  std::string out = tsv ? "request\taction\thyperparameter\tvalue\tparam_group\tperson\treason\tagent\n" : "[";
   bool first_row = true;
   for (const auto& row : result.rows) {
     // Status: what the trainer recorded, else expired once the run ended.
@@ -281,8 +323,9 @@ Response list_adaptations(triplestore::Store& store, const Request& request, con
     if (wanted && *wanted != status) continue;
     if (tsv) {
       out += tsv_field(cell(row[0])) + "\t" + tsv_field(cell(row[2])) + "\t" + tsv_field(cell(row[3])) + "\t" +
-             tsv_field(cell(row[4])) + "\t" + tsv_field(cell(row[5])) + "\t" + tsv_field(cell(row[6])) + "\t" +
-             tsv_field(cell(row[7])) + "\n";
+             tsv_field(cell(row[4])) + "\t" + tsv_field(cell(row[5])) + "\t" +
+             (row[12] ? std::string() : tsv_field(cell(row[6]))) + "\t" + tsv_field(cell(row[7])) + "\t" +
+             tsv_field(cell(row[12])) + "\n";
       continue;
     }
     out += first_row ? "\n" : ",\n";
@@ -292,7 +335,7 @@ Response list_adaptations(triplestore::Store& store, const Request& request, con
            (row[3] ? json_string(row[3]->value) : "null") + ",\"value\":" + (row[4] ? row[4]->value : "null") +
            ",\"param_group\":" + (row[5] ? row[5]->value : "null") + ",\"person\":" + json_string(cell(row[6])) +
            ",\"reason\":" + json_string(cell(row[7])) + ",\"created\":" + json_string(cell(row[8])) +
-           ",\"status\":" + json_string(status) + (row[10] ? ",\"rejection_reason\":" + json_string(row[10]->value) : "") +
+           ",\"status\":" + json_string(status) + ",\"rule\":" + (row[12] ? json_string(row[12]->value) : "null") + (row[10] ? ",\"rejection_reason\":" + json_string(row[10]->value) : "") +
            "}";
   }
   if (!tsv) out += first_row ? "]" : "\n]";
