@@ -1,8 +1,11 @@
-import { defineConfig } from 'vite';
+import { defineConfig, searchForWorkspaceRoot } from 'vite';
 
 // Relative asset URLs: the C++ endpoint serves dist/ at `/`, but nothing assumes that.
 export default defineConfig({
   base: './',
+  // The canned queries live in the repository's ontology/queries/, outside this project:
+  // the build bundles them (import.meta.glob in src/views/yasgui.js); `vite` (dev) may serve them.
+  server: { fs: { allow: [searchForWorkspaceRoot(process.cwd()), '../../ontology/queries'] } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -3,9 +3,9 @@
 # scenarios of Keras-Prov++) answer what real trainings printed.
 #
 # `torchprov serve` runs over a store directory; three tiny alexnet-fmnist
-# trainings stream into it (--endpoint): two with Adam at lr 0.001 (seeds 1
-# and 2, so the per-learning-rate mean averages two runs) and one with SGD at
-# lr 0.01 whose learning rate is changed through POST /api/adaptations once
+# trainings (Adam) stream into it (--endpoint): two at lr 0.001 (seeds 1 and
+# 2, so the per-learning-rate mean averages two runs) and one at lr 0.003
+# whose learning rate is lowered to 0.0005 through POST /api/adaptations once
 # its first epoch is in the store.  Every query file runs through the
 # endpoint's /sparql (CSV), and after the server stopped, through
 # `torchprov query --store DIR --format csv --file` over the same directory.
@@ -43,9 +43,9 @@ curl -sf "$base/health" > /dev/null || fail "server did not start"
 token=$(cut -d' ' -f1 "$work/store/token")
 
 person="Canned Carla" steerer="Steering Sue" reason="val loss plateaued: lower the learning rate"
-new_lr=0.002
+new_lr=0.0005
 # name experiment optimizer lr seed epochs
-runs=("adam-a canned-adam adam 0.001 1 3" "adam-b canned-adam-b adam 0.001 2 3" "sgd-steered canned-sgd sgd 0.01 3 6")
+runs=("adam-a canned-adam adam 0.001 1 3" "adam-b canned-adam-b adam 0.001 2 3" "adam-steered canned-steered adam 0.003 3 8")
 printf '%s\n' "${runs[@]}" > "$work/runs.txt"
 run=
 
@@ -65,7 +65,7 @@ train() {  # name experiment optimizer lr seed epochs; in the background, $train
 for spec in "${runs[@]}"; do
   read -r name experiment optimizer lr seed epochs <<< "$spec"
   train "$name" "$experiment" "$optimizer" "$lr" "$seed" "$epochs"
-  if [ "$name" = sgd-steered ]; then
+  if [ "$name" = adam-steered ]; then
     # The run's IRI is on the training's first line; once its first epoch is
     # in the store, ask for a lower learning rate.
     run=

@@ -3,8 +3,9 @@ import '@triply/yasgui/build/yasgui.min.css';
 import { SPARQL_URL } from '../sparql.js';
 import { lookedAt } from '../state.js';
 
-// The canned analysis queries, bundled at build time (each file starts with "# question").
-const files = import.meta.glob('../../queries/*.rq', { query: '?raw', import: 'default', eager: true });
+// The canned analysis queries of ontology/queries/ (the repository's, shared with the CLI and the
+// tests), bundled at build time; each file starts with a one-line "# question".
+const files = import.meta.glob('../../../../ontology/queries/*.rq', { query: '?raw', import: 'default', eager: true });
 export const CANNED = Object.entries(files).sort(([a], [b]) => a.localeCompare(b)).map(([path, text]) => {
   const base = path.split('/').pop().replace(/\.rq$/, '');
   const question = (/^#\s*(.*)/.exec(text) ?? [])[1] ?? base;
