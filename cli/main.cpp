@@ -25,6 +25,7 @@ int usage(int code) {
                "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
                "  bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] [--dir D]\n"
                "                                                 store and queries against Oxigraph and Jena\n"
+               "  bench load [--seconds 10] [--connections 16]   endpoint under queries and ingest\n"
                "  version                                        print the version\n"
                "Run 'torchprov COMMAND --help' for a command's options.\n");
   return code;
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     if (argc >= 3 && std::strcmp(argv[2], "capture") == 0)
       return torchprov::bench::capture_overhead(argc - 3, argv + 3);
     if (argc >= 3 && std::strcmp(argv[2], "store") == 0) return torchprov::bench::store_benchmark(argc - 3, argv + 3);
-    if (argc >= 3 && std::strcmp(argv[2], "load") == 0) { extern int torchprov_load_benchmark(int, char**) __attribute__((weak)); if (torchprov_load_benchmark) return torchprov_load_benchmark(argc - 3, argv + 3); std::fprintf(stderr, "torchprov bench load: not built in (add_subdirectory(load) in bench/CMakeLists.txt)\n"); return 2; }
+    if (argc >= 3 && std::strcmp(argv[2], "load") == 0) return torchprov::bench::load_benchmark(argc - 3, argv + 3);
     std::fprintf(stderr, "torchprov bench: expected 'capture'\n");
     return 2;
   }
