@@ -396,7 +396,8 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
   return {};
 }
 
-void Evaluator::match_in_scope(Quad pattern, const GraphScope& scope, const std::function<bool(const Quad&)>& visit) {
+template <class Visit>
+void Evaluator::match_in_scope(Quad pattern, const GraphScope& scope, Visit&& visit) {
   if (scope.any) {
     // The union of all graphs is a merge: a triple stored in several graphs
     // is one triple.  With the graph unbound the store enumerates in an
@@ -413,7 +414,7 @@ void Evaluator::match_in_scope(Quad pattern, const GraphScope& scope, const std:
   for (std::size_t gi = 0; gi < scope.graphs.size(); ++gi) {
     pattern.g = scope.graphs[gi];
     if (gi == 0) {
-      dataset_.match(pattern, visit);
+      dataset_.match(pattern, [&](const Quad& q) { return visit(q); });
       continue;
     }
     // The default graph is the merge of several graphs: a triple in more
@@ -449,6 +450,20 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
   for (const auto& f : op.attached_filters) filters_after[std::min(f.after, patterns.size() - 1)].push_back(&f.expr);
   // Partial solutions are kept flat so that extending one costs no
   // allocation: slot_count_ values, then the index of the seed it extends.
+  // How many patterns of this BGP share each pattern's constants.
+  std::vector<int> same_constants(patterns.size(), 0);
+  auto same_shape = [](const PatternElement& a, const PatternElement& b) {
+    if (a.is_path || b.is_path) return false;
+    const PatternTerm* x[] = {&a.subject, &a.predicate, &a.object};
+    const PatternTerm* y[] = {&b.subject, &b.predicate, &b.object};
+    for (int i = 0; i < 3; ++i) {
+      if (x[i]->is_var() != y[i]->is_var()) return false;
+      if (!x[i]->is_var() && !(x[i]->term == y[i]->term)) return false;
+    }
+    return true;
+  };
+  for (std::size_t a = 0; a < patterns.size(); ++a)
+    for (std::size_t b = 0; b < patterns.size(); ++b) same_constants[a] += same_shape(patterns[a], patterns[b]);
   const std::size_t width = slot_count_ + 1, origin_column = slot_count_;
   std::vector<TermId> current, next;
   current.reserve(seeds.size() * width);
@@ -460,12 +475,8 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
   auto row_count = [&](const std::vector<TermId>& flat) { return flat.size() / width; };
   // Appends the candidate if the filters attached to this step accept it.
   auto emit = [&](std::size_t step) {
-    for (const Expr* e : filters_after[step]) {
-      auto v = evaluate_expression(*e, candidate);
-      if (!v) return;
-      auto b = effective_boolean_value(*v);
-      if (!b || !*b) return;
-    }
+    for (const Expr* e : filters_after[step])
+      if (!condition_passes(*e, candidate)) return;
     next.insert(next.end(), candidate.begin(), candidate.end());
     if (settings_.max_rows && row_count(next) > settings_.max_rows * 64 + 1000000)
       throw ResultTooLarge("intermediate result exceeds the row limit");
@@ -514,7 +525,24 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
     }
     // Binds the unbound positions of row i from a quad's terms and emits; a
     // variable repeated within the pattern must get the same value twice.
+    // Without filters at this step and with distinct variables, the row is
+    // checked in place and appended once (no working copy).
+    bool direct = filters_after[k].empty() && !settings_.max_rows;
+    for (std::size_t a = 0; a < var_positions.size(); ++a)
+      for (std::size_t b = a + 1; b < var_positions.size(); ++b)
+        if (parts[var_positions[a]]->slot == parts[var_positions[b]]->slot) direct = false;
     auto extend = [&](std::size_t i, const TermId values[3]) {
+      if (direct) {
+        const TermId* source = current.data() + i * width;
+        for (int pos : var_positions) {
+          TermId v = source[parts[pos]->slot];
+          if (v != any_term && v != values[pos]) return;
+        }
+        const std::size_t offset = next.size();
+        next.insert(next.end(), source, source + width);
+        for (int pos : var_positions) next[offset + static_cast<std::size_t>(parts[pos]->slot)] = values[pos];
+        return;
+      }
       load(i);
       for (int pos : var_positions) {
         TermId& slot_value = candidate[parts[pos]->slot];
@@ -523,38 +551,26 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
       }
       emit(k);
     };
+    // Hash join when building the table (one sequential range read) costs
+    // less than a binary search per solution, or when an earlier step of
+    // this query already built it.
     bool hash_join = false;
     if (uniform && !bound_positions.empty() && bound_positions.size() < 3 && n > 64) {
       Quad counted = constant_pattern;
       counted.g = any_term;
-      hash_join = static_cast<double>(dataset_.count(counted)) < static_cast<double>(n) * 4;
+      // A table that later steps can reuse (the same constants again) is
+      // worth building for fewer solutions.
+      const double factor = same_constants[k] > 1 ? 16 : 4;
+      hash_join = static_cast<double>(dataset_.count(counted)) < static_cast<double>(n) * factor ||
+                  join_tables_.count(join_table_key(constant_pattern, bound_positions, scope)) > 0;
     }
     if (hash_join) {
-      // Chained hash table: one entry per matching quad, keyed on the
-      // bound positions (at most two: three would be a lookup).
-      auto pack = [&](const TermId values[3]) {
-        std::uint64_t key = 0;
-        for (int pos : bound_positions) key = (key << 32) | values[pos];
-        return key;
-      };
-      std::vector<std::array<TermId, 3>> entries;
-      std::vector<std::uint32_t> chain;
-      std::unordered_map<std::uint64_t, std::uint32_t> heads;
-      constexpr std::uint32_t end_of_chain = 0xFFFFFFFFu;
-      match_in_scope(constant_pattern, scope, [&](const Quad& q) {
-        const TermId values[] = {q.s, q.p, q.o};
-        auto [it, inserted] = heads.try_emplace(pack(values), static_cast<std::uint32_t>(entries.size()));
-        chain.push_back(inserted ? end_of_chain : it->second);
-        if (!inserted) it->second = static_cast<std::uint32_t>(entries.size());
-        entries.push_back({q.s, q.p, q.o});
-        return true;
-      });
+      const JoinTable& table = join_table(constant_pattern, bound_positions, scope);
       for (std::size_t i = 0; i < n; ++i) {
-        TermId values[3] = {any_term, any_term, any_term};
-        for (int pos : bound_positions) values[pos] = at(i, parts[pos]->slot);
-        auto it = heads.find(pack(values));
-        if (it == heads.end()) continue;
-        for (std::uint32_t e = it->second; e != end_of_chain; e = chain[e]) extend(i, entries[e].data());
+        std::uint64_t key = 0;
+        for (int pos : bound_positions) key = (key << 32) | at(i, parts[pos]->slot);
+        for (std::uint32_t e = table.find(key); e != JoinTable::end_of_chain; e = table.chain[e])
+          extend(i, table.entries[e].data());
       }
       check_limits();
     } else {
@@ -718,7 +734,7 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
     Numeric sum{NumericType::integer, 0};
     for (TermId id : values) {
       if (id == any_term) return std::nullopt;
-      auto n = numeric_value(terms_.term(id));
+      const auto n = numeric_of(id);
       if (!n) return std::nullopt;
       sum = *numeric_add(sum, *n);
     }
@@ -734,8 +750,7 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
     bool want_min = name == "MIN";
     for (TermId id : values) {
       if (id == any_term) continue;
-      const Term& candidate = terms_.term(id);
-      auto number = numeric_value(candidate);
+      const auto number = numeric_of(id);
       if (best == any_term) {
         best = id;
         best_number = number;
@@ -745,7 +760,7 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
       if (number && best_number && !std::isnan(number->value) && !std::isnan(best_number->value))
         c = number->value < best_number->value ? -1 : (number->value > best_number->value ? 1 : 0);
       else
-        c = order_compare(&candidate, &terms_.term(best));
+        c = order_compare(&terms_.term(id), &terms_.term(best));
       if ((want_min && c < 0) || (!want_min && c > 0)) {
         best = id;
         best_number = number;
@@ -778,13 +793,155 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
 }
 
 bool Evaluator::filter_passes(const std::vector<Expr>& conditions, const Row& row) {
-  for (const auto& c : conditions) {
-    auto v = evaluate_expression(c, row);
-    if (!v) return false;
-    auto b = effective_boolean_value(*v);
-    if (!b || !*b) return false;
-  }
+  for (const auto& c : conditions)
+    if (!condition_passes(c, row)) return false;
   return true;
+}
+
+bool Evaluator::condition_passes(const Expr& e, const Row& row) {
+  int fast = fast_condition(e, row);
+  if (fast >= 0) return fast == 1;
+  auto v = evaluate_expression(e, row);
+  if (!v) return false;
+  auto b = effective_boolean_value(*v);
+  return b && *b;
+}
+
+std::optional<Numeric> Evaluator::numeric_of(TermId id) {
+  if (id == any_term) return std::nullopt;
+  if ((numeric_cache_used_ + 1) * 2 > numeric_cache_.size()) {
+    std::vector<NumericSlot> old = std::move(numeric_cache_);
+    numeric_cache_.assign(std::max<std::size_t>(1024, old.size() * 2), NumericSlot{});
+    const std::size_t mask = numeric_cache_.size() - 1;
+    for (const NumericSlot& slot : old) {
+      if (slot.id == any_term) continue;
+      std::size_t i = (slot.id * 0x9E3779B1u) & mask;
+      while (numeric_cache_[i].id != any_term) i = (i + 1) & mask;
+      numeric_cache_[i] = slot;
+    }
+  }
+  const std::size_t mask = numeric_cache_.size() - 1;
+  std::size_t i = (id * 0x9E3779B1u) & mask;
+  while (numeric_cache_[i].id != any_term && numeric_cache_[i].id != id) i = (i + 1) & mask;
+  NumericSlot& slot = numeric_cache_[i];
+  if (slot.id == any_term) {
+    auto n = numeric_value(terms_.term(id));
+    slot.id = id;
+    slot.state = n ? 2 : 1;
+    if (n) slot.value = *n;
+    ++numeric_cache_used_;
+  }
+  if (slot.state == 2) return slot.value;
+  return std::nullopt;
+}
+
+int Evaluator::fast_condition(const Expr& e, const Row& row) {
+  switch (e.kind) {
+    case ExprKind::equal:
+    case ExprKind::not_equal:
+    case ExprKind::less:
+    case ExprKind::greater:
+    case ExprKind::less_equal:
+    case ExprKind::greater_equal: break;
+    case ExprKind::logical_and: {
+      // Both operands decided here: an error (0 as well) fails the filter.
+      int a = fast_condition(e.args[0], row);
+      if (a == 0) return 0;
+      int b = fast_condition(e.args[1], row);
+      if (b == 0) return 0;
+      return a == 1 && b == 1 ? 1 : -1;
+    }
+    default: return -1;
+  }
+  const Expr& x = e.args[0];
+  const Expr& y = e.args[1];
+  std::optional<Numeric> numbers[2];
+  TermId ids[2] = {any_term, any_term};
+  const Expr* operands[2] = {&x, &y};
+  for (int k = 0; k < 2; ++k) {
+    const Expr& a = *operands[k];
+    if (a.kind == ExprKind::variable) {
+      if (a.slot < 0 || row[a.slot] == any_term) return 0;  // unbound: an error
+      ids[k] = row[a.slot];
+      numbers[k] = numeric_of(ids[k]);
+    } else if (a.kind == ExprKind::constant) {
+      auto [it, inserted] = constant_numbers_.try_emplace(&a);
+      if (inserted) it->second = numeric_value(a.constant);
+      numbers[k] = it->second;
+    } else {
+      return -1;
+    }
+  }
+  if (numbers[0] && numbers[1]) {
+    const long double a = numbers[0]->value, b = numbers[1]->value;
+    if (e.kind == ExprKind::equal) return a == b;
+    if (e.kind == ExprKind::not_equal) return !(a == b);
+    if (std::isnan(a) || std::isnan(b)) return 0;
+    switch (e.kind) {
+      case ExprKind::less: return a < b;
+      case ExprKind::greater: return a > b;
+      case ExprKind::less_equal: return a <= b;
+      default: return a >= b;
+    }
+  }
+  // The same term is equal to itself (numbers, NaN included, are decided above).
+  if ((e.kind == ExprKind::equal || e.kind == ExprKind::not_equal) && ids[0] != any_term && ids[0] == ids[1])
+    return e.kind == ExprKind::equal;
+  return -1;
+}
+
+std::vector<std::uint64_t> Evaluator::join_table_key(const Quad& constants, const std::vector<int>& bound_positions,
+                                                     const GraphScope& scope) const {
+  std::uint64_t mask = 0;
+  for (int pos : bound_positions) mask = mask * 4 + static_cast<std::uint64_t>(pos + 1);
+  std::vector<std::uint64_t> key{(std::uint64_t(constants.s) << 32) | constants.p,
+                                 (std::uint64_t(constants.o) << 32) | mask, scope.any ? 1u : 0u};
+  key.insert(key.end(), scope.graphs.begin(), scope.graphs.end());
+  return key;
+}
+
+std::uint32_t Evaluator::JoinTable::find(std::uint64_t key) const {
+  if (keys.empty()) return end_of_chain;
+  for (std::size_t i = (key * 0x9E3779B97F4A7C15ull) >> 20 & mask;; i = (i + 1) & mask) {
+    if (keys[i] == key) return heads[i];
+    if (keys[i] == 0) return end_of_chain;
+  }
+}
+
+const Evaluator::JoinTable& Evaluator::join_table(const Quad& constants, const std::vector<int>& bound_positions,
+                                                  const GraphScope& scope) {
+  auto& slot = join_tables_[join_table_key(constants, bound_positions, scope)];
+  if (slot) return *slot;
+  slot = std::make_unique<JoinTable>();
+  JoinTable& t = *slot;
+  Quad counted = constants;
+  counted.g = any_term;
+  std::size_t capacity = 16;
+  while (capacity < dataset_.count(counted) * 2) capacity *= 2;
+  t.keys.assign(capacity, 0);
+  t.heads.resize(capacity);
+  t.mask = capacity - 1;
+  t.entries.reserve(capacity / 2);
+  t.chain.reserve(capacity / 2);
+  // Keys are the bound positions' ids (never 0: stored terms only).
+  match_in_scope(constants, scope, [&](const Quad& q) {
+    const TermId values[] = {q.s, q.p, q.o};
+    std::uint64_t key = 0;
+    for (int pos : bound_positions) key = (key << 32) | values[pos];
+    const auto index = static_cast<std::uint32_t>(t.entries.size());
+    std::size_t i = (key * 0x9E3779B97F4A7C15ull) >> 20 & t.mask;
+    while (t.keys[i] != 0 && t.keys[i] != key) i = (i + 1) & t.mask;
+    if (t.keys[i] == 0) {
+      t.keys[i] = key;
+      t.chain.push_back(JoinTable::end_of_chain);
+    } else {
+      t.chain.push_back(t.heads[i]);
+    }
+    t.heads[i] = index;
+    t.entries.push_back({q.s, q.p, q.o});
+    return true;
+  });
+  return t;
 }
 
 bool Evaluator::exists(const Expr& expr, const Row& row) {

@@ -5,7 +5,9 @@
 // query.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "algebra.h"
+#include "values.h"
 
 namespace torchprov::triplestore::sparql {
 
@@ -75,7 +78,8 @@ class Evaluator {
     std::vector<TermId> graphs;  // else these
   };
   std::vector<Row> eval(const Op& op, const Row& seed, const GraphScope& scope);
-  void match_in_scope(Quad pattern, const GraphScope& scope, const std::function<bool(const Quad&)>& visit);
+  template <class Visit>
+  void match_in_scope(Quad pattern, const GraphScope& scope, Visit&& visit);
   std::vector<Row> eval_bgp(const Op& op, const Row& seed, const GraphScope& scope);
   // The BGP from many seeds; origins (if given) receives each result's seed index.
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
@@ -100,8 +104,43 @@ class Evaluator {
   const std::vector<TermId>& all_nodes(const GraphScope& scope);
   std::optional<std::vector<TermId>> path_starts(const syntax::Path& path, bool inverse, const GraphScope& scope);
 
+  // The numeric value of a term (cached per id: filters and aggregates
+  // compare the same values many times).
+  std::optional<Numeric> numeric_of(TermId id);
+  // A FILTER condition decided from TermIds and cached numbers without
+  // building Terms: 1 passes, 0 fails, -1 not decided here.
+  int fast_condition(const Expr& e, const Row& row);
+  bool condition_passes(const Expr& e, const Row& row);
+
+  // A hash table over the matches of a pattern's constants, keyed on the
+  // positions later bound by the solutions (hash join); built once per
+  // query and shared by every step with the same pattern and key.
+  struct JoinTable {
+    std::vector<std::array<TermId, 3>> entries;
+    std::vector<std::uint32_t> chain;  // next entry with the same key
+    std::vector<std::uint64_t> keys;   // open addressing; 0 = empty
+    std::vector<std::uint32_t> heads;
+    std::size_t mask = 0;
+    static constexpr std::uint32_t end_of_chain = 0xFFFFFFFFu;
+    std::uint32_t find(std::uint64_t key) const;
+  };
+  std::vector<std::uint64_t> join_table_key(const Quad& constants, const std::vector<int>& bound_positions,
+                                            const GraphScope& scope) const;
+  const JoinTable& join_table(const Quad& constants, const std::vector<int>& bound_positions,
+                              const GraphScope& scope);
+
   const Dataset& dataset_;
   TermTable& terms_;
+  // Open addressing on TermId (0 = empty slot): state 1 not numeric, 2 numeric.
+  struct NumericSlot {
+    TermId id = any_term;
+    std::uint8_t state = 0;
+    Numeric value;
+  };
+  std::vector<NumericSlot> numeric_cache_;
+  std::size_t numeric_cache_used_ = 0;
+  std::unordered_map<const Expr*, std::optional<Numeric>> constant_numbers_;
+  std::map<std::vector<std::uint64_t>, std::unique_ptr<JoinTable>> join_tables_;
   std::unique_ptr<GraphScope> root_scope_;
   const GraphScope* current_scope_ = nullptr;  // the active graph, for EXISTS
   std::size_t slot_count_;
