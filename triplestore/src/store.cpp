@@ -6,6 +6,9 @@
 #include "dataset.h"
 #include "rdf_io.h"
 #include "redland_model.h"
+
+#include <ctime>
+#include <fstream>
 #include "sparql/engine.h"
 #include "store_files.h"
 
@@ -27,6 +30,7 @@ std::filesystem::path terms_path(const std::filesystem::path& dir) { return dir 
 std::filesystem::path journal_path(const std::filesystem::path& dir) { return dir / "journal.log"; }
 std::filesystem::path snapshot_path(const std::filesystem::path& dir) { return dir / "dataset.snap"; }
 std::filesystem::path applied_path(const std::filesystem::path& dir) { return dir / "redland.applied"; }
+std::filesystem::path damaged_marker_path(const std::filesystem::path& dir) { return dir / "redland.damaged"; }
 
 Term graph_term(std::string_view graph) {
   if (graph.empty()) return Term::iri(std::string(default_graph_iri));
@@ -238,8 +242,12 @@ struct Store::Impl {
           ++checkpoints_done;
           progress_cv.notify_all();
         }
-      } catch (...) {
-        std::fprintf(stderr, "torchprov store: background writer failed; Redland is behind the journal\n");
+      } catch (const std::exception& error) {
+        std::fprintf(stderr,
+                     "torchprov store: background writer failed (%s); Redland is behind the journal and will "
+                     "be rebuilt from the snapshot and the journal when the store is next opened\n",
+                     error.what());
+        std::ofstream(damaged_marker_path(dir)) << error.what() << "\n";
         background_error = std::current_exception();
         progress_cv.notify_all();
         return;
@@ -252,17 +260,65 @@ struct Store::Impl {
     if (background_error) std::rethrow_exception(background_error);
   }
 
-  void open() {
+  // BDB hash files without transactions can be left unreadable by a process
+  // killed while Redland wrote them.  They are never the only copy of an
+  // acknowledged write (snapshot + journal are), so set them aside and let
+  // Redland be rebuilt.
+  bool open_or_rebuild_redland() {
     const auto [name, redland_options] = redland_location(dir, options);
-    model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+    try {
+      // A damaged BDB file may open without complaint and fail on later
+      // writes; the background writer leaves a marker when that happens.
+      if (std::filesystem::exists(damaged_marker_path(dir)))
+        throw std::runtime_error("the last background write to Redland failed");
+      model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+      return false;
+    } catch (const std::exception& error) {
+      model.reset();
+      if (options.storage != "hashes" || !options.storage_options.empty()) throw;
+      const auto aside = dir / ("redland-damaged-" + std::to_string(std::time(nullptr)));
+      std::filesystem::create_directories(aside);
+      for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        const auto file = entry.path().filename().string();
+        if (file.starts_with("redland-") && file.ends_with(".db")) std::filesystem::rename(entry.path(), aside / file);
+      }
+      std::fprintf(stderr,
+                   "torchprov store: Redland files in %s could not be opened (%s); moved to %s, "
+                   "rebuilding them from the snapshot and the journal\n",
+                   dir.c_str(), error.what(), aside.c_str());
+      model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+      files::write_number(applied_path(dir), 0);
+      std::filesystem::remove(damaged_marker_path(dir));
+      return true;
+    }
+  }
+
+  void open() {
+    const bool redland_rebuilt = open_or_rebuild_redland();
     terms.load(dataset);
     logged_next = terms.next_id();
-    applied = files::read_number(applied_path(dir));
+    applied = redland_rebuilt ? 0 : files::read_number(applied_path(dir));
     files::SnapshotInfo snapshot;
     std::uint64_t dataset_through;
     const bool have_snapshot = files::read_snapshot(snapshot_path(dir), dataset, snapshot);
     if (have_snapshot) {
       dataset_through = snapshot.sequence;
+      if (redland_rebuilt) {
+        // The journal holds only what came after the snapshot: give Redland
+        // the snapshot's quads first.
+        files::Batch everything;
+        dataset.match({0, 0, 0, 0}, [&](const Quad& q) {
+          everything.ops.push_back({files::Op::add, q});
+          return true;
+        });
+        apply_to_redland(everything);
+        model->sync();
+        applied = snapshot.sequence;
+        files::write_number(applied_path(dir), applied);
+      }
+    } else if (redland_rebuilt) {
+      // No snapshot yet: the journal still holds every batch since the start.
+      dataset_through = 0;
     } else {
       // Redland is the store of record: rebuild the working set from it.
       std::vector<Quad> quads;
