@@ -109,12 +109,23 @@ EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<st
   return settings;
 }
 
+namespace {
+
+// Opening the entropy device costs a system call per query; one seeded
+// generator per thread seeds every query's RAND / UUID stream instead.
+std::uint64_t query_seed() {
+  thread_local std::mt19937_64 seeds{std::random_device{}()};
+  return seeds();
+}
+
+}  // namespace
+
 Evaluator::Evaluator(const Dataset& dataset, TermTable& terms, std::size_t slot_count, EvaluationSettings settings)
     : dataset_(dataset),
       terms_(terms),
       slot_count_(slot_count),
       settings_(std::move(settings)),
-      random_(std::random_device{}()) {
+      random_(query_seed()) {
   auto now = std::chrono::system_clock::now();
   auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t t = static_cast<std::time_t>(seconds / 1000);
