@@ -24,6 +24,37 @@ double constant_count(const PatternElement& p, const Dataset& dataset) {
   return static_cast<double>(dataset.count(pattern));
 }
 
+// Triples per subject and per object of a pattern whose predicate is its
+// only constant, sampled at the first subject and the first object the
+// index holds: exact on the regular shapes provenance has (each epoch has
+// one epoch number, each run a hundred epochs), where one fixed factor for
+// "a bound object" cannot tell dl:epochNumber 100 (a thousand epochs) from
+// dl:partOfRun <run> (a hundred).  Negative: no sample, use fixed factors.
+struct Fanout {
+  double per_subject = -1, per_object = -1;
+  double predicate_total = -1;  // triples with the pattern's predicate
+};
+
+Fanout sample_fanout(const PatternElement& p, const Dataset& dataset) {
+  Fanout fanout;
+  if (p.is_path || p.predicate.is_var()) return fanout;
+  const auto predicate = dataset.lookup(p.predicate.term);
+  if (!predicate) return fanout;
+  fanout.predicate_total = static_cast<double>(dataset.count({any_term, *predicate, any_term, any_term}));
+  if (!p.subject.is_var() || !p.object.is_var()) return fanout;
+  Quad first;
+  bool found = false;
+  dataset.match({any_term, *predicate, any_term, any_term}, [&](const Quad& q) {
+    first = q;
+    found = true;
+    return false;
+  });
+  if (!found) return fanout;
+  fanout.per_subject = static_cast<double>(dataset.count({first.s, *predicate, any_term, any_term}));
+  fanout.per_object = static_cast<double>(dataset.count({any_term, *predicate, first.o, any_term}));
+  return fanout;
+}
+
 bool is_bound(const PatternTerm& t, const std::set<int>& bound) { return !t.is_var() || bound.count(t.slot) > 0; }
 
 bool shares_variable(const PatternElement& p, const std::set<int>& bound) {
@@ -37,12 +68,24 @@ bool shares_variable(const PatternElement& p, const std::set<int>& bound) {
 // exact per-value count is unknown at planning time, the constant-only count
 // is scaled by how selective each position usually is (subjects have few
 // triples each, objects more, predicates many).
-double estimate(const PatternElement& p, double base, const std::set<int>& bound) {
+double estimate(const PatternElement& p, double base, const Fanout& fanout, const std::set<int>& bound) {
   if (p.is_path) {
     bool s = is_bound(p.subject, bound), o = is_bound(p.object, bound);
     if (s && o) return 1;
     if (s || o) return 10;
     return unreachable_cost / 10;
+  }
+  const bool subject_bound = p.subject.is_var() && bound.count(p.subject.slot);
+  const bool object_bound = p.object.is_var() && bound.count(p.object.slot);
+  const bool all_bound = is_bound(p.subject, bound) && is_bound(p.object, bound) && !p.predicate.is_var();
+  if (all_bound && fanout.predicate_total > 0) {
+    // A test, not a fetch: it keeps a fraction of the solutions, so it goes
+    // before any pattern that brings new values.
+    if (subject_bound && object_bound) return 0.001 * std::min(fanout.per_subject, fanout.per_object);
+    if (subject_bound || object_bound) return base / fanout.predicate_total;
+  }
+  if (subject_bound != object_bound && fanout.per_subject >= 0) {
+    return subject_bound ? fanout.per_subject : fanout.per_object;
   }
   double cost = base;
   if (p.subject.is_var() && bound.count(p.subject.slot)) cost *= 0.0001;
@@ -175,8 +218,11 @@ void optimize_expression(Expr& e, const Dataset& dataset) {
 std::vector<std::size_t> choose_pattern_order(const std::vector<PatternElement>& patterns, const Dataset& dataset,
                                               const std::vector<int>& already_bound) {
   std::vector<double> base(patterns.size());
-  for (std::size_t i = 0; i < patterns.size(); ++i)
+  std::vector<Fanout> fanout(patterns.size());
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
     base[i] = patterns[i].is_path ? 0 : constant_count(patterns[i], dataset);
+    fanout[i] = sample_fanout(patterns[i], dataset);
+  }
   std::set<int> bound(already_bound.begin(), already_bound.end());
   std::vector<bool> used(patterns.size(), false);
   std::vector<std::string> keys(patterns.size());
@@ -194,7 +240,7 @@ std::vector<std::size_t> choose_pattern_order(const std::vector<PatternElement>&
       bool has_vars = patterns[i].subject.is_var() || patterns[i].predicate.is_var() || patterns[i].object.is_var();
       bool connected = bound.empty() || !has_vars || shares_variable(patterns[i], bound) ||
                        (patterns[i].is_path && (!patterns[i].subject.is_var() || !patterns[i].object.is_var()));
-      double cost = estimate(patterns[i], base[i], bound);
+      double cost = estimate(patterns[i], base[i], fanout[i], bound);
       bool better = false;
       if (best == patterns.size() || connected != best_connected) {
         better = best == patterns.size() || connected;
