@@ -156,7 +156,10 @@ struct Store::Impl {
   // to the background writer.  Caller holds write_mutex.
   void commit(files::Batch batch, bool sync, const std::function<void()>& apply) {
     batch.sequence = committed + 1;
+    // The terms reach the OS before the journal frame that refers to them,
+    // so a killed process never leaves a frame with unknown ids.
     if (sync) terms.sync();
+    else terms.flush();
     journal.append(batch, sync);
     journal_bytes = journal.bytes();
     {

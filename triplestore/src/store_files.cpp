@@ -163,6 +163,8 @@ void TermsLog::load(Dataset& dataset) {
     pos += 8 + len;
   }
   end_ = pos;
+  written_ = pos;
+  buffer_.clear();
   if (pos != size && ::ftruncate(fd_.get(), off_t(pos)) != 0) throw io_error("cannot cut torn tail", path_);
 }
 
@@ -179,13 +181,30 @@ void TermsLog::append(TermId id, const Term& term) {
   record += payload;
   std::lock_guard lock(mutex_);
   if (id != offsets_.size() + 2) throw std::logic_error("terms log: id out of order");
-  if (::pwrite(fd_.get(), record.data(), record.size(), off_t(end_)) != ssize_t(record.size()))
-    throw io_error("write failed", path_);
+  if (buffer_.empty()) written_ = end_;
+  buffer_ += record;
   offsets_.push_back(end_);
   end_ += record.size();
+  if (buffer_.size() >= (std::size_t(1) << 20)) flush_locked();
 }
 
-void TermsLog::sync() { sync_fd(fd_.get(), path_); }
+void TermsLog::flush_locked() const {
+  if (buffer_.empty()) return;
+  if (::pwrite(fd_.get(), buffer_.data(), buffer_.size(), off_t(written_)) != ssize_t(buffer_.size()))
+    throw io_error("write failed", path_);
+  written_ += buffer_.size();
+  buffer_.clear();
+}
+
+void TermsLog::flush() {
+  std::lock_guard lock(mutex_);
+  flush_locked();
+}
+
+void TermsLog::sync() {
+  flush();
+  sync_fd(fd_.get(), path_);
+}
 
 Term TermsLog::read(TermId id) const {
   std::uint64_t offset;
@@ -193,6 +212,7 @@ Term TermsLog::read(TermId id) const {
     std::lock_guard lock(mutex_);
     if (id < 2 || id - 2 >= offsets_.size()) throw std::out_of_range("terms log: unknown id");
     offset = offsets_[id - 2];
+    if (offset >= written_ && !buffer_.empty()) flush_locked();
   }
   char header[8];
   if (::pread(fd_.get(), header, 8, off_t(offset)) != 8) throw io_error("read failed", path_);

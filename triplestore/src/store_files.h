@@ -47,7 +47,9 @@ struct Batch {
 };
 
 // Terms in id order starting at id 2 (0 is "any", 1 the default graph).
-// Appends are buffered by the OS until sync(); read() serves the background
+// Appends gather in a buffer that flush() hands to the OS (one write instead
+// of one per term) and sync() makes durable; callers flush before the
+// journal frame that refers to the terms.  read() serves the background
 // writer and export without materialising Terms in the Dataset.
 class TermsLog {
  public:
@@ -57,6 +59,7 @@ class TermsLog {
   // Appends the term the dataset gave `id` (ids must come in order).
   void append(TermId id, const Term& term);
   TermId next_id() const;  // the id the next append must have
+  void flush();
   void sync();
   Term read(TermId id) const;
 
@@ -64,8 +67,12 @@ class TermsLog {
   std::filesystem::path path_;
   Fd fd_;
   mutable std::mutex mutex_;
+  void flush_locked() const;
+
   std::vector<std::uint64_t> offsets_;  // offsets_[id - 2]
-  std::uint64_t end_ = 0;
+  std::uint64_t end_ = 0;               // including the buffer
+  mutable std::string buffer_;          // records not yet written, from written_
+  mutable std::uint64_t written_ = 0;
 };
 
 class Journal {
