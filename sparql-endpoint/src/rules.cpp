@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "api_text.h"
 #include "dataset.h"
 #include "results/json_value.h"
 #include "sparql/engine.h"
@@ -29,74 +30,19 @@ namespace sparql = triplestore::sparql;
 using triplestore::results::JsonValue;
 using Clock = std::chrono::steady_clock;
 
-const std::string prov = "http://www.w3.org/ns/prov#";
-const std::string dl = "https://w3id.org/torchprov/dl#";
-const std::string xsd = "http://www.w3.org/2001/XMLSchema#";
-const std::string rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
-const std::string rdfs_label = "http://www.w3.org/2000/01/rdf-schema#label";
-const std::string base = "https://w3id.org/torchprov/";
+using api::base;
+using api::dl;
+using api::json_error;
+using api::number_text;
+using api::prov;
+using api::rdf_type;
+using api::rdfs_label;
+using api::xsd;
+using triplestore::results::json_quote;
+
 const std::string prefixes = "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + ">\n";
 constexpr auto rule_timeout = std::chrono::seconds(5);
 constexpr std::size_t max_rule_query_bytes = 64 << 10;
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
-Response json_error(http::status status, const std::string& message) {
-  return text_response(status, "{\"error\":" + json_string(message) + "}", "application/json");
-}
-
-std::string iri_segment(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(char(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out.empty() ? "_" : out;
-}
-
-std::string now_lexical() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t t = ms / 1000;
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, int(ms % 1000));
-  return buffer;
-}
-
-std::string number_text(double value) {
-  char buffer[40];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-  return std::string(buffer, end);
-}
 
 bool valid_iri(const std::string& iri) {
   return !iri.empty() && iri.find(':') != std::string::npos &&
@@ -344,7 +290,7 @@ struct Rules::State {
       if (!row[0] || !row[1]) continue;
       const std::string& adaptation = row[0]->value;
       const std::string& rule = row[1]->value;
-      const std::string association = adaptation + "/association/" + iri_segment(rule.substr(rule.rfind('/') + 1));
+      const std::string association = adaptation + "/association/" + api::iri_segment(rule.substr(rule.rfind('/') + 1));
       add(adaptation, prov + "wasAssociatedWith", Term::iri(rule));
       add(adaptation, prov + "qualifiedAssociation", Term::iri(association));
       add(association, rdf_type, Term::iri(prov + "Association"));
@@ -437,20 +383,20 @@ struct Rules::State {
   }
 
   std::string rule_json(const Rule& rule) const {
-    std::string scope = rule.run.empty() ? "{\"experiment\":" + json_string(experiment_name(rule.experiment_iri)) + "}"
-                                         : "{\"run\":" + json_string(rule.run) + "}";
-    return "{\"name\":" + json_string(rule.name) + ",\"rule\":" + json_string(rule.iri) +
-           ",\"query_entity\":" + json_string(rule.query_iri) + ",\"scope\":" + scope +
-           ",\"action\":" + json_string(rule.action) +
-           ",\"hyperparameter\":" + (rule.hyperparameter.empty() ? "null" : json_string(rule.hyperparameter)) +
-           ",\"value\":" + (rule.value ? number_text(*rule.value) : "null") + ",\"reason\":" + json_string(rule.reason) +
+    std::string scope = rule.run.empty() ? "{\"experiment\":" + json_quote(experiment_name(rule.experiment_iri)) + "}"
+                                         : "{\"run\":" + json_quote(rule.run) + "}";
+    return "{\"name\":" + json_quote(rule.name) + ",\"rule\":" + json_quote(rule.iri) +
+           ",\"query_entity\":" + json_quote(rule.query_iri) + ",\"scope\":" + scope +
+           ",\"action\":" + json_quote(rule.action) +
+           ",\"hyperparameter\":" + (rule.hyperparameter.empty() ? "null" : json_quote(rule.hyperparameter)) +
+           ",\"value\":" + (rule.value ? number_text(*rule.value) : "null") + ",\"reason\":" + json_quote(rule.reason) +
            ",\"once\":" + (rule.repeatable ? "false" : "true") +
-           ",\"status\":" + json_string(rule.active ? "active" : "removed") + ",\"owner\":" + json_string(rule.owner) +
-           ",\"created\":" + json_string(rule.created) + ",\"evaluations\":" + std::to_string(rule.evaluations) +
+           ",\"status\":" + json_quote(rule.active ? "active" : "removed") + ",\"owner\":" + json_quote(rule.owner) +
+           ",\"created\":" + json_quote(rule.created) + ",\"evaluations\":" + std::to_string(rule.evaluations) +
            ",\"fired\":" + std::to_string(rule.fired) +
-           ",\"last_request\":" + (rule.last_fired.empty() ? "null" : json_string(rule.last_fired)) +
-           ",\"last_error\":" + (rule.last_error.empty() ? "null" : json_string(rule.last_error)) +
-           ",\"query\":" + json_string(rule.query) + "}";
+           ",\"last_request\":" + (rule.last_fired.empty() ? "null" : json_quote(rule.last_fired)) +
+           ",\"last_error\":" + (rule.last_error.empty() ? "null" : json_quote(rule.last_error)) +
+           ",\"query\":" + json_quote(rule.query) + "}";
   }
 };
 
@@ -540,7 +486,7 @@ Response Rules::add(const Request& request, const std::string& person) {
     if (!experiment.empty())
       rule.experiment_iri = experiment.starts_with("http://") || experiment.starts_with("https://")
                                 ? experiment
-                                : base + "experiment/" + iri_segment(experiment);
+                                : base + "experiment/" + api::iri_segment(experiment);
     if (const JsonValue* v = body.member("value"); v && !v->is_null()) {
       const auto* n = std::get_if<JsonValue::Number>(&v->data);
       if (!n) throw std::invalid_argument("'value' must be a number");
@@ -604,9 +550,9 @@ Response Rules::add(const Request& request, const std::string& person) {
     return json_error(http::status::bad_request, e.what());
   }
 
-  rule.iri = base + "rule/" + iri_segment(rule.name);
+  rule.iri = base + "rule/" + api::iri_segment(rule.name);
   rule.owner = person.empty() ? "anonymous" : person;
-  rule.created = now_lexical();
+  rule.created = api::now_lexical();
   {
     std::lock_guard lock(state_->mutex);
     if (const auto it = state_->rules.find(rule.name); it != state_->rules.end() && it->second.active)
@@ -623,7 +569,7 @@ Response Rules::add(const Request& request, const std::string& person) {
                                       "/query/\")) }");
   const long version = versions.rows.empty() || !versions.rows[0][0] ? 1 : std::atol(versions.rows[0][0]->value.c_str()) + 1;
   rule.query_iri = rule.iri + "/query/" + std::to_string(version);
-  const std::string owner_iri = base + "person/" + iri_segment(rule.owner);
+  const std::string owner_iri = base + "person/" + api::iri_segment(rule.owner);
 
   std::vector<Statement> s;
   auto add = [&](const std::string& subject, const std::string& predicate, Term object) {
@@ -662,8 +608,8 @@ Response Rules::add(const Request& request, const std::string& person) {
   }
   state_->mark_running_runs(rule);
   auto response = text_response(http::status::created,
-                                "{\"rule\":" + json_string(rule.iri) + ",\"name\":" + json_string(rule.name) +
-                                    ",\"query_entity\":" + json_string(rule.query_iri) + "}",
+                                "{\"rule\":" + json_quote(rule.iri) + ",\"name\":" + json_quote(rule.name) +
+                                    ",\"query_entity\":" + json_quote(rule.query_iri) + "}",
                                 "application/json");
   response.set(http::field::location, rule.iri);
   return response;
@@ -690,7 +636,7 @@ Response Rules::remove(const Target& target) {
   });
   std::lock_guard lock(state_->mutex);
   if (const auto it = state_->rules.find(*name); it != state_->rules.end()) it->second.active = false;
-  return text_response(http::status::ok, "{\"removed\":" + json_string(iri) + "}", "application/json");
+  return text_response(http::status::ok, "{\"removed\":" + json_quote(iri) + "}", "application/json");
 }
 
 }  // namespace torchprov::endpoint

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "api_text.h"
 #include "dataset.h"
 #include "results/json_value.h"
 #include "sparql/engine.h"
@@ -18,46 +19,13 @@ namespace {
 namespace sparql = triplestore::sparql;
 using triplestore::results::JsonValue;
 
-const std::string prov = "http://www.w3.org/ns/prov#";
-const std::string dl = "https://w3id.org/torchprov/dl#";
-const std::string xsd = "http://www.w3.org/2001/XMLSchema#";
-const std::string rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
-const std::string base = "https://w3id.org/torchprov/";
-
-Response json_error(http::status status, const std::string& message) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped.push_back('\\');
-    if (c == '\n') {
-      escaped += "\\n";
-      continue;
-    }
-    escaped.push_back(c);
-  }
-  return text_response(status, "{\"error\":\"" + escaped + "\"}", "application/json");
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  return out + "\"";
-}
+using api::base;
+using api::dl;
+using api::json_error;
+using api::prov;
+using api::rdf_type;
+using api::xsd;
+using triplestore::results::json_quote;
 
 // Free text in one TSV field: tabs, newlines and backslashes escaped.
 std::string tsv_field(const std::string& text) {
@@ -70,33 +38,6 @@ std::string tsv_field(const std::string& text) {
     else out.push_back(c);
   }
   return out;
-}
-
-std::string iri_segment(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(char(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out.empty() ? "_" : out;
-}
-
-std::string now_lexical() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t t = ms / 1000;
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, int(ms % 1000));
-  return buffer;
 }
 
 std::string random_id() {
@@ -180,7 +121,7 @@ Response submit_adaptation(triplestore::Store& store, const Request& request, co
   const auto outcome = create_adaptation_request(store, spec);
   if (outcome.status != http::status::accepted) return json_error(outcome.status, outcome.error);
   auto response = text_response(http::status::accepted,
-                                "{\"request\":" + json_string(outcome.request_iri) + ",\"status\":\"pending\"}",
+                                "{\"request\":" + json_quote(outcome.request_iri) + ",\"status\":\"pending\"}",
                                 "application/json");
   response.set(http::field::location, outcome.request_iri);
   return response;
@@ -245,8 +186,8 @@ AdaptationOutcome create_adaptation_request(triplestore::Store& store, const Ada
   const std::string id = random_id();
   const std::string iri = *run + "/request/" + id;
   const std::string person_iri =
-      spec.rule_iri.empty() ? base + "person/" + iri_segment(person.empty() ? "anonymous" : person) : spec.rule_iri;
-  const std::string now = now_lexical();
+      spec.rule_iri.empty() ? base + "person/" + api::iri_segment(person.empty() ? "anonymous" : person) : spec.rule_iri;
+  const std::string now = api::now_lexical();
   std::vector<Statement> s;
   auto add = [&](const std::string& subject, const std::string& predicate, Term object) {
     s.push_back({Term::iri(subject), Term::iri(predicate), std::move(object), {}});
@@ -260,9 +201,7 @@ AdaptationOutcome create_adaptation_request(triplestore::Store& store, const Ada
   if (!reason.empty()) add(iri, dl + "reason", Term::literal(reason));
   if (!hyperparameter.empty()) add(iri, dl + "name", Term::literal(hyperparameter));
   if (value && *action != "stop") {
-    char buffer[40];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, *value).ptr;
-    *end = 0;
+    const std::string buffer = api::number_text(*value);
     add(iri, prov + "value", *action == "set_epochs" ? Term::literal(std::to_string(std::int64_t(*value)), xsd + "integer")
                                                      : Term::literal(buffer, xsd + "double"));
   }
@@ -330,12 +269,12 @@ Response list_adaptations(triplestore::Store& store, const Request& request, con
     }
     out += first_row ? "\n" : ",\n";
     first_row = false;
-    out += "  {\"request\":" + json_string(cell(row[0])) + ",\"run\":" + json_string(cell(row[1])) +
-           ",\"action\":" + json_string(cell(row[2])) + ",\"hyperparameter\":" +
-           (row[3] ? json_string(row[3]->value) : "null") + ",\"value\":" + (row[4] ? row[4]->value : "null") +
-           ",\"param_group\":" + (row[5] ? row[5]->value : "null") + ",\"person\":" + json_string(cell(row[6])) +
-           ",\"reason\":" + json_string(cell(row[7])) + ",\"created\":" + json_string(cell(row[8])) +
-           ",\"status\":" + json_string(status) + ",\"rule\":" + (row[12] ? json_string(row[12]->value) : "null") + (row[10] ? ",\"rejection_reason\":" + json_string(row[10]->value) : "") +
+    out += "  {\"request\":" + json_quote(cell(row[0])) + ",\"run\":" + json_quote(cell(row[1])) +
+           ",\"action\":" + json_quote(cell(row[2])) + ",\"hyperparameter\":" +
+           (row[3] ? json_quote(row[3]->value) : "null") + ",\"value\":" + (row[4] ? row[4]->value : "null") +
+           ",\"param_group\":" + (row[5] ? row[5]->value : "null") + ",\"person\":" + json_quote(cell(row[6])) +
+           ",\"reason\":" + json_quote(cell(row[7])) + ",\"created\":" + json_quote(cell(row[8])) +
+           ",\"status\":" + json_quote(status) + ",\"rule\":" + (row[12] ? json_quote(row[12]->value) : "null") + (row[10] ? ",\"rejection_reason\":" + json_quote(row[10]->value) : "") +
            "}";
   }
   if (!tsv) out += first_row ? "]" : "\n]";

@@ -1,35 +1,13 @@
 // SPARQL 1.1 Query Results JSON Format (W3C Recommendation 2013-03-21).
-#include <cstdio>
 #include <ostream>
 
+#include "json_value.h"
 #include "solution_writer.h"
 
 namespace torchprov::triplestore::results {
 namespace {
 
-void write_json_string(std::ostream& out, std::string_view text) {
-  out << '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\r': out << "\\r"; break;
-      case '\t': out << "\\t"; break;
-      case '\b': out << "\\b"; break;
-      case '\f': out << "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escape[8];
-          std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
-          out << escape;
-        } else {
-          out << c;  // UTF-8 passes through: JSON text is UTF-8
-        }
-    }
-  }
-  out << '"';
-}
+void write_json_string(std::ostream& out, std::string_view text) { out << json_quote(text); }
 
 void write_json_term(std::ostream& out, const Term& term) {
   switch (term.kind) {

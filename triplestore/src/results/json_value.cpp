@@ -1,5 +1,7 @@
 #include "json_value.h"
 
+#include <cstdio>
+
 #include "utf8.h"
 
 #include <cstdint>
@@ -210,5 +212,29 @@ class JsonParser {
 }  // namespace
 
 JsonValue parse_json(std::string_view text) { return JsonParser(text).parse_document(); }
+
+std::string json_quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escape[8];
+          std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += escape;
+        } else {
+          out.push_back(c);  // UTF-8 passes through: JSON text is UTF-8
+        }
+    }
+  }
+  return out + "\"";
+}
 
 }  // namespace torchprov::triplestore::results

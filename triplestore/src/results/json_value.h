@@ -42,4 +42,7 @@ struct JsonValue {
 // Parses a complete JSON text (RFC 8259); throws JsonParseError.
 JsonValue parse_json(std::string_view text);
 
+// `text` as a JSON string literal, quotes included; UTF-8 passes through.
+std::string json_quote(std::string_view text);
+
 }  // namespace torchprov::triplestore::results

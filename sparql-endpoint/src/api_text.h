@@ -1,0 +1,29 @@
+// Text the JSON API routes (steering, rules) share: the vocabulary IRIs they
+// write provenance with, JSON error bodies, IRI path segments and literals.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http.h"
+
+namespace torchprov::endpoint::api {
+
+inline const std::string prov = "http://www.w3.org/ns/prov#";
+inline const std::string dl = "https://w3id.org/torchprov/dl#";
+inline const std::string xsd = "http://www.w3.org/2001/XMLSchema#";
+inline const std::string rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+inline const std::string rdfs_label = "http://www.w3.org/2000/01/rdf-schema#label";
+inline const std::string base = "https://w3id.org/torchprov/";
+
+// {"error": message} with the status.
+Response json_error(http::status status, const std::string& message);
+// Percent-encodes all but unreserved characters so any name is one IRI path
+// segment ("_" for an empty name), as the capture library does.
+std::string iri_segment(std::string_view text);
+// The current time as an xsd:dateTime in UTC with milliseconds.
+std::string now_lexical();
+// The shortest text that reads back as the same double.
+std::string number_text(double value);
+
+}  // namespace torchprov::endpoint::api
