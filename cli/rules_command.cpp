@@ -11,93 +11,16 @@
 #include <stdexcept>
 #include <string>
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
+#include <torchprov/capture.h>
+
+#include "http_client.h"
+#include "lexical.h"
+#include "results/json_value.h"
 
 namespace {
 
-// A plain-socket HTTP/1.1 client, one request per connection.  (Not the
-// capture library's Beast client: this binary also links the endpoint,
-// which compiles Beast with BOOST_BEAST_USE_STD_STRING_VIEW, and the two
-// instantiations would clash.)
-struct Url {
-  std::string host, port = "80", path;
-};
-struct Reply {
-  int status = 0;
-  std::string body, error;
-};
-
-Url parse_url(const std::string& url) {
-  if (!url.starts_with("http://")) throw std::invalid_argument("--endpoint must be an http:// URL");
-  Url out;
-  std::string rest = url.substr(7);
-  const auto slash = rest.find('/');
-  if (slash != std::string::npos) out.path = rest.substr(slash);
-  while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
-  const std::string authority = rest.substr(0, slash);
-  const auto colon = authority.rfind(':');
-  out.host = colon == std::string::npos ? authority : authority.substr(0, colon);
-  if (colon != std::string::npos) out.port = authority.substr(colon + 1);
-  if (out.host.empty()) throw std::invalid_argument("--endpoint has no host");
-  return out;
-}
-
-Reply http_request(const Url& url, const std::string& method, const std::string& target, const std::string& type,
-                   const std::string& body, const std::string& token) {
-  Reply reply;
-  addrinfo hints{}, *addresses = nullptr;
-  hints.ai_socktype = SOCK_STREAM;
-  if (const int rc = ::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &addresses); rc != 0) {
-    reply.error = gai_strerror(rc);
-    return reply;
-  }
-  int fd = -1;
-  for (addrinfo* a = addresses; a && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-    if (fd < 0) continue;
-    timeval timeout{30, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(addresses);
-  if (fd < 0) {
-    reply.error = "cannot connect to " + url.host + ":" + url.port;
-    return reply;
-  }
-  std::string request = method + " " + url.path + target + " HTTP/1.1\r\nHost: " + url.host +
-                        "\r\nUser-Agent: torchprov-rules\r\nAccept: application/json\r\nConnection: close\r\n";
-  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-  if (!type.empty()) request += "Content-Type: " + type + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  for (std::size_t sent = 0; sent < request.size();) {
-    const auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      ::close(fd);
-      reply.error = "sending the request failed";
-      return reply;
-    }
-    sent += std::size_t(n);
-  }
-  std::string response;
-  char buffer[8192];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) response.append(buffer, std::size_t(n));
-  ::close(fd);
-  const auto end = response.find("\r\n\r\n");
-  if (!response.starts_with("HTTP/1.") || response.size() < 12 || end == std::string::npos) {
-    reply.error = "no HTTP answer";
-    return reply;
-  }
-  reply.status = std::atoi(response.c_str() + 9);
-  reply.body = response.substr(end + 4);
-  return reply;
-}
+namespace detail = torchprov::detail;
+using torchprov::triplestore::results::json_quote;
 
 const char* const usage =
     "usage: torchprov rules add    [--endpoint URL] --token-file F --name N (--run IRI | --experiment E)\n"
@@ -110,60 +33,12 @@ const char* const usage =
     "SELECT rule's ?value is the new value.  A rule fires once per run unless --repeatable.\n"
     "Default endpoint: http://127.0.0.1:7878.  Examples: ontology/rules/*.rq\n";
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string url_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(char(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string read_token(const std::string& path) {
-  std::istringstream lines(read_file(path));
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string token;
-    if (fields >> token && !token.starts_with('#')) return token;
-  }
-  throw std::runtime_error("token file " + path + " holds no token");
 }
 
 }  // namespace
@@ -195,22 +70,26 @@ int run_rules_command(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
       o[a.substr(2)] = argv[++i];
     }
-    const auto url = parse_url(o["endpoint"]);
-    const std::string token = o.count("token-file") ? read_token(o["token-file"]) : "";
-    Reply reply;
+    const auto url = detail::HttpUrl::parse(o["endpoint"]);
+    const std::string token = o.count("token-file") ? torchprov::read_token_file(o["token-file"]) : "";
+    auto http_request = [&](const std::string& method, const std::string& target, const std::string& type,
+                            const std::string& body) {
+      return detail::http_request(url, method, target, type, body, token, std::chrono::seconds(30), "application/json");
+    };
+    detail::HttpReply reply;
     if (verb == "list") {
-      reply = http_request(url, "GET", "/api/rules", "", "", token);
+      reply = http_request("GET", "/api/rules", "", "");
     } else if (verb == "remove") {
       if (!o.count("name")) throw std::invalid_argument("remove needs --name");
-      reply = http_request(url, "DELETE", "/api/rules?name=" + url_encode(o["name"]), "", "", token);
+      reply = http_request("DELETE", "/api/rules?name=" + detail::iri_segment(o["name"]), "", "");
     } else if (verb == "add") {
       for (const char* required : {"name", "file", "action"})
         if (!o.count(required)) throw std::invalid_argument(std::string("add needs --") + required);
       if (o.count("run") == o.count("experiment")) throw std::invalid_argument("add needs --run IRI or --experiment NAME");
-      std::string body = "{\"name\":" + json_string(o["name"]) + ",\"scope\":{" +
-                         (o.count("run") ? "\"run\":" + json_string(o["run"]) : "\"experiment\":" + json_string(o["experiment"])) +
-                         "},\"query\":" + json_string(read_file(o["file"])) + ",\"action\":" + json_string(o["action"]);
-      if (o.count("hyperparameter")) body += ",\"hyperparameter\":" + json_string(o["hyperparameter"]);
+      std::string body = "{\"name\":" + json_quote(o["name"]) + ",\"scope\":{" +
+                         (o.count("run") ? "\"run\":" + json_quote(o["run"]) : "\"experiment\":" + json_quote(o["experiment"])) +
+                         "},\"query\":" + json_quote(read_file(o["file"])) + ",\"action\":" + json_quote(o["action"]);
+      if (o.count("hyperparameter")) body += ",\"hyperparameter\":" + json_quote(o["hyperparameter"]);
       if (o.count("value")) {
         char* end = nullptr;
         const double v = std::strtod(o["value"].c_str(), &end);
@@ -218,9 +97,9 @@ int run_rules_command(int argc, char** argv) {
         (void)v;
         body += ",\"value\":" + o["value"];
       }
-      if (o.count("reason")) body += ",\"reason\":" + json_string(o["reason"]);
+      if (o.count("reason")) body += ",\"reason\":" + json_quote(o["reason"]);
       body += std::string(",\"once\":") + (repeatable ? "false" : "true") + "}";
-      reply = http_request(url, "POST", "/api/rules", "application/json", body, token);
+      reply = http_request("POST", "/api/rules", "application/json", body);
     } else {
       throw std::invalid_argument("unknown verb '" + verb + "' (add, list, remove)");
     }

@@ -10,10 +10,10 @@
 #include <thread>
 #include <mutex>
 #include <set>
-#include <cctype>
 #include <utility>
 
 #include "http_client.h"
+#include "lexical.h"
 #include "serd_writer.h"
 
 namespace torchprov {
@@ -150,7 +150,7 @@ class HttpSink final : public Sink {
       run = run_iri_;
     }
     if (run.empty() || Clock::now() < retry_after_) return;
-    const auto reply = detail::http_request(url_, "GET", "/api/adaptations?status=pending&run=" + url_encode(run), "",
+    const auto reply = detail::http_request(url_, "GET", "/api/adaptations?status=pending&run=" + detail::iri_segment(run), "",
                                             "", options_.token, std::chrono::milliseconds(3000),
                                             "text/tab-separated-values");
     if (reply.status != 200) return;
@@ -178,21 +178,6 @@ class HttpSink final : public Sink {
     }
     std::lock_guard lock(steering_mutex_);
     for (auto& r : fresh) inbox_.push_back(std::move(r));
-  }
-
-  static std::string url_encode(const std::string& text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out.push_back(char(c));
-      } else {
-        out.push_back('%');
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
-      }
-    }
-    return out;
   }
 
   // The server escapes tabs, newlines and backslashes in free text.
