@@ -1,6 +1,6 @@
 #include "xml_document.h"
 
-#include "utf8.h"
+#include "../utf8.h"
 
 #include <cstdint>
 #include <map>

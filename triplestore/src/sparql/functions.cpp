@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "../utf8.h"
 #include "evaluator.h"
 #include "values.h"
 #include "vocabulary.h"
@@ -50,24 +51,7 @@ std::wstring to_wide(const std::string& s) {
 
 std::string from_wide(const std::wstring& w) {
   std::string out;
-  for (wchar_t wc : w) {
-    auto cp = static_cast<std::uint32_t>(wc);
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
+  for (wchar_t wc : w) append_utf8(out, static_cast<std::uint32_t>(wc));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "../utf8.h"
 #include "engine.h"
 
 namespace torchprov::triplestore::sparql {
@@ -17,23 +18,10 @@ bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; 
 bool is_name_start(char c) { return is_alpha(c) || static_cast<unsigned char>(c) >= 0x80; }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c) || c == '_' || c == '-'; }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
+// A \u or \U escape naming a surrogate or a code point past Unicode is an error.
+void append_checked_utf8(std::string& out, std::uint32_t cp) {
   if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) throw std::invalid_argument("invalid code point");
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  append_utf8(out, cp);
 }
 
 class Lexer {
@@ -88,7 +76,7 @@ class Lexer {
 
   void append_code_point(std::string& out, std::uint32_t cp) {
     try {
-      append_utf8(out, cp);
+      append_checked_utf8(out, cp);
     } catch (const std::invalid_argument&) {
       fail("escape names an invalid code point");
     }

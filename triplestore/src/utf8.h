@@ -1,11 +1,11 @@
-// UTF-8 encoding of a code point, shared by the JSON and XML readers (both
-// expand numeric escapes).
+// UTF-8 encoding of a code point, shared by the SPARQL lexer and functions
+// and the JSON and XML result readers (all expand numeric escapes).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-namespace torchprov::triplestore::results {
+namespace torchprov::triplestore {
 
 inline void append_utf8(std::string& out, std::uint32_t code_point) {
   if (code_point < 0x80) {
@@ -25,4 +25,4 @@ inline void append_utf8(std::string& out, std::uint32_t code_point) {
   }
 }
 
-}  // namespace torchprov::triplestore::results
+}  // namespace torchprov::triplestore
