@@ -19,6 +19,7 @@ int usage(int code) {
                "  import  --store DIR [--graph IRI] FILE...      load Turtle / N-Triples / N-Quads / TriG\n"
                "  export  --store DIR [--graph IRI] --format F   write turtle|ntriples|nquads|trig\n"
                "  query   --store DIR --format F (--file Q | Q)  run a SPARQL query\n"
+               "          [--timeout S] [--limit-rows N] [--repeat N: time N runs] [--explain yes]\n"
                "  update  --store DIR (--file U | U)             run a SPARQL update\n"
                "  stats   --store DIR                            triples per graph and predicate\n"
                "  rules   add|list|remove --endpoint URL ...     steering rules (SPARQL ASK / SELECT)\n"

@@ -6,6 +6,7 @@
 #include "results/result_format.h"
 #include "sparql/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -124,10 +125,30 @@ int query_command(const Arguments& args) {
   if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
   if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
   ts::Store store = open_store(args);
+  // --repeat N runs the query N times and prints each time and the median
+  // on stderr (the result is written once): timing without the store's
+  // open cost, which dominates a single run.
+  const int repeat = std::max(1, std::stoi(args.get("repeat").value_or("1")));
+  if (args.get("explain").value_or("no") == "yes") {
+    auto view = store.read();
+    std::cout << ts::sparql::explain_query(view.dataset(), text, options);
+    return 0;
+  }
   ts::sparql::QueryResult result;
+  std::vector<double> ms;
   {
     auto view = store.read();
-    result = ts::sparql::execute_query(view.dataset(), text, options);
+    for (int i = 0; i < repeat; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      result = ts::sparql::execute_query(view.dataset(), text, options);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  if (args.get("repeat")) {
+    for (double t : ms) std::fprintf(stderr, "%.2f ms\n", t);
+    std::sort(ms.begin(), ms.end());
+    std::fprintf(stderr, "median %.2f ms over %d runs, %zu rows\n", ms[ms.size() / 2], repeat,
+                 result.form == ts::sparql::QueryForm::select ? result.rows.size() : result.triples.size());
   }
   ts::results::write_query_result(result, *format, std::cout);
   return 0;

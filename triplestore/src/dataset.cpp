@@ -385,8 +385,59 @@ std::size_t fold_threshold(std::size_t main_size) {
 
 }  // namespace
 
+// Per-id numbers for Dataset::cached_number, in chunks allocated the first
+// time a number in their id range is stored.
+struct NumberChunk {
+  static constexpr std::size_t bits = 16;
+  std::array<std::atomic<std::uint8_t>, std::size_t(1) << bits> kinds{};
+  std::array<std::atomic<double>, std::size_t(1) << bits> values{};
+};
+
+class NumberCache {
+ public:
+  NumberCache() : chunks_(std::make_unique<std::atomic<NumberChunk*>[]>(chunk_count)) {}
+
+  std::uint8_t get(TermId id, double& value) const {
+    const NumberChunk* chunk = chunks_[id >> NumberChunk::bits].load(std::memory_order_acquire);
+    if (!chunk) return 0;
+    const std::size_t i = id & ((std::size_t(1) << NumberChunk::bits) - 1);
+    const std::uint8_t kind = chunk->kinds[i].load(std::memory_order_acquire);
+    if (kind) value = chunk->values[i].load(std::memory_order_relaxed);
+    return kind;
+  }
+
+  void put(TermId id, std::uint8_t kind, double value) {
+    std::atomic<NumberChunk*>& slot = chunks_[id >> NumberChunk::bits];
+    NumberChunk* chunk = slot.load(std::memory_order_acquire);
+    if (!chunk) {
+      std::lock_guard lock(mutex_);
+      chunk = slot.load(std::memory_order_relaxed);
+      if (!chunk) {
+        owned_.push_back(std::make_unique<NumberChunk>());
+        chunk = owned_.back().get();
+        slot.store(chunk, std::memory_order_release);
+      }
+    }
+    const std::size_t i = id & ((std::size_t(1) << NumberChunk::bits) - 1);
+    chunk->values[i].store(value, std::memory_order_relaxed);
+    chunk->kinds[i].store(kind, std::memory_order_release);
+  }
+
+  std::size_t bytes() const {
+    std::lock_guard lock(mutex_);
+    return owned_.size() * sizeof(NumberChunk);
+  }
+
+ private:
+  static constexpr std::size_t chunk_count = std::size_t(1) << (32 - NumberChunk::bits);
+  std::unique_ptr<std::atomic<NumberChunk*>[]> chunks_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<NumberChunk>> owned_;
+};
+
 struct Dataset::Impl {
   Dictionary dictionary;
+  mutable NumberCache numbers;
   std::array<Index, order_count> indexes;
   Term none;  // term(0)
 
@@ -496,7 +547,23 @@ const Term& Dataset::term(TermId id) const {
   return impl_->dictionary.materialised(id);
 }
 
+std::optional<Dataset::TypedLiteral> Dataset::typed_literal(TermId id) const {
+  if (id == any_term || id >= impl_->dictionary.size()) return std::nullopt;
+  const std::string_view record = impl_->dictionary.record(id);
+  if (Encoded(record[0]) != Encoded::typed_literal) return std::nullopt;
+  TermId datatype;
+  std::memcpy(&datatype, record.data() + 1, 4);
+  return TypedLiteral{datatype, record.substr(5)};
+}
+
 std::size_t Dataset::term_count() const { return impl_->dictionary.size() - 1; }
+
+std::uint8_t Dataset::cached_number(TermId id, double& value) const { return impl_->numbers.get(id, value); }
+
+void Dataset::cache_number(TermId id, std::uint8_t kind, double value) const {
+  if (id == any_term || id >= impl_->dictionary.size()) throw std::out_of_range("cache_number: unknown term id");
+  impl_->numbers.put(id, kind, value);
+}
 
 bool Dataset::insert(const Quad& quad) {
   if (!quad.s || !quad.p || !quad.o || !quad.g) throw std::invalid_argument("insert: quad has an unbound position");
@@ -552,6 +619,93 @@ void Dataset::match(const Quad& pattern, const std::function<bool(const Quad&)>&
   impl_->indexes[order].scan(lo, hi, [&](Key key) { return visit(unpack(key, order)); });
 }
 
+namespace {
+
+// Lower bound of `key` in sorted keys, searching forward from `hint` (where
+// a previous search ended) in growing steps when the key lies beyond it.
+std::size_t finger_lower_bound(const Key* keys, std::size_t size, std::size_t hint, Key key) {
+  if (hint > size) hint = size;
+  if (hint < size && keys[hint] < key) {
+    std::size_t known_less = hint, step = 1;
+    while (hint + step < size && keys[hint + step] < key) {
+      known_less = hint + step;
+      step *= 2;
+    }
+    const std::size_t end = std::min(size, hint + step);
+    return std::size_t(std::lower_bound(keys + known_less + 1, keys + end, key) - keys);
+  }
+  if (hint == 0 || keys[hint - 1] < key) return hint;
+  return std::size_t(std::lower_bound(keys, keys + hint, key) - keys);
+}
+
+// First position at or after `from` holding a key above `key`.
+std::size_t gallop_upper_bound(const Key* keys, std::size_t size, std::size_t from, Key key) {
+  std::size_t known_not_above = from, step = 1;
+  if (from >= size || keys[from] > key) return from;
+  while (from + step < size && keys[from + step] <= key) {
+    known_not_above = from + step;
+    step *= 2;
+  }
+  const std::size_t end = std::min(size, from + step);
+  return std::size_t(std::upper_bound(keys + known_not_above + 1, keys + end, key) - keys);
+}
+
+}  // namespace
+
+void QuadCursor::seek(const Quad& pattern) {
+  const Order order = order_for_mask[bound_mask(pattern)];
+  const auto [lo, hi] = key_range(pattern, order);
+  const Index& index = dataset_->impl_->indexes[order];
+  order_ = order;
+  const Key* keys = index.main.data();
+  const std::size_t size = index.main.size();
+  const std::size_t first = finger_lower_bound(keys, size, hints_[order], lo);
+  const std::size_t last = gallop_upper_bound(keys, size, first, hi);
+  hints_[order] = first;
+  main_ = keys + first;
+  main_end_ = keys + last;
+  // The delta and tombstone lists are small (and usually empty): plain
+  // binary searches.
+  delta_ = delta_end_ = tombs_ = tombs_end_ = nullptr;
+  if (!index.delta.empty()) {
+    const SortedRange d = range_of(index.delta, lo, hi);
+    delta_ = d.begin;
+    delta_end_ = d.end;
+  }
+  if (!index.tombs.empty()) {
+    const SortedRange t = range_of(index.tombs, lo, hi);
+    tombs_ = t.begin;
+    tombs_end_ = t.end;
+  }
+}
+
+std::size_t QuadCursor::next_block(Quad* out, std::size_t capacity) {
+  std::size_t n = 0;
+  if (delta_ == delta_end_ && tombs_ == tombs_end_) {
+    // The common case: only the main array.
+    const Order order = Order(order_);
+    while (n < capacity && main_ != main_end_) out[n++] = unpack(*main_++, order);
+    return n;
+  }
+  while (n < capacity && next(out[n])) ++n;
+  return n;
+}
+
+bool QuadCursor::next(Quad& quad) {
+  while (main_ != main_end_ || delta_ != delta_end_) {
+    if (main_ != main_end_ && (delta_ == delta_end_ || *main_ < *delta_)) {
+      const Key key = *main_++;
+      while (tombs_ != tombs_end_ && *tombs_ < key) ++tombs_;
+      if (tombs_ != tombs_end_ && *tombs_ == key) continue;
+      quad = unpack(key, Order(order_));
+      return true;
+    }
+    quad = unpack(*delta_++, Order(order_));
+    return true;
+  }
+  return false;
+}
+
 std::size_t Dataset::count(const Quad& pattern) const {
   const Order order = order_for_mask[bound_mask(pattern)];
   const auto [lo, hi] = key_range(pattern, order);
@@ -595,7 +749,7 @@ void Dataset::clear_graph(TermId g) {
 }
 
 std::size_t Dataset::memory_bytes() const {
-  std::size_t total = sizeof(Impl) + impl_->dictionary.bytes();
+  std::size_t total = sizeof(Impl) + impl_->dictionary.bytes() + impl_->numbers.bytes();
   for (const Index& index : impl_->indexes) total += index.bytes();
   return total;
 }

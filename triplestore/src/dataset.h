@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace torchprov::triplestore {
@@ -26,6 +27,35 @@ struct Quad {
   friend bool operator==(const Quad&, const Quad&) = default;
 };
 
+class Dataset;
+
+// Reads the quads matching a pattern in index order, without a callback per
+// quad.  A cursor aimed at one pattern after another searches forward from
+// where the previous search ended when the keys ascend (probes in sorted
+// order, as a join over sorted input makes them): a few cache lines instead
+// of a binary search over the whole index.  Valid while the dataset is not
+// modified.
+class QuadCursor {
+ public:
+  explicit QuadCursor(const Dataset& dataset) : dataset_(&dataset) {}
+  // Aims at the quads matching `pattern` (0 = any, as in Dataset::match).
+  void seek(const Quad& pattern);
+  // The next matching quad; false when there are no more.
+  bool next(Quad& quad);
+  // Up to `capacity` next matching quads into `out`; 0 when there are no
+  // more.  One call per block instead of one per quad.
+  std::size_t next_block(Quad* out, std::size_t capacity);
+
+ private:
+  using Key = unsigned __int128;
+  const Dataset* dataset_;
+  int order_ = 0;
+  const Key *main_ = nullptr, *main_end_ = nullptr;
+  const Key *delta_ = nullptr, *delta_end_ = nullptr;
+  const Key *tombs_ = nullptr, *tombs_end_ = nullptr;
+  std::size_t hints_[6] = {0, 0, 0, 0, 0, 0};  // per index order: where the last search ended
+};
+
 class Dataset {
  public:
   Dataset();
@@ -37,7 +67,20 @@ class Dataset {
   TermId intern(const Term& term);
   std::optional<TermId> lookup(const Term& term) const;  // without interning
   const Term& term(TermId id) const;
+  // A literal with a datatype other than xsd:string, read in place (no Term
+  // built): its datatype's id and lexical form.  nullopt for other terms.
+  struct TypedLiteral {
+    TermId datatype;
+    std::string_view lexical;
+  };
+  std::optional<TypedLiteral> typed_literal(TermId id) const;
   std::size_t term_count() const;
+  // Numbers the query engine parsed from stored literals, kept for the
+  // dataset's lifetime (an id's term never changes): kind 0 means not
+  // known yet, the engine gives the other kinds their meaning.  Safe for
+  // concurrent readers.
+  std::uint8_t cached_number(TermId id, double& value) const;
+  void cache_number(TermId id, std::uint8_t kind, double value) const;
 
   // Quads.  insert/erase return whether the dataset changed.
   bool insert(const Quad& quad);
@@ -57,6 +100,7 @@ class Dataset {
   std::size_t memory_bytes() const;  // approximate resident size
 
  private:
+  friend class QuadCursor;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

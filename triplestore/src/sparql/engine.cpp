@@ -124,6 +124,13 @@ QueryResult execute_query(const Dataset& dataset, std::string_view text, const Q
   return result;
 }
 
+std::string explain_query(const Dataset& dataset, std::string_view text, const QueryOptions& options) {
+  auto syntax_tree = parse_query(text, options.base_iri);
+  QueryPlan plan = translate_query(syntax_tree);
+  optimize(*plan.root, dataset);
+  return to_string(*plan.root, plan);
+}
+
 UpdateDelta execute_update(Dataset& dataset, std::string_view text, const QueryOptions& options) {
   auto request = parse_update(text, options.base_iri);
   return run_update(dataset, request, options);

@@ -67,6 +67,9 @@ struct QueryResult {
 QueryResult execute_query(const Dataset& dataset, std::string_view text,
                           const QueryOptions& options = {});
 
+// The optimised plan, one operator per line (patterns in evaluation order).
+std::string explain_query(const Dataset& dataset, std::string_view text, const QueryOptions& options = {});
+
 struct UpdateDelta {
   std::vector<Quad> removed, added;  // net changes, in application order
   std::vector<TermId> created_graphs, dropped_graphs;

@@ -409,33 +409,61 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
 
 template <class Visit>
 void Evaluator::match_in_scope(Quad pattern, const GraphScope& scope, Visit&& visit) {
+  QuadCursor cursor(dataset_);
+  match_in_scope(cursor, pattern, scope, std::forward<Visit>(visit));
+}
+
+template <class Visit>
+void Evaluator::match_in_scope(QuadCursor& cursor, Quad pattern, const GraphScope& scope, Visit&& visit) {
+  Quad block[64];
+  std::size_t got;
   if (scope.any) {
     // The union of all graphs is a merge: a triple stored in several graphs
     // is one triple.  With the graph unbound the store enumerates in an
     // order ending with the graph, so copies arrive one after another.
     pattern.g = any_term;
     Quad previous{any_term, any_term, any_term, any_term};
-    dataset_.match(pattern, [&](const Quad& q) {
-      if (q.s == previous.s && q.p == previous.p && q.o == previous.o) return true;
-      previous = q;
-      return visit(q);
-    });
+    cursor.seek(pattern);
+    while ((got = cursor.next_block(block, std::size(block))) != 0) {
+      for (std::size_t b = 0; b < got; ++b) {
+        const Quad& q = block[b];
+        if (q.s == previous.s && q.p == previous.p && q.o == previous.o) continue;
+        previous = q;
+        if (!visit(q)) return;
+      }
+    }
     return;
   }
   for (std::size_t gi = 0; gi < scope.graphs.size(); ++gi) {
     pattern.g = scope.graphs[gi];
-    if (gi == 0) {
-      dataset_.match(pattern, [&](const Quad& q) { return visit(q); });
-      continue;
+    cursor.seek(pattern);
+    while ((got = cursor.next_block(block, std::size(block))) != 0) {
+      for (std::size_t b = 0; b < got; ++b) {
+        const Quad& q = block[b];
+        // The default graph is the merge of several graphs: a triple in
+        // more than one of them counts once.
+        bool seen = false;
+        for (std::size_t gj = 0; gj < gi && !seen; ++gj)
+          seen = dataset_.contains({q.s, q.p, q.o, scope.graphs[gj]});
+        if (!seen && !visit(q)) return;
+      }
     }
-    // The default graph is the merge of several graphs: a triple in more
-    // than one of them counts once.
-    dataset_.match(pattern, [&](const Quad& q) {
-      for (std::size_t gj = 0; gj < gi; ++gj)
-        if (dataset_.contains({q.s, q.p, q.o, scope.graphs[gj]})) return true;
-      return visit(q);
-    });
   }
+}
+
+bool Evaluator::in_scope(QuadCursor& cursor, Quad triple, const GraphScope& scope) const {
+  Quad found;
+  if (scope.any) {
+    triple.g = any_term;
+    cursor.seek(triple);
+    return cursor.next(found);
+  }
+  for (TermId g : scope.graphs) {
+    triple.g = g;
+    cursor.seek(triple);
+    if (cursor.next(found)) return true;
+  }
+  return false;
 }
 
 // Batch evaluation, one pattern at a time over all partial solutions.  A
@@ -475,6 +503,61 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
   };
   for (std::size_t a = 0; a < patterns.size(); ++a)
     for (std::size_t b = 0; b < patterns.size(); ++b) same_constants[a] += same_shape(patterns[a], patterns[b]);
+  // A pattern whose variables earlier patterns all bind only tests each
+  // solution.  Such tests right after the step that binds their last
+  // variable run inside that step, on each candidate before it is copied:
+  // in a star like ?m prov:wasGeneratedBy ?e ; dl:name "loss" ; dl:split
+  // "val" most candidates fail a test, and copying them first cost more
+  // than the tests.
+  struct Check {
+    Quad constants;
+    int positions[3], slots[3];
+    int variables = 0;
+    const MemberSet* members = nullptr;  // one variable and worth a bitset
+    std::optional<QuadCursor> cursor;    // else lookups, forward from the last one
+    bool in_table = false;               // applied while building this step's join table
+  };
+  std::vector<std::vector<Check>> checks(patterns.size());
+  std::vector<bool> absorbed(patterns.size(), false);
+  {
+    std::vector<bool> bound(slot_count_, false);
+    auto variables_bound = [&](const PatternElement& p) {
+      for (const PatternTerm* t : {&p.subject, &p.predicate, &p.object})
+        if (t->is_var() && !bound[t->slot]) return false;
+      return true;
+    };
+    for (std::size_t k = 0, j = 0; k < patterns.size(); k = j) {
+      for (const PatternTerm* t : {&patterns[k].subject, &patterns[k].predicate, &patterns[k].object})
+        if (t->is_var()) bound[t->slot] = true;
+      for (j = k + 1; j < patterns.size(); ++j) {
+        const PatternElement& p = patterns[j];
+        if (p.is_path || !variables_bound(p)) break;
+        Check check;
+        const PatternTerm* parts[] = {&p.subject, &p.predicate, &p.object};
+        TermId* constants[] = {&check.constants.s, &check.constants.p, &check.constants.o};
+        bool known = true;
+        for (int i = 0; i < 3; ++i) {
+          if (parts[i]->is_var()) {
+            check.positions[check.variables] = i;
+            check.slots[check.variables++] = parts[i]->slot;
+          } else {
+            TermId id = terms_.id_of(parts[i]->term);
+            known = known && terms_.in_dataset(id);
+            *constants[i] = id;
+          }
+        }
+        // Without variables or with a constant the store lacks, the step
+        // runs as it is (and ends the BGP at once in the second case).
+        if (check.variables == 0 || !known) break;
+        check.constants.g = any_term;
+        check.cursor.emplace(dataset_);
+        checks[k].push_back(std::move(check));
+        absorbed[j] = true;
+        for (const Expr* e : filters_after[j]) filters_after[k].push_back(e);
+        filters_after[j].clear();
+      }
+    }
+  }
   const std::size_t width = slot_count_ + 1, origin_column = slot_count_;
   std::vector<TermId> current, next;
   current.reserve(seeds.size() * width);
@@ -485,7 +568,27 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
   Row candidate(width, any_term);
   auto row_count = [&](const std::vector<TermId>& flat) { return flat.size() / width; };
   // Appends the candidate if the filters attached to this step accept it.
+  auto checks_pass = [&](std::size_t step, auto&& value_of) {
+    for (Check& c : checks[step]) {
+      if (c.in_table) continue;
+      if (c.members) {
+        const TermId v = value_of(c.slots[0]);
+        if (v >= c.members->size() * 64 || !((*c.members)[v >> 6] >> (v & 63) & 1)) return false;
+        continue;
+      }
+      Quad triple = c.constants;
+      TermId* positions[] = {&triple.s, &triple.p, &triple.o};
+      for (int i = 0; i < c.variables; ++i) {
+        const TermId v = value_of(c.slots[i]);
+        if (!terms_.in_dataset(v)) return false;
+        *positions[c.positions[i]] = v;
+      }
+      if (!in_scope(*c.cursor, triple, scope)) return false;
+    }
+    return true;
+  };
   auto emit = [&](std::size_t step) {
+    if (!checks[step].empty() && !checks_pass(step, [&](int slot) { return candidate[slot]; })) return;
     for (const Expr* e : filters_after[step])
       if (!condition_passes(*e, candidate)) return;
     next.insert(next.end(), candidate.begin(), candidate.end());
@@ -498,10 +601,18 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
   auto at = [&](std::size_t row, int slot) { return current[row * width + static_cast<std::size_t>(slot)]; };
 
   for (std::size_t k = 0; k < patterns.size() && !current.empty(); ++k) {
+    if (absorbed[k]) continue;
     check_limits();
     const PatternElement& p = patterns[k];
     next.clear();
     const std::size_t n = row_count(current);
+    // A one-variable test over fewer matches than a few per solution reads
+    // them once into a bitset.
+    for (Check& c : checks[k]) {
+      if (c.variables == 1 && !c.members &&
+          static_cast<double>(dataset_.count(c.constants)) < 8.0 * static_cast<double>(n) + 1024)
+        c.members = &member_set(c.constants, c.positions[0], scope);
+    }
     if (p.is_path) {
       for (std::size_t i = 0; i < n; ++i) {
         load(i);
@@ -549,6 +660,12 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
           TermId v = source[parts[pos]->slot];
           if (v != any_term && v != values[pos]) return;
         }
+        if (!checks[k].empty() && !checks_pass(k, [&](int slot) {
+              for (int pos : var_positions)
+                if (parts[pos]->slot == slot) return values[pos];
+              return source[slot];
+            }))
+          return;
         const std::size_t offset = next.size();
         next.insert(next.end(), source, source + width);
         for (int pos : var_positions) next[offset + static_cast<std::size_t>(parts[pos]->slot)] = values[pos];
@@ -566,17 +683,75 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
     // less than a binary search per solution, or when an earlier step of
     // this query already built it.
     bool hash_join = false;
+    // Solutions that arrive in the index's order of the bound values (as
+    // they do after a scan of a sorted range) make the per-solution
+    // searches a forward walk through the index, cheaper than hashing.
+    bool sorted_probes = false;
+    if (uniform && !bound_positions.empty() && n > 64) {
+      const int primary_slot = parts[bound_positions[0]]->slot;  // subject first, then object
+      std::size_t ascending = 0;
+      for (std::size_t i = 1; i < n; ++i) ascending += at(i, primary_slot) >= at(i - 1, primary_slot);
+      sorted_probes = ascending * 10 >= (n - 1) * 9;
+    }
+    // Tests of a value this pattern binds can be applied while its join
+    // table is built: the table holds only the matches that pass (the
+    // metrics named "loss" of split "val" among everything an epoch
+    // generated), and every step sharing it skips the tests.
+    std::vector<JoinFilter> table_filters;
+    std::vector<Check*> table_checks;
+    if (uniform && bound_positions.size() == 1) {
+      for (Check& c : checks[k]) {
+        if (c.variables != 1) continue;
+        for (int pos : free_positions) {
+          if (parts[pos]->slot != c.slots[0]) continue;
+          table_filters.push_back({pos, c.constants, c.positions[0], nullptr});
+          table_checks.push_back(&c);
+          break;
+        }
+      }
+    }
     if (uniform && !bound_positions.empty() && bound_positions.size() < 3 && n > 64) {
       Quad counted = constant_pattern;
       counted.g = any_term;
       // A table that later steps can reuse (the same constants again) is
       // worth building for fewer solutions.
-      const double factor = same_constants[k] > 1 ? 16 : 4;
-      hash_join = static_cast<double>(dataset_.count(counted)) < static_cast<double>(n) * factor ||
-                  join_tables_.count(join_table_key(constant_pattern, bound_positions, scope)) > 0;
+      const double factor = same_constants[k] > 1 || !table_filters.empty() ? 16 : 4;
+      const double matches = static_cast<double>(dataset_.count(counted));
+      const bool built =
+          join_tables_.count(join_table_key(constant_pattern, bound_positions, scope, table_filters)) > 0;
+      if (bound_positions.size() == 1) {
+        // A table keyed by one term id is an array over the ids: its build
+        // touches every id once, its probes cost one or two cache misses.
+        // Sorted probes walk the index cheaply unless the table serves
+        // several steps or saves tests.
+        const double build = matches + static_cast<double>(dataset_.term_count()) / 16;
+        hash_join = built || ((!sorted_probes || same_constants[k] > 1 || !table_filters.empty())
+                                  ? build < static_cast<double>(n) * factor
+                                  : build < static_cast<double>(n) * 2);
+      } else {
+        hash_join = built || (!sorted_probes && matches < static_cast<double>(n) * factor);
+      }
     }
-    if (hash_join) {
-      const JoinTable& table = join_table(constant_pattern, bound_positions, scope);
+    if (hash_join && bound_positions.size() == 1) {
+      for (std::size_t f = 0; f < table_filters.size(); ++f) {
+        Check& c = *table_checks[f];
+        if (!c.members) c.members = &member_set(c.constants, c.positions[0], scope);
+        table_filters[f].members = c.members;
+      }
+      const JoinTable& table = join_table(constant_pattern, bound_positions, scope, table_filters);
+      for (Check* c : table_checks) c->in_table = true;
+      const int slot = parts[bound_positions[0]]->slot;
+      const std::size_t keys = table.offsets.size() - 1;
+      for (std::size_t i = 0; i < n; ++i) {
+        const TermId key = at(i, slot);
+        if (key >= keys) continue;  // a computed value: never stored
+        for (std::uint32_t e = table.offsets[key], end = table.offsets[key + 1]; e < end; ++e)
+          extend(i, table.entries[e].data());
+      }
+      for (Check* c : table_checks) c->in_table = false;
+      check_limits();
+    } else if (hash_join) {
+      const JoinTable& table = join_table(constant_pattern, bound_positions, scope, {});
       for (std::size_t i = 0; i < n; ++i) {
         std::uint64_t key = 0;
         for (int pos : bound_positions) key = (key << 32) | at(i, parts[pos]->slot);
@@ -585,6 +760,7 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
       }
       check_limits();
     } else {
+      QuadCursor cursor(dataset_);
       for (std::size_t i = 0; i < n; ++i) {
         Quad pattern = constant_pattern;
         TermId* row_positions[] = {&pattern.s, &pattern.p, &pattern.o};
@@ -595,7 +771,7 @@ std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>&
           if (value != any_term && !terms_.in_dataset(value)) computed = true;  // never matches stored data
         }
         if (!computed) {
-          match_in_scope(pattern, scope, [&](const Quad& q) {
+          match_in_scope(cursor, pattern, scope, [&](const Quad& q) {
             const TermId values[] = {q.s, q.p, q.o};
             extend(i, values);
             return true;
@@ -820,6 +996,28 @@ bool Evaluator::condition_passes(const Expr& e, const Row& row) {
 
 std::optional<Numeric> Evaluator::numeric_of(TermId id) {
   if (id == any_term) return std::nullopt;
+  if (terms_.in_dataset(id)) {
+    // Stored terms: the dataset keeps each literal's number once parsed
+    // (kind 1 not numeric, 2 + NumericType exact as a double, 6 needs long
+    // double and lives in the table below).  Read in place: building the
+    // Term would cost several cache misses.
+    double value = 0;
+    std::uint8_t kind = dataset_.cached_number(id, value);
+    if (kind == 0) {
+      std::optional<Numeric> n;
+      if (auto literal = dataset_.typed_literal(id))
+        n = numeric_value(dataset_.term(literal->datatype).value, literal->lexical);
+      kind = 1;
+      if (n) {
+        value = static_cast<double>(n->value);
+        const bool exact = static_cast<long double>(value) == n->value || std::isnan(n->value);
+        kind = exact ? static_cast<std::uint8_t>(2 + static_cast<int>(n->type)) : 6;
+      }
+      dataset_.cache_number(id, kind, value);
+    }
+    if (kind == 1) return std::nullopt;
+    if (kind < 6) return Numeric{static_cast<NumericType>(kind - 2), value};
+  }
   if ((numeric_cache_used_ + 1) * 2 > numeric_cache_.size()) {
     std::vector<NumericSlot> old = std::move(numeric_cache_);
     numeric_cache_.assign(std::max<std::size_t>(1024, old.size() * 2), NumericSlot{});
@@ -836,6 +1034,8 @@ std::optional<Numeric> Evaluator::numeric_of(TermId id) {
   while (numeric_cache_[i].id != any_term && numeric_cache_[i].id != id) i = (i + 1) & mask;
   NumericSlot& slot = numeric_cache_[i];
   if (slot.id == any_term) {
+    // Stored terms are read in place: building the Term costs several
+    // cache misses per value, the parse alone far fewer.
     auto n = numeric_value(terms_.term(id));
     slot.id = id;
     slot.state = n ? 2 : 1;
@@ -902,12 +1102,17 @@ int Evaluator::fast_condition(const Expr& e, const Row& row) {
 }
 
 std::vector<std::uint64_t> Evaluator::join_table_key(const Quad& constants, const std::vector<int>& bound_positions,
-                                                     const GraphScope& scope) const {
+                                                     const GraphScope& scope,
+                                                     const std::vector<JoinFilter>& filters) const {
   std::uint64_t mask = 0;
   for (int pos : bound_positions) mask = mask * 4 + static_cast<std::uint64_t>(pos + 1);
   std::vector<std::uint64_t> key{(std::uint64_t(constants.s) << 32) | constants.p,
                                  (std::uint64_t(constants.o) << 32) | mask, scope.any ? 1u : 0u};
   key.insert(key.end(), scope.graphs.begin(), scope.graphs.end());
+  for (const JoinFilter& f : filters) {
+    key.push_back((std::uint64_t(f.constants.s) << 32) | f.constants.p);
+    key.push_back((std::uint64_t(f.constants.o) << 32) | std::uint64_t(f.position * 4 + f.tested_position));
+  }
   return key;
 }
 
@@ -920,11 +1125,48 @@ std::uint32_t Evaluator::JoinTable::find(std::uint64_t key) const {
 }
 
 const Evaluator::JoinTable& Evaluator::join_table(const Quad& constants, const std::vector<int>& bound_positions,
-                                                  const GraphScope& scope) {
-  auto& slot = join_tables_[join_table_key(constants, bound_positions, scope)];
+                                                  const GraphScope& scope, const std::vector<JoinFilter>& filters) {
+  auto& slot = join_tables_[join_table_key(constants, bound_positions, scope, filters)];
   if (slot) return *slot;
   slot = std::make_unique<JoinTable>();
   JoinTable& t = *slot;
+  if (bound_positions.size() == 1) {
+    // Entries grouped by key: count per key, prefix sums, fill.
+    const int position = bound_positions[0];
+    t.offsets.assign(dataset_.term_count() + 2, 0);
+    auto passes = [&](const TermId values[3]) {
+      for (const JoinFilter& f : filters) {
+        const TermId v = values[f.position];
+        if (!((*f.members)[v >> 6] >> (v & 63) & 1)) return false;
+      }
+      return true;
+    };
+    // One scan of the index.  When it yields the keys in order (the key
+    // follows the constants in the index, as the object does in P-O-S),
+    // the entries are already grouped; otherwise they are counted and
+    // scattered.
+    std::vector<std::array<TermId, 3>> matches;
+    bool grouped = true;
+    TermId previous_key = 0;
+    match_in_scope(constants, scope, [&](const Quad& q) {
+      const TermId values[] = {q.s, q.p, q.o};
+      if (!passes(values)) return true;
+      grouped = grouped && values[position] >= previous_key;
+      previous_key = values[position];
+      matches.push_back({q.s, q.p, q.o});
+      return true;
+    });
+    for (const auto& m : matches) ++t.offsets[m[position] + 1];
+    for (std::size_t i = 1; i < t.offsets.size(); ++i) t.offsets[i] += t.offsets[i - 1];
+    if (grouped) {
+      t.entries = std::move(matches);
+      return t;
+    }
+    t.entries.resize(matches.size());
+    std::vector<std::uint32_t> fill(t.offsets.begin(), t.offsets.end() - 1);
+    for (const auto& m : matches) t.entries[fill[m[position]]++] = m;
+    return t;
+  }
   Quad counted = constants;
   counted.g = any_term;
   std::size_t capacity = 16;
@@ -953,6 +1195,22 @@ const Evaluator::JoinTable& Evaluator::join_table(const Quad& constants, const s
     return true;
   });
   return t;
+}
+
+const Evaluator::MemberSet& Evaluator::member_set(const Quad& constants, int variable_position,
+                                                  const GraphScope& scope) {
+  auto key = join_table_key(constants, {variable_position}, scope);
+  auto found = member_sets_.find(key);
+  if (found != member_sets_.end()) return found->second;
+  MemberSet& bits = member_sets_[std::move(key)];
+  bits.assign(dataset_.term_count() / 64 + 1, 0);
+  match_in_scope(constants, scope, [&](const Quad& q) {
+    const TermId values[] = {q.s, q.p, q.o};
+    const TermId v = values[variable_position];
+    bits[v >> 6] |= std::uint64_t(1) << (v & 63);
+    return true;
+  });
+  return bits;
 }
 
 bool Evaluator::exists(const Expr& expr, const Row& row) {

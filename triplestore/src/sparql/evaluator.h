@@ -80,6 +80,10 @@ class Evaluator {
   std::vector<Row> eval(const Op& op, const Row& seed, const GraphScope& scope);
   template <class Visit>
   void match_in_scope(Quad pattern, const GraphScope& scope, Visit&& visit);
+  template <class Visit>
+  void match_in_scope(QuadCursor& cursor, Quad pattern, const GraphScope& scope, Visit&& visit);
+  // Whether a triple (no variables) is in the active graph.
+  bool in_scope(QuadCursor& cursor, Quad triple, const GraphScope& scope) const;
   std::vector<Row> eval_bgp(const Op& op, const Row& seed, const GraphScope& scope);
   // The BGP from many seeds; origins (if given) receives each result's seed index.
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
@@ -112,11 +116,14 @@ class Evaluator {
   int fast_condition(const Expr& e, const Row& row);
   bool condition_passes(const Expr& e, const Row& row);
 
-  // A hash table over the matches of a pattern's constants, keyed on the
+  // A table over the matches of a pattern's constants, keyed on the
   // positions later bound by the solutions (hash join); built once per
   // query and shared by every step with the same pattern and key.
   struct JoinTable {
     std::vector<std::array<TermId, 3>> entries;
+    // Keyed by one position: the entries of key k are [offsets[k],
+    // offsets[k + 1]).  Keyed by two: the hash table below.
+    std::vector<std::uint32_t> offsets;
     std::vector<std::uint32_t> chain;  // next entry with the same key
     std::vector<std::uint64_t> keys;   // open addressing; 0 = empty
     std::vector<std::uint32_t> heads;
@@ -124,10 +131,24 @@ class Evaluator {
     static constexpr std::uint32_t end_of_chain = 0xFFFFFFFFu;
     std::uint32_t find(std::uint64_t key) const;
   };
+  using MemberSet = std::vector<std::uint64_t>;
+  // A test applied while a one-key table is built: the value at `position`
+  // must be in `members` (the matches of `constants` at `tested_position`).
+  struct JoinFilter {
+    int position;
+    Quad constants;
+    int tested_position;
+    const MemberSet* members;
+  };
   std::vector<std::uint64_t> join_table_key(const Quad& constants, const std::vector<int>& bound_positions,
-                                            const GraphScope& scope) const;
+                                            const GraphScope& scope, const std::vector<JoinFilter>& filters = {}) const;
   const JoinTable& join_table(const Quad& constants, const std::vector<int>& bound_positions,
-                              const GraphScope& scope);
+                              const GraphScope& scope, const std::vector<JoinFilter>& filters);
+  // The values a pattern with one variable position matches in scope, as a
+  // bitset over term ids: testing a bound variable against the pattern is
+  // then one bit test instead of an index search.  Built once per query.
+  const MemberSet& member_set(const Quad& constants, int variable_position, const GraphScope& scope);
+  std::map<std::vector<std::uint64_t>, MemberSet> member_sets_;
 
   const Dataset& dataset_;
   TermTable& terms_;

@@ -102,24 +102,29 @@ bool is_numeric_datatype(const std::string& dt) {
 
 std::optional<Numeric> numeric_value(const Term& term) {
   if (term.kind != TermKind::literal || term.datatype.empty() || !term.language.empty()) return std::nullopt;
-  const std::string& dt = term.datatype;
-  const std::string& v = term.value;
+  return numeric_value(term.datatype, term.value);
+}
+
+std::optional<Numeric> numeric_value(const std::string& dt, std::string_view lexical) {
   // Numbers are compared per solution in filters and aggregates: parse
-  // without strtold where the value fits a long long or a double exactly.
+  // without strtold (or a copy) where the value fits a long long or a
+  // double exactly.
   if (dt.size() <= xsd::ns.size() || dt.compare(0, xsd::ns.size(), xsd::ns) != 0) return std::nullopt;
   if (dt == xsd::double_ || dt == xsd::float_) {
     double d;
-    const char* begin = v.data() + (!v.empty() && v[0] == '+' ? 1 : 0);
-    auto [end, ec] = std::from_chars(begin, v.data() + v.size(), d);
+    const char* begin = lexical.data() + (!lexical.empty() && lexical[0] == '+' ? 1 : 0);
+    const char* stop = lexical.data() + lexical.size();
+    auto [end, ec] = std::from_chars(begin, stop, d);
     // from_chars accepts what xsd:double's lexical space does, except its
     // spellings of infinity and NaN (checked by the first character).
-    char first = begin < v.data() + v.size() ? *begin : '\0';
-    if (ec == std::errc() && end == v.data() + v.size() && ((first >= '0' && first <= '9') || first == '.' ||
-                                                            (first == '-' && begin + 1 < end))) {
+    char first = begin < stop ? *begin : '\0';
+    if (ec == std::errc() && end == stop && ((first >= '0' && first <= '9') || first == '.' ||
+                                             (first == '-' && begin + 1 < end))) {
       auto type = dt == xsd::double_ ? NumericType::double_ : NumericType::float_;
       return Numeric{type, round_to(type, d)};
     }
   }
+  const std::string v(lexical);
   if (is_integer_datatype(dt)) {
     if (!matches_integer(v)) return std::nullopt;
     long long i;

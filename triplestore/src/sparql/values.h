@@ -21,6 +21,8 @@ struct Numeric {
 // The numeric value of a literal with a numeric datatype and a valid
 // lexical form.
 std::optional<Numeric> numeric_value(const Term& term);
+// The same from a typed literal's datatype IRI and lexical form.
+std::optional<Numeric> numeric_value(const std::string& datatype, std::string_view lexical);
 bool is_numeric_datatype(const std::string& datatype);
 Term make_numeric(const Numeric& n);
 Term make_integer(long long value);
