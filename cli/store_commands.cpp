@@ -4,6 +4,7 @@
 
 #include "dataset.h"
 #include "results/result_format.h"
+#include "results/result_stream.h"
 #include "sparql/engine.h"
 
 #include <algorithm>
@@ -134,13 +135,13 @@ int query_command(const Arguments& args) {
     std::cout << ts::sparql::explain_query(view.dataset(), text, options);
     return 0;
   }
-  ts::sparql::QueryResult result;
+  ts::sparql::CompactResult result;
   std::vector<double> ms;
   {
     auto view = store.read();
     for (int i = 0; i < repeat; ++i) {
       const auto start = std::chrono::steady_clock::now();
-      result = ts::sparql::execute_query(view.dataset(), text, options);
+      result = ts::sparql::execute_query_compact(view.dataset(), text, options);
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
   }
@@ -148,9 +149,18 @@ int query_command(const Arguments& args) {
     for (double t : ms) std::fprintf(stderr, "%.2f ms\n", t);
     std::sort(ms.begin(), ms.end());
     std::fprintf(stderr, "median %.2f ms over %d runs, %zu rows\n", ms[ms.size() / 2], repeat,
-                 result.form == ts::sparql::QueryForm::select ? result.rows.size() : result.triples.size());
+                 result.form == ts::sparql::QueryForm::select ? result.row_count() : result.triples.size());
   }
-  ts::results::write_query_result(result, *format, std::cout);
+  // Written a piece at a time: a large result is never whole as text.
+  ts::results::ResultStream stream(std::move(result), *format);
+  std::string piece;
+  for (bool more = true; more; piece.clear()) {
+    {
+      auto view = store.read();
+      more = stream.next(view.dataset(), piece);
+    }
+    std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  }
   return 0;
 }
 

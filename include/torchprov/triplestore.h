@@ -130,6 +130,24 @@ class Store {
 
   // Writes one graph ("" = default graph) or, with nullopt, everything.
   void export_to(std::ostream& out, RdfFormat format, std::optional<std::string> graph = std::nullopt) const;
+  // The same a piece at a time, for a server that sends while it writes:
+  // each next() holds the read lock for its own piece only, so a slow
+  // client never holds up writers (a write between pieces may or may not
+  // show).  The store must outlive the Export.
+  class Export {
+   public:
+    Export(Export&&) noexcept;
+    ~Export();
+    // Appends about `piece_bytes` of text to `piece`; false after the last.
+    bool next(std::string& piece, std::size_t piece_bytes = 256 * 1024);
+
+   private:
+    friend class Store;
+    struct State;
+    explicit Export(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  Export export_pieces(RdfFormat format, std::optional<std::string> graph = std::nullopt) const;
   StoreStats stats() const;
   const std::filesystem::path& directory() const;
 

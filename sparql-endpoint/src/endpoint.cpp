@@ -7,6 +7,7 @@
 #include "dataset.h"
 #include "rdf_io.h"
 #include "results/result_format.h"
+#include "results/result_stream.h"
 #include "sparql/engine.h"
 #include "sparql/syntax.h"
 #include "steering.h"
@@ -146,28 +147,50 @@ Endpoint::Endpoint(triplestore::Store& store, ServerOptions options, Tokens toke
 
 Endpoint::~Endpoint() = default;
 
-Response Endpoint::handle(const Request& request) {
+Reply Endpoint::handle_streaming(const Request& request) {
   const auto started = std::chrono::steady_clock::now();
   std::string route_name = "other";
-  Response response;
+  Reply reply;
   try {
-    response = route(request, parse_target(request.target()), route_name);
+    reply = route(request, parse_target(request.target()), route_name);
   } catch (const std::exception& error) {
-    response = text_response(http::status::internal_server_error, std::string("internal error: ") + error.what());
+    reply = text_response(http::status::internal_server_error, std::string("internal error: ") + error.what());
+  }
+  Response& response = reply.response;
+  if (reply.stream && request.method() == http::verb::head) {
+    // HEAD tells the length the body would have.
+    while (reply.stream->next(response.body())) {
+    }
+    reply.stream.reset();
   }
   response.version(request.version());
   response.keep_alive(request.keep_alive());
   response.set(http::field::server, "torchprov");
   add_cors(request, response);
-  if (request.method() == http::verb::head) {
+  if (reply.stream) {
+    response.chunked(true);
+  } else if (request.method() == http::verb::head) {
     const auto size = response.body().size();
     response.body().clear();
     response.content_length(size);
   } else {
     response.prepare_payload();
   }
+  // A streamed result counts until its first piece is ready.
   metrics_.record(route_name, response.result_int(), std::chrono::steady_clock::now() - started);
-  return response;
+  return reply;
+}
+
+Response Endpoint::handle(const Request& request) {
+  Reply reply = handle_streaming(request);
+  if (!reply.stream) return std::move(reply.response);
+  std::string body;
+  while (reply.stream->next(body)) {
+  }
+  reply.response.chunked(false);
+  reply.response.body() = std::move(body);
+  reply.response.prepare_payload();
+  return std::move(reply.response);
 }
 
 void Endpoint::add_cors(const Request& request, Response& response) const {
@@ -217,7 +240,7 @@ std::optional<Response> Endpoint::refuse_write(const Caller& caller, const Reque
   return text_response(http::status::forbidden, "the bearer token is not valid for this server");
 }
 
-Response Endpoint::route(const Request& request, const Target& target, std::string& route_name) {
+Reply Endpoint::route(const Request& request, const Target& target, std::string& route_name) {
   const std::string& path = target.path;
   if (request.method() == http::verb::options) {
     route_name = "options";
@@ -284,7 +307,7 @@ Response Endpoint::route(const Request& request, const Target& target, std::stri
 
 // ------------------------------------------------------------------ /sparql
 
-Response Endpoint::sparql(const Request& request, const Target& target, const Caller& caller) {
+Reply Endpoint::sparql(const Request& request, const Target& target, const Caller& caller) {
   std::multimap<std::string, std::string> params = target.query;
   std::optional<std::string> query, update;
   if (request.method() == http::verb::get || request.method() == http::verb::head) {
@@ -330,19 +353,82 @@ Response Endpoint::sparql(const Request& request, const Target& target, const Ca
   return run_query(request, *query, target, params);
 }
 
-Response Endpoint::run_query(const Request& request, const std::string& query, const Target&,
-                             const std::multimap<std::string, std::string>& params) {
+// A query result written a piece at a time, each under a read view of the
+// store taken for that piece only: ingest is never held up by a slow
+// client, and the ids the result holds keep their meaning (the dictionary
+// only grows).
+class Endpoint::QueryBody : public BodyStream {
+ public:
+  QueryBody(Endpoint& endpoint, results::ResultStream stream, std::string first_piece)
+      : endpoint_(endpoint), stream_(std::move(stream)), pending_(std::move(first_piece)) {}
+
+  bool next(std::string& piece) override {
+    if (!pending_.empty()) {
+      piece += pending_;
+      pending_.clear();
+      return true;
+    }
+    endpoint_.pass_turnstile();
+    const auto view = endpoint_.store_.read();
+    return stream_.next(view.dataset(), piece, piece_bytes);
+  }
+
+  static constexpr std::size_t piece_bytes = 256 * 1024;
+
+ private:
+  Endpoint& endpoint_;
+  results::ResultStream stream_;
+  std::string pending_;
+};
+
+// A graph or the whole store exported a piece at a time, each under the
+// read lock for that piece only.
+class Endpoint::ExportBody : public BodyStream {
+ public:
+  ExportBody(Endpoint& endpoint, triplestore::Store::Export export_) : endpoint_(endpoint), export_(std::move(export_)) {}
+  bool next(std::string& piece) override {
+    endpoint_.pass_turnstile();
+    return export_.next(piece);
+  }
+
+ private:
+  Endpoint& endpoint_;
+  triplestore::Store::Export export_;
+};
+
+namespace {
+// A piece already made, then the rest of a stream.
+class PrefixedBody : public BodyStream {
+ public:
+  PrefixedBody(std::string first, std::shared_ptr<BodyStream> rest) : first_(std::move(first)), rest_(std::move(rest)) {}
+  bool next(std::string& piece) override {
+    if (!first_.empty()) {
+      piece += first_;
+      first_.clear();
+      return true;
+    }
+    return rest_->next(piece);
+  }
+
+ private:
+  std::string first_;
+  std::shared_ptr<BodyStream> rest_;
+};
+}  // namespace
+
+Reply Endpoint::run_query(const Request& request, const std::string& query, const Target&,
+                          const std::multimap<std::string, std::string>& params) {
   sparql::QueryOptions options;
   options.base_iri = service_iri();
   options.default_graphs = all(params, "default-graph-uri");
   options.named_graphs = all(params, "named-graph-uri");
   options.timeout = options_.query_timeout;
   options.max_rows = options_.max_result_rows;
-  sparql::QueryResult result;
+  sparql::CompactResult result;
   try {
     pass_turnstile();
     const auto view = store_.read();
-    result = sparql::execute_query(view.dataset(), query, options);
+    result = sparql::execute_query_compact(view.dataset(), query, options);
   } catch (const sparql::SyntaxError& e) {
     return text_response(http::status::bad_request, "syntax error at line " + std::to_string(e.line) + ", column " +
                                                         std::to_string(e.column) + ": " + e.what());
@@ -363,11 +449,21 @@ Response Endpoint::run_query(const Request& request, const std::string& query, c
                          "application/sparql-results+xml, text/csv, text/tab-separated-values; CONSTRUCT and "
                          "DESCRIBE give text/turtle, application/n-triples, application/n-quads, application/trig");
   }
-  std::ostringstream body;
-  results::write_query_result(result, *format, body);
   std::string type(results::media_type(*format));
   if (!is_rdf_format(*format) || type.starts_with("text/")) type += "; charset=utf-8";
-  return text_response(http::status::ok, body.str(), type);
+  results::ResultStream stream(std::move(result), *format);
+  std::string first;
+  bool more;
+  {
+    pass_turnstile();
+    const auto view = store_.read();
+    more = stream.next(view.dataset(), first, QueryBody::piece_bytes);
+  }
+  // A result that fits one piece goes out whole, with a Content-Length.
+  if (!more) return text_response(http::status::ok, std::move(first), type);
+  Reply reply = text_response(http::status::ok, "", type);
+  reply.stream = std::make_shared<QueryBody>(*this, std::move(stream), std::move(first));
+  return reply;
 }
 
 Response Endpoint::run_update(const std::string& update, const std::multimap<std::string, std::string>& params) {
@@ -423,7 +519,7 @@ Response Endpoint::service_description(const Request& request) const {
 
 // -------------------------------------------------------------------- /data
 
-Response Endpoint::graph_store(const Request& request, const Target& target, const Caller& caller) {
+Reply Endpoint::graph_store(const Request& request, const Target& target, const Caller& caller) {
   const auto graph_param = first(target.query, "graph");
   const bool default_graph = target.query.count("default") > 0;
   if (graph_param && default_graph) return text_response(http::status::bad_request, "give ?graph=IRI or ?default, not both");
@@ -452,9 +548,13 @@ Response Endpoint::graph_store(const Request& request, const Target& target, con
       if (!id || view.dataset().count({0, 0, 0, *id}) == 0)
         return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
     }
-    std::ostringstream body;
-    store_.export_to(body, *format, graph);
-    return text_response(http::status::ok, body.str(), std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8");
+    const std::string type = std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8";
+    auto body = std::make_shared<ExportBody>(*this, store_.export_pieces(*format, graph));
+    std::string first;
+    if (!body->next(first)) return text_response(http::status::ok, std::move(first), type);
+    Reply reply = text_response(http::status::ok, "", type);
+    reply.stream = std::make_shared<PrefixedBody>(std::move(first), std::move(body));
+    return reply;
   }
   if (method != http::verb::put && method != http::verb::post && method != http::verb::delete_) {
     return text_response(http::status::method_not_allowed, "/data takes GET, HEAD, PUT, POST and DELETE");

@@ -20,6 +20,10 @@ class Endpoint {
   Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens);
   ~Endpoint();
   // Never throws: every failure becomes a 4xx / 5xx response naming it.
+  // A large query result comes as a stream (the server sends it chunked).
+  Reply handle_streaming(const Request& request);
+  // The same with any stream read to the end into the body (for tests and
+  // callers without a socket).
   Response handle(const Request& request);
   Metrics& metrics() { return metrics_; }
 
@@ -28,12 +32,12 @@ class Endpoint {
     bool authenticated = false;
     std::string person;
   };
-  Response route(const Request& request, const Target& target, std::string& route_name);
-  Response sparql(const Request& request, const Target& target, const Caller& caller);
-  Response run_query(const Request& request, const std::string& query, const Target& target,
+  Reply route(const Request& request, const Target& target, std::string& route_name);
+  Reply sparql(const Request& request, const Target& target, const Caller& caller);
+  Reply run_query(const Request& request, const std::string& query, const Target& target,
                      const std::multimap<std::string, std::string>& form);
   Response run_update(const std::string& update, const std::multimap<std::string, std::string>& params);
-  Response graph_store(const Request& request, const Target& target, const Caller& caller);
+  Reply graph_store(const Request& request, const Target& target, const Caller& caller);
   Response service_description(const Request& request) const;
   std::string service_iri() const;
   Response health();
@@ -55,6 +59,8 @@ class Endpoint {
   std::mutex turnstile_;
   void pass_turnstile() { std::lock_guard pass(turnstile_); }
   std::unique_ptr<Rules> rules_;  // steering rules (rules.h), evaluated on ingest
+  class QueryBody;
+  class ExportBody;
 };
 
 }  // namespace torchprov::endpoint

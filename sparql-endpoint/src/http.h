@@ -4,6 +4,7 @@
 #include <boost/beast/http.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,24 @@ namespace torchprov::endpoint {
 namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+
+// A response body made piece by piece while it is sent (HTTP/1.1 chunked
+// transfer coding), for results too large to build whole: next() appends
+// the next piece and returns false after the last one.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  virtual bool next(std::string& piece) = 0;
+};
+
+// A response whose body is either in `response` or, when `stream` is set,
+// comes from the stream (the response then holds the header only).
+struct Reply {
+  Reply() = default;
+  Reply(Response r) : response(std::move(r)) {}  // NOLINT: every plain response is a reply
+  Response response;
+  std::shared_ptr<BodyStream> stream;
+};
 
 // Percent-decoding; '+' as space for form bodies and query strings.
 std::string url_decode(std::string_view text);

@@ -51,8 +51,57 @@ class Session : public std::enable_shared_from_this<Session> {
     Request request = parser_->release();
     // Queries are bounded by the query timeout; no deadline while one runs.
     stream_.expires_never();
-    Response response = endpoint_.handle(request);
-    send(std::move(response), !request.keep_alive());
+    Reply reply = endpoint_.handle_streaming(request);
+    if (reply.stream) return send_chunked(std::move(reply), !request.keep_alive());
+    send(std::move(reply.response), !request.keep_alive());
+  }
+
+  // The header, then one chunk per piece the body stream makes, then the
+  // last chunk.  A piece is made only after the previous one is written, so
+  // a slow client holds one piece in memory, not the result.
+  void send_chunked(Reply reply, bool close_after) {
+    if (close_after) reply.response.keep_alive(false);
+    close_after_ = close_after;
+    body_ = std::move(reply.stream);
+    header_.emplace(std::move(reply.response.base()));
+    header_serializer_.emplace(*header_);
+    stream_.expires_after(std::chrono::seconds(120));
+    http::async_write_header(stream_, *header_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->write_piece();
+    });
+  }
+
+  void write_piece() {
+    piece_.clear();
+    bool more = false;
+    try {
+      while (piece_.empty() && (more = body_->next(piece_))) {
+      }
+    } catch (const std::exception& error) {
+      // The status is sent already: end the connection without the last
+      // chunk, so the client sees a truncated body, not a short result.
+      std::cerr << "torchprov serve: result stream failed: " << error.what() << "\n";
+      return close();
+    }
+    stream_.expires_after(std::chrono::seconds(120));
+    auto after = [self = shared_from_this(), more](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      if (more) return self->write_piece();
+      self->write_last_chunk();
+    };
+    if (piece_.empty()) return write_last_chunk();
+    net::async_write(stream_, http::make_chunk(net::buffer(piece_)), std::move(after));
+  }
+
+  void write_last_chunk() {
+    net::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->body_.reset();
+      self->header_serializer_.reset();
+      self->header_.reset();
+      if (ec || self->close_after_) return self->close();
+      self->read();
+    });
   }
 
   void send(Response response, bool close_after) {
@@ -78,6 +127,12 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
+  // A chunked response in progress.
+  std::optional<http::response<http::empty_body>> header_;
+  std::optional<http::response_serializer<http::empty_body>> header_serializer_;
+  std::shared_ptr<BodyStream> body_;
+  std::string piece_;
+  bool close_after_ = false;
   Endpoint& endpoint_;
   std::size_t body_limit_;
 };

@@ -172,6 +172,22 @@ req "cross product over --query-timeout 1: 503" 503 --max-time 20 -H 'Accept: te
 body_has "503 says it timed out" "timed out"
 req "server still answers after the timeout" 200 "$base/health"
 
+# --- large results stream (chunked), whole and well-formed
+BIG='SELECT ?a ?x ?b WHERE { ?a <http://example.org/p> ?x . ?b <http://example.org/p> ?y } LIMIT 100000'
+req "100,000-row SELECT as CSV" 200 -H 'Accept: text/csv' "$(q "$BIG")"
+has_header "large CSV" Transfer-Encoding chunked
+rows=$(($(wc -l < "$work/b") - 1))
+[ "$rows" = 100000 ] && pass "large CSV has 100000 rows" || fail "large CSV has $rows rows"
+req "100,000-row SELECT as JSON" 200 -H 'Accept: application/sparql-results+json' "$(q "$BIG")"
+has_header "large JSON" Transfer-Encoding chunked
+check "large JSON parses with 100000 bindings" $PY -c \
+  'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(len(d["results"]["bindings"]) != 100000)' "$work/b"
+req "next request on a new connection after a stream" 200 "$(q "$ASK")"
+# Two requests on one keep-alive connection: a streamed result, then another.
+second=$(curl -s -H 'Accept: text/csv' -o /dev/null -o "$work/b" -w '%{num_connects} %{http_code}\n' "$(q "$BIG")" "$(q "$ASK")" | tail -1)
+[ "$second" = "0 200" ] && tr -d '\r' < "$work/b" | grep -qx true && pass "keep-alive: a second request on the connection after a chunked body" \
+  || fail "keep-alive after a chunked body: '$second' $(head -c 100 "$work/b")"
+
 # --- HEAD
 req "HEAD /sparql?query=" 200 -I "$(q "$SELECT")"
 has_header "HEAD /sparql" Content-Type application/sparql-results+json

@@ -1,7 +1,9 @@
 // The endpoint's routes, called without a socket.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "endpoint.h"
@@ -136,6 +138,70 @@ TEST_F(EndpointTest, ReadOnlyServersRefuseWrites) {
   endpoint_.emplace(*store_, options_, Tokens::load_or_create(dir_ / "token", created));
   EXPECT_EQ(call(http::verb::post, "/sparql", "CLEAR ALL", "application/sparql-update", "", "secret-token").result(),
             http::status::forbidden);
+}
+
+namespace {
+// Reads a streamed reply to the end; `between` runs after each piece.
+std::string drain(Reply& reply, const std::function<void()>& between = {}) {
+  std::string body;
+  while (reply.stream->next(body))
+    if (between) between();
+  return body;
+}
+}  // namespace
+
+TEST_F(EndpointTest, LargeResultsStreamWithoutHoldingTheStore) {
+  // 20,000 triples: a SELECT of all of them is several pieces of JSON.
+  std::string nquads;
+  for (int i = 0; i < 20000; ++i)
+    nquads += "<http://ex/s" + std::to_string(i) + "> <http://ex/p> \"value number " + std::to_string(i) +
+              "\" <http://ex/g> .\n";
+  ASSERT_EQ(call(http::verb::post, "/data", nquads, "application/n-quads", "", "secret-token").result(),
+            http::status::ok);
+  auto request = [](std::string target, std::string accept) {
+    Request r{http::verb::get, target, 11};
+    r.set(http::field::accept, accept);
+    return r;
+  };
+  const std::string select = "/sparql?query=SELECT%20%3Fs%20%3Fo%20%7B%20%3Fs%20%3Chttp%3A%2F%2Fex%2Fp%3E%20%3Fo%20%7D";
+  const Response whole = endpoint_->handle(request(select, "application/sparql-results+json"));
+  Reply streamed = endpoint_->handle_streaming(request(select, "application/sparql-results+json"));
+  ASSERT_TRUE(streamed.stream);
+  EXPECT_TRUE(streamed.response.chunked());
+  EXPECT_EQ(streamed.response.result(), http::status::ok);
+  // Writers get in between pieces: the stream holds no lock while it waits.
+  int written = 0;
+  const std::string body = drain(streamed, [&] {
+    const auto r = call(http::verb::post, "/data",
+                        "<http://ex/late" + std::to_string(written++) + "> <http://ex/q> \"x\" <http://ex/g> .\n",
+                        "application/n-quads", "", "secret-token");
+    EXPECT_EQ(r.result(), http::status::ok);
+  });
+  EXPECT_GT(written, 1);
+  EXPECT_EQ(body, whole.body());
+  EXPECT_EQ(whole[http::field::content_length], std::to_string(whole.body().size()));
+  std::size_t rows = 0;
+  for (std::size_t at = body.find("\"s\""); at != std::string::npos; at = body.find("\"s\"", at + 1)) ++rows;
+  EXPECT_EQ(rows, 20000u + 1);  // the head names ?s once
+  // A small result is not streamed; HEAD gives the length a stream would have.
+  EXPECT_FALSE(endpoint_->handle_streaming(request("/sparql?query=ASK%7B%7D", "application/sparql-results+json")).stream);
+  Request head = request(select, "text/csv");
+  head.method(http::verb::head);
+  const Response head_response = endpoint_->handle(head);
+  EXPECT_TRUE(head_response.body().empty());
+  EXPECT_EQ(head_response[http::field::content_length],
+            std::to_string(endpoint_->handle(request(select, "text/csv")).body().size()));
+  // The whole store as N-Quads streams too, and lists every quad once.
+  Reply exported = endpoint_->handle_streaming(request("/data", "application/n-quads"));
+  ASSERT_TRUE(exported.stream);
+  int late = 0;
+  const std::string quads = drain(exported, [&] {
+    call(http::verb::post, "/data", "<http://ex/later" + std::to_string(late++) + "> <http://ex/q> \"y\" <http://ex/g> .\n",
+         "application/n-quads", "", "secret-token");
+  });
+  std::size_t lines = std::count(quads.begin(), quads.end(), '\n');
+  EXPECT_GE(lines, 20000u + std::size_t(written));
+  EXPECT_LE(lines, 20000u + std::size_t(written) + std::size_t(late));
 }
 
 TEST(Tokens, CreatedWithMode0600AndParsed) {

@@ -217,3 +217,20 @@ TEST(DatasetDictionary, TypedLiteralsAndCachedNumbers) {
   EXPECT_EQ(d.cached_number(plain, value), 0);
   EXPECT_THROW(d.cache_number(ts::TermId(999999), 1, 0), std::out_of_range);
 }
+
+TEST(DatasetQuads, GraphListFollowsEveryKindOfChange) {
+  ts::Dataset d;
+  const auto s = d.intern(Term::iri("http://x/s")), p = d.intern(Term::iri("http://x/p"));
+  const auto g1 = d.intern(Term::iri("http://x/g1")), g2 = d.intern(Term::iri("http://x/g2"));
+  EXPECT_TRUE(d.graphs().empty());
+  d.insert({s, p, s, g1});
+  EXPECT_EQ(d.graphs(), (std::vector<ts::TermId>{g1}));
+  std::vector<ts::Quad> bulk;
+  for (ts::TermId i = 0; i < 5000; ++i) bulk.push_back({s, p, d.intern(Term::literal(std::to_string(i))), g2});
+  d.insert_bulk(bulk);
+  EXPECT_EQ(d.graphs(), (std::vector<ts::TermId>{g1, g2}));
+  d.erase({s, p, s, g1});
+  EXPECT_EQ(d.graphs(), (std::vector<ts::TermId>{g2}));
+  d.clear_graph(g2);
+  EXPECT_TRUE(d.graphs().empty());
+}

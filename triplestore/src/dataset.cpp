@@ -105,10 +105,23 @@ struct SortedRange {
   std::size_t size() const { return std::size_t(end - begin); }
 };
 
+// First position at or after `from` holding a key above `key`.
+std::size_t gallop_upper_bound(const Key* keys, std::size_t size, std::size_t from, Key key) {
+  std::size_t known_not_above = from, step = 1;
+  if (from >= size || keys[from] > key) return from;
+  while (from + step < size && keys[from + step] <= key) {
+    known_not_above = from + step;
+    step *= 2;
+  }
+  const std::size_t end = std::min(size, from + step);
+  return std::size_t(std::upper_bound(keys + known_not_above + 1, keys + end, key) - keys);
+}
+
+// Ranges are mostly short: the end is found by galloping from the start
+// rather than by a second search over the rest of the array.
 SortedRange range_of(const std::vector<Key>& keys, Key lo, Key hi) {
   const Key* first = std::lower_bound(keys.data(), keys.data() + keys.size(), lo);
-  const Key* last = std::upper_bound(first, keys.data() + keys.size(), hi);
-  return {first, last};
+  return {first, std::upper_bound(first, keys.data() + keys.size(), hi)};
 }
 
 bool sorted_contains(const std::vector<Key>& keys, Key key) {
@@ -438,6 +451,12 @@ class NumberCache {
 struct Dataset::Impl {
   Dictionary dictionary;
   mutable NumberCache numbers;
+  // Bumped by every change of the quads (writers hold the store's
+  // exclusive lock; readers only compare).
+  std::atomic<std::uint64_t> generation{0};
+  mutable std::mutex graphs_mutex;
+  mutable std::uint64_t graphs_generation = ~std::uint64_t(0);
+  mutable std::vector<TermId> graphs_cache;
   std::array<Index, order_count> indexes;
   Term none;  // term(0)
 
@@ -577,6 +596,7 @@ bool Dataset::insert(const Quad& quad) {
       sorted_insert(index.delta, key);
   }
   impl_->fold_if_needed();
+  impl_->generation.fetch_add(1, std::memory_order_release);
   return true;
 }
 
@@ -592,6 +612,7 @@ bool Dataset::erase(const Quad& quad) {
       sorted_insert(index.tombs, key);
   }
   impl_->fold_if_needed();
+  impl_->generation.fetch_add(1, std::memory_order_release);
   return true;
 }
 
@@ -609,6 +630,7 @@ void Dataset::insert_bulk(std::vector<Quad> quads) {
   if (size() != 0)
     std::erase_if(quads, [&](const Quad& q) { return impl_->contains(q); });
   impl_->for_each_order(quads, [](Index& index, std::vector<Key>& keys) { index.merge_sorted(std::move(keys)); });
+  impl_->generation.fetch_add(1, std::memory_order_release);
 }
 
 bool Dataset::contains(const Quad& quad) const { return impl_->contains(quad); }
@@ -638,23 +660,28 @@ std::size_t finger_lower_bound(const Key* keys, std::size_t size, std::size_t hi
   return std::size_t(std::lower_bound(keys, keys + hint, key) - keys);
 }
 
-// First position at or after `from` holding a key above `key`.
-std::size_t gallop_upper_bound(const Key* keys, std::size_t size, std::size_t from, Key key) {
-  std::size_t known_not_above = from, step = 1;
-  if (from >= size || keys[from] > key) return from;
-  while (from + step < size && keys[from + step] <= key) {
-    known_not_above = from + step;
-    step *= 2;
-  }
-  const std::size_t end = std::min(size, from + step);
-  return std::size_t(std::upper_bound(keys + known_not_above + 1, keys + end, key) - keys);
-}
 
 }  // namespace
 
 void QuadCursor::seek(const Quad& pattern) {
   const Order order = order_for_mask[bound_mask(pattern)];
   const auto [lo, hi] = key_range(pattern, order);
+  seek_range(order, lo, hi);
+}
+
+void QuadCursor::seek_after(const Quad& pattern, const Quad& after) {
+  const Order order = order_for_mask[bound_mask(pattern)];
+  auto [lo, hi] = key_range(pattern, order);
+  const Key resume = pack(after, order);
+  if (resume == ~Key(0)) {
+    seek_range(order, 1, 0);  // nothing after the largest key
+    return;
+  }
+  seek_range(order, std::max(lo, resume + 1), hi);
+}
+
+void QuadCursor::seek_range(int order_number, Key lo, Key hi) {
+  const Order order = Order(order_number);
   const Index& index = dataset_->impl_->indexes[order];
   order_ = order;
   const Key* keys = index.main.data();
@@ -715,6 +742,10 @@ std::size_t Dataset::count(const Quad& pattern) const {
 std::size_t Dataset::size() const { return impl_->indexes[spog].size(); }
 
 std::vector<TermId> Dataset::graphs() const {
+  // Every query asks (GRAPH ?g ranges over them): kept until the quads change.
+  std::lock_guard lock(impl_->graphs_mutex);
+  const std::uint64_t generation = impl_->generation.load(std::memory_order_acquire);
+  if (impl_->graphs_generation == generation) return impl_->graphs_cache;
   // Jump from graph to graph through the G-first index.
   std::vector<TermId> result;
   const Index& index = impl_->indexes[gspo];
@@ -730,6 +761,8 @@ std::vector<TermId> Dataset::graphs() const {
     if (next == std::numeric_limits<TermId>::max()) break;
     g = next + 1;
   }
+  impl_->graphs_cache = result;
+  impl_->graphs_generation = generation;
   return result;
 }
 
@@ -746,6 +779,7 @@ void Dataset::clear_graph(TermId g) {
     return;
   }
   impl_->for_each_order(doomed, [](Index& index, std::vector<Key>& keys) { index.remove_sorted(keys); });
+  impl_->generation.fetch_add(1, std::memory_order_release);
 }
 
 std::size_t Dataset::memory_bytes() const {

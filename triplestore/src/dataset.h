@@ -40,6 +40,9 @@ class QuadCursor {
   explicit QuadCursor(const Dataset& dataset) : dataset_(&dataset) {}
   // Aims at the quads matching `pattern` (0 = any, as in Dataset::match).
   void seek(const Quad& pattern);
+  // The same, starting after `after` (a quad matching the pattern that an
+  // earlier pass stopped at): resumes a scan that let go of the dataset.
+  void seek_after(const Quad& pattern, const Quad& after);
   // The next matching quad; false when there are no more.
   bool next(Quad& quad);
   // Up to `capacity` next matching quads into `out`; 0 when there are no
@@ -54,6 +57,7 @@ class QuadCursor {
   const Key *delta_ = nullptr, *delta_end_ = nullptr;
   const Key *tombs_ = nullptr, *tombs_end_ = nullptr;
   std::size_t hints_[6] = {0, 0, 0, 0, 0, 0};  // per index order: where the last search ended
+  void seek_range(int order, Key lo, Key hi);
 };
 
 class Dataset {

@@ -8,6 +8,7 @@
 #include "redland_model.h"
 
 #include <ctime>
+#include <sstream>
 #include <fstream>
 #include "sparql/engine.h"
 #include "store_files.h"
@@ -571,6 +572,72 @@ void Store::export_to(std::ostream& out, RdfFormat format, std::optional<std::st
     return true;
   });
   writer.finish();
+}
+
+struct Store::Export::State {
+  State(const Store::Impl& store, RdfFormat format, Quad pattern)
+      : store(store), pattern(pattern), writer(buffer, format), resolve(store.terms) {}
+  const Store::Impl& store;
+  Quad pattern;
+  std::optional<Quad> last;  // where the previous piece stopped
+  std::ostringstream buffer;
+  rdf_io::Writer writer;
+  TermResolver resolve;
+  bool finished = false;
+};
+
+Store::Export::Export(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Store::Export::Export(Export&&) noexcept = default;
+Store::Export::~Export() = default;
+
+bool Store::Export::next(std::string& piece, std::size_t piece_bytes) {
+  State& s = *state_;
+  if (!s.finished) {
+    std::shared_lock lock(s.store.dataset_mutex);
+    QuadCursor cursor(s.store.dataset);
+    if (s.last) cursor.seek_after(s.pattern, *s.last);
+    else cursor.seek(s.pattern);
+    Statement st;
+    Quad q;
+    bool exhausted = true;
+    while (true) {
+      if (static_cast<std::size_t>(s.buffer.tellp()) >= piece_bytes) {
+        exhausted = false;
+        break;
+      }
+      if (!cursor.next(q)) break;
+      st.subject = s.resolve(q.s);
+      st.predicate = s.resolve(q.p);
+      st.object = s.resolve(q.o);
+      st.graph = graph_name(s.resolve(q.g));
+      s.writer.write(st);
+      s.last = q;
+    }
+    if (exhausted) {
+      s.writer.finish();
+      s.finished = true;
+    }
+  }
+  piece += s.buffer.str();
+  s.buffer.str("");
+  return !s.finished;
+}
+
+Store::Export Store::export_pieces(RdfFormat format, std::optional<std::string> graph) const {
+  Quad pattern{0, 0, 0, 0};
+  bool empty = false;
+  if (graph) {
+    std::shared_lock lock(impl_->dataset_mutex);
+    auto id = graph->empty() ? std::optional<TermId>(default_graph_id) : impl_->dataset.lookup(graph_term(*graph));
+    if (id) pattern.g = *id;
+    else empty = true;
+  }
+  auto state = std::make_unique<Export::State>(*impl_, format, pattern);
+  if (empty) {
+    state->writer.finish();
+    state->finished = true;
+  }
+  return Export(std::move(state));
 }
 
 StoreStats Store::stats() const {

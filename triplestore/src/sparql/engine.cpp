@@ -85,7 +85,8 @@ std::vector<Statement> describe(const Dataset& dataset, const QueryPlan& plan, c
 
 }  // namespace
 
-QueryResult execute_query(const Dataset& dataset, std::string_view text, const QueryOptions& options) {
+CompactResult execute_query_compact(const Dataset& dataset, std::string_view text, const QueryOptions& options) {
+  static_assert(CompactResult::computed_base == TermTable::extra_base);
   auto syntax_tree = parse_query(text, options.base_iri);
   QueryPlan plan = translate_query(syntax_tree);
   optimize(*plan.root, dataset);
@@ -95,7 +96,7 @@ QueryResult execute_query(const Dataset& dataset, std::string_view text, const Q
   Evaluator evaluator(dataset, terms, plan.slot_names.size(), settings);
   auto rows = evaluator.evaluate(*plan.root);
 
-  QueryResult result;
+  CompactResult result;
   result.form = plan.form;
   result.ordered = plan.ordered;
   switch (plan.form) {
@@ -103,15 +104,11 @@ QueryResult execute_query(const Dataset& dataset, std::string_view text, const Q
       if (options.max_rows && rows.size() > options.max_rows)
         throw ResultTooLarge("the query returns more than " + std::to_string(options.max_rows) + " rows");
       for (int s : plan.projection) result.variables.push_back(plan.slot_names[s]);
-      result.rows.reserve(rows.size());
-      for (const auto& r : rows) {
-        std::vector<std::optional<Term>> out;
-        out.reserve(plan.projection.size());
-        for (int s : plan.projection) {
-          if (r[s] == any_term) out.emplace_back(std::nullopt);
-          else out.emplace_back(terms.term(r[s]));
-        }
-        result.rows.push_back(std::move(out));
+      result.rows = rows.size();
+      result.cells.reserve(rows.size() * plan.projection.size());
+      for (auto& r : rows) {
+        for (int s : plan.projection) result.cells.push_back(r[s]);
+        Row().swap(r);  // the solutions go as they are copied
       }
       break;
     }
@@ -121,6 +118,30 @@ QueryResult execute_query(const Dataset& dataset, std::string_view text, const Q
   }
   if (options.max_rows && result.triples.size() > options.max_rows)
     throw ResultTooLarge("the query returns more than " + std::to_string(options.max_rows) + " triples");
+  result.computed = terms.take_computed();
+  return result;
+}
+
+QueryResult execute_query(const Dataset& dataset, std::string_view text, const QueryOptions& options) {
+  CompactResult compact = execute_query_compact(dataset, text, options);
+  QueryResult result;
+  result.form = compact.form;
+  result.ordered = compact.ordered;
+  result.boolean = compact.boolean;
+  result.triples = std::move(compact.triples);
+  result.variables = compact.variables;
+  const std::size_t width = compact.variables.size();
+  result.rows.reserve(compact.row_count());
+  for (std::size_t r = 0; r < compact.row_count(); ++r) {
+    std::vector<std::optional<Term>> out;
+    out.reserve(width);
+    for (std::size_t c = 0; c < width; ++c) {
+      const TermId id = compact.cells[r * width + c];
+      if (id == any_term) out.emplace_back(std::nullopt);
+      else out.emplace_back(compact.term(dataset, id));
+    }
+    result.rows.push_back(std::move(out));
+  }
   return result;
 }
 

@@ -67,6 +67,31 @@ struct QueryResult {
 QueryResult execute_query(const Dataset& dataset, std::string_view text,
                           const QueryOptions& options = {});
 
+// The same result with SELECT solutions kept as term ids (4 bytes a value)
+// instead of Terms: what a server writes out piece by piece.  Stored terms
+// are looked up in the dataset when written (an id never changes meaning:
+// the dictionary only grows), so the caller needs a read view of the
+// dataset the query ran on only while it writes.  Terms the query computed
+// (BIND, aggregates) are kept here.
+struct CompactResult {
+  static constexpr TermId computed_base = 0x80000000u;
+  QueryForm form = QueryForm::select;
+  std::vector<std::string> variables;  // SELECT, in projection order
+  std::vector<TermId> cells;           // SELECT: row-major, variables.size() a row; any_term = unbound
+  std::size_t rows = 0;                // SELECT (a row may have no variables)
+  std::vector<Term> computed;          // the terms of ids from computed_base up
+  bool boolean = false;                // ASK
+  std::vector<Statement> triples;      // CONSTRUCT / DESCRIBE
+  bool ordered = false;
+
+  std::size_t row_count() const { return rows; }
+  const Term& term(const Dataset& dataset, TermId id) const {
+    return id >= computed_base ? computed[id - computed_base] : dataset.term(id);
+  }
+};
+CompactResult execute_query_compact(const Dataset& dataset, std::string_view text,
+                                    const QueryOptions& options = {});
+
 // The optimised plan, one operator per line (patterns in evaluation order).
 std::string explain_query(const Dataset& dataset, std::string_view text, const QueryOptions& options = {});
 

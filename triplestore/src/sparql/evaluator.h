@@ -33,6 +33,8 @@ class TermTable {
   // The dataset's id for the term if it has one, else a query-local id.
   TermId id_of(const Term& term);
   bool in_dataset(TermId id) const { return id != any_term && id < extra_base; }
+  // The query-local terms, by id - extra_base (the table is spent after).
+  std::vector<Term> take_computed() { return std::move(extra_); }
 
  private:
   const Dataset& dataset_;
