@@ -103,6 +103,7 @@ class Store {
     Import(Import&&) noexcept;
     ~Import();
     void add(const Statement& statement);  // an empty graph means the Import's graph
+    void add(std::span<const Statement> statements);  // the same, one lock for all
     std::size_t commit();                  // returns the number of new quads
     std::size_t statements() const;
 

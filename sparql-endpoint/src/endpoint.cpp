@@ -181,6 +181,17 @@ Reply Endpoint::handle_streaming(const Request& request) {
   return reply;
 }
 
+bool Endpoint::changes_store(const Request& request) {
+  if (!is_write_method(request.method())) return false;
+  const std::string path = parse_target(request.target()).path;
+  if (path != "/sparql") return true;
+  // POST /sparql is a query or an update.
+  const std::string type = media_type_of(request[http::field::content_type]);
+  if (type == "application/sparql-update") return true;
+  if (type != "application/x-www-form-urlencoded") return false;
+  return parse_form(request.body()).count("update") > 0;
+}
+
 Response Endpoint::handle(const Request& request) {
   Reply reply = handle_streaming(request);
   if (!reply.stream) return std::move(reply.response);

@@ -25,6 +25,9 @@ class Endpoint {
   // The same with any stream read to the end into the body (for tests and
   // callers without a socket).
   Response handle(const Request& request);
+  // Whether the request changes the store (an update, a Graph Store write,
+  // ingest, steering): the server runs those on its writer thread.
+  static bool changes_store(const Request& request);
   Metrics& metrics() { return metrics_; }
 
  private:

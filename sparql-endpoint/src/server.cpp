@@ -1,9 +1,13 @@
 // The HTTP/1.1 server: a listener accepts, a session reads a request, hands
 // it to the Endpoint and writes the response back.  The lifetime of each
-// session is held by shared_from_this.  N threads run the io_context.
+// session is held by shared_from_this.  Two threads run the io_context (they
+// only move bytes); requests run on a pool of reader threads or, when they
+// change the store, on one writer thread.
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -20,10 +24,22 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// Where requests run: queries and other reads on `readers`, requests that
+// change the store on `writer` (the store serialises writers anyway).
+struct Workers {
+  explicit Workers(std::size_t reader_threads) : readers(reader_threads), writer(1) {}
+  net::thread_pool readers;
+  net::thread_pool writer;
+  void join() {
+    readers.join();
+    writer.join();
+  }
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Endpoint& endpoint, std::size_t body_limit)
-      : stream_(std::move(socket)), endpoint_(endpoint), body_limit_(body_limit) {}
+  Session(tcp::socket&& socket, Endpoint& endpoint, std::size_t body_limit, Workers& workers)
+      : stream_(std::move(socket)), endpoint_(endpoint), body_limit_(body_limit), workers_(workers) {}
 
   void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this())); }
 
@@ -48,10 +64,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       return send(text_response(http::status::bad_request, "malformed HTTP request: " + ec.message()), true);
     }
-    Request request = parser_->release();
+    auto request = std::make_shared<Request>(parser_->release());
     // Queries are bounded by the query timeout; no deadline while one runs.
     stream_.expires_never();
-    Reply reply = endpoint_.handle_streaming(request);
+    // The work runs off the I/O thread, writes on the writer thread: when
+    // queries ran on the I/O threads, every read of a trainer's request
+    // body and every reply waited behind the queries queued there, and
+    // ingest fell behind.
+    net::thread_pool& pool = Endpoint::changes_store(*request) ? workers_.writer : workers_.readers;
+    net::post(pool, [self = shared_from_this(), request] {
+      auto reply = std::make_shared<Reply>(self->endpoint_.handle_streaming(*request));
+      net::post(self->stream_.get_executor(), [self, request, reply] { self->respond(std::move(*reply), *request); });
+    });
+  }
+
+  void respond(Reply reply, const Request& request) {
     if (reply.stream) return send_chunked(std::move(reply), !request.keep_alive());
     send(std::move(reply.response), !request.keep_alive());
   }
@@ -72,18 +99,30 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Makes the next piece on a reader thread, then writes it from the
+  // session's strand.
   void write_piece() {
-    piece_.clear();
-    bool more = false;
-    try {
-      while (piece_.empty() && (more = body_->next(piece_))) {
+    net::post(workers_.readers, [self = shared_from_this()] {
+      self->piece_.clear();
+      bool more = false, failed = false;
+      try {
+        while (self->piece_.empty() && (more = self->body_->next(self->piece_))) {
+        }
+      } catch (const std::exception& error) {
+        std::cerr << "torchprov serve: result stream failed: " << error.what() << "\n";
+        failed = true;
       }
-    } catch (const std::exception& error) {
-      // The status is sent already: end the connection without the last
-      // chunk, so the client sees a truncated body, not a short result.
-      std::cerr << "torchprov serve: result stream failed: " << error.what() << "\n";
-      return close();
-    }
+      net::post(self->stream_.get_executor(), [self, more, failed] {
+        // The status is sent already: a failure ends the connection without
+        // the last chunk, so the client sees a truncated body, not a short
+        // result.
+        if (failed) return self->close();
+        self->write_made_piece(more);
+      });
+    });
+  }
+
+  void write_made_piece(bool more) {
     stream_.expires_after(std::chrono::seconds(120));
     auto after = [self = shared_from_this(), more](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
@@ -135,12 +174,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_ = false;
   Endpoint& endpoint_;
   std::size_t body_limit_;
+  Workers& workers_;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::endpoint address, Endpoint& endpoint, std::size_t body_limit)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), endpoint_(endpoint), body_limit_(body_limit) {
+  Listener(net::io_context& ioc, tcp::endpoint address, Endpoint& endpoint, std::size_t body_limit, Workers& workers)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), endpoint_(endpoint), body_limit_(body_limit), workers_(workers) {
     acceptor_.open(address.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(address);
@@ -153,7 +193,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
   void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (!ec) std::make_shared<Session>(std::move(socket), endpoint_, body_limit_)->run();
+    if (!ec) std::make_shared<Session>(std::move(socket), endpoint_, body_limit_, workers_)->run();
     accept();
   }
 
@@ -161,6 +201,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   Endpoint& endpoint_;
   std::size_t body_limit_;
+  Workers& workers_;
 };
 
 }  // namespace
@@ -179,9 +220,12 @@ int serve(triplestore::Store& store, ServerOptions options) {
   const auto port = options.port;
   Endpoint endpoint(store, std::move(options), std::move(tokens));
 
-  net::io_context ioc(threads);
+  // Two I/O threads move bytes (one alone capped point queries at ~8 k/s);
+  // `threads` reader threads and one writer thread do the work.
+  Workers workers(static_cast<std::size_t>(threads));
+  net::io_context ioc(2);
   try {
-    std::make_shared<Listener>(ioc, tcp::endpoint{address, port}, endpoint, body_limit)->run();
+    std::make_shared<Listener>(ioc, tcp::endpoint{address, port}, endpoint, body_limit, workers)->run();
   } catch (const std::exception& error) {
     std::cerr << "torchprov serve: cannot listen on " << address.to_string() << ":" << port << ": " << error.what() << "\n";
     return 1;
@@ -189,10 +233,10 @@ int serve(triplestore::Store& store, ServerOptions options) {
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
   std::cout << "torchprov: SPARQL endpoint at http://" << address.to_string() << ":" << port << "/sparql" << std::endl;
-  std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([&] { ioc.run(); });
+  std::thread second_io([&] { ioc.run(); });
   ioc.run();
-  for (auto& t : workers) t.join();
+  second_io.join();
+  workers.join();
   std::cout << "torchprov: stopped; flushing the store" << std::endl;
   store.flush();
   return 0;

@@ -383,20 +383,26 @@ Store::Import::Import(std::unique_ptr<State> state) : state_(std::move(state)) {
 Store::Import::Import(Import&&) noexcept = default;
 Store::Import::~Import() = default;
 
-void Store::Import::add(const Statement& statement) {
+void Store::Import::add(const Statement& statement) { add(std::span<const Statement>(&statement, 1)); }
+
+void Store::Import::add(std::span<const Statement> statements) {
   Store::Impl& store = *state_->store;
+  // Interning changes the dictionary readers use: one exclusive lock for
+  // the lot (per statement, a batch waited for running queries each time).
   std::unique_lock lock(store.dataset_mutex);
-  Quad quad{store.intern(statement.subject), store.intern(statement.predicate), store.intern(statement.object),
-            state_->graph_id};
-  if (!statement.graph.empty()) {
-    if (state_->last_graph_id == 0 || statement.graph != state_->last_graph) {
-      state_->last_graph_id = store.intern(graph_term(statement.graph));
-      state_->last_graph = statement.graph;
+  for (const Statement& statement : statements) {
+    Quad quad{store.intern(statement.subject), store.intern(statement.predicate), store.intern(statement.object),
+              state_->graph_id};
+    if (!statement.graph.empty()) {
+      if (state_->last_graph_id == 0 || statement.graph != state_->last_graph) {
+        state_->last_graph_id = store.intern(graph_term(statement.graph));
+        state_->last_graph = statement.graph;
+      }
+      quad.g = state_->last_graph_id;
     }
-    quad.g = state_->last_graph_id;
+    state_->staged.push_back(quad);
+    ++state_->statements;
   }
-  state_->staged.push_back(quad);
-  ++state_->statements;
 }
 
 std::size_t Store::Import::statements() const { return state_->statements; }
@@ -468,18 +474,16 @@ Store::Import Store::begin_import(std::string graph) {
 std::size_t Store::insert(std::span<const Statement> statements, std::string_view graph, bool sync) {
   Import import = begin_import(std::string(graph));
   import.state_->sync = sync;
-  for (const Statement& st : statements) import.add(st);
+  import.add(statements);
   return import.commit();
 }
 
 std::size_t Store::replace_graph(std::string_view graph, std::span<const Statement> statements) {
   Import import = begin_import(std::string(graph));
   import.state_->replace = true;
-  for (const Statement& st : statements) {
-    Statement in_graph = st;
-    in_graph.graph.clear();  // everything goes into the replaced graph
-    import.add(in_graph);
-  }
+  std::vector<Statement> in_graph(statements.begin(), statements.end());
+  for (Statement& st : in_graph) st.graph.clear();  // everything goes into the replaced graph
+  import.add(in_graph);
   return import.commit();
 }
 
@@ -751,7 +755,7 @@ std::size_t import_file(Store& store, const std::filesystem::path& file, std::op
         block = full_blocks.front();
         full_blocks.pop_front();
       }
-      for (std::size_t i = 0; i < block->used; ++i) import.add(block->statements[i]);
+      import.add(std::span<const Statement>(block->statements.data(), block->used));
       {
         std::lock_guard lock(mutex);
         empty_blocks.push_back(block);
