@@ -97,3 +97,22 @@ TEST(Optimizer, UnknownConstantMakesPatternFirst) {
   auto plan = optimized(ds, "?e :ofRun ?r . ?r :missing ?x");
   EXPECT_EQ(order(plan).front(), "?r missing ?x");
 }
+
+TEST(Optimizer, ReplansABgpForVariablesItsSeedsBind) {
+  auto ds = training_data();
+  // Alone, the ten runs come first; with ?e bound by the seeds (an EXISTS
+  // per epoch) the pattern on ?e must, and the filter moves with it.
+  auto plan = optimized(ds, "?r a :Run . ?e :ofRun ?r . ?e :acc ?acc FILTER(?acc != \"3\")");
+  const auto& bgp = first_bgp(*plan.root);
+  ASSERT_EQ(order(plan).front(), "?r 22-rdf-syntax-ns#type Run");
+  const sparql::Op seeded = sparql::reorder_bgp(bgp, ds, {plan.slot_of("e")});
+  ASSERT_EQ(seeded.patterns.size(), 3u);
+  EXPECT_TRUE(seeded.patterns.front().subject.is_var() && seeded.patterns.front().subject.slot == plan.slot_of("e"));
+  EXPECT_NE(seeded.patterns.front().object.term.value, "http://e/Run");
+  ASSERT_EQ(seeded.attached_filters.size(), 1u);
+  // ?acc is bound by the :acc pattern, wherever it now stands.
+  const std::size_t acc_step = seeded.patterns[0].predicate.term.value == "http://e/acc"   ? 0
+                               : seeded.patterns[1].predicate.term.value == "http://e/acc" ? 1
+                                                                                           : 2;
+  EXPECT_EQ(seeded.attached_filters[0].after, acc_step);
+}

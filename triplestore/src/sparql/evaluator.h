@@ -90,6 +90,11 @@ class Evaluator {
   // The BGP from many seeds; origins (if given) receives each result's seed index.
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
                                   std::vector<std::size_t>* origins);
+  std::vector<Row> run_bgp(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
+                           std::vector<std::size_t>* origins);
+  // BGPs re-planned for the variables their seeds bind (reorder_bgp), by
+  // the planned BGP and those slots; built once per query.
+  std::map<std::pair<const Op*, std::vector<int>>, std::unique_ptr<Op>> seeded_plans_;
   std::vector<Row> eval_graph(const Op& op, const Row& seed, const GraphScope& scope);
   std::vector<Row> eval_group(const Op& op, const Row& seed, const GraphScope& scope);
   void eval_path(const PatternElement& element, Row& row, const GraphScope& scope,

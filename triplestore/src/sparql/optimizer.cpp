@@ -130,13 +130,12 @@ void optimize_bgp(Op& op, const Dataset& dataset) {
 }
 
 // A filter condition moves into a BGP at the first step after which all its
-// variables are bound (or the last step).
-void attach_filter(Op& bgp, Expr condition) {
+// variables are bound (or the last step); `bound` are bound from the start.
+void attach_filter(Op& bgp, Expr condition, std::set<int> bound = {}) {
   std::size_t step = bgp.patterns.size() - 1;
   if (!has_exists(condition)) {
     std::vector<int> slots;
     expression_slots(condition, slots);
-    std::set<int> bound;
     for (std::size_t i = 0; i < bgp.patterns.size(); ++i) {
       add_bound(bgp.patterns[i], bound);
       if (std::all_of(slots.begin(), slots.end(), [&](int s) { return bound.count(s) > 0; })) {
@@ -265,5 +264,15 @@ std::vector<std::size_t> choose_pattern_order(const std::vector<PatternElement>&
 }
 
 void optimize(Op& root, const Dataset& dataset) { optimize_op(root, dataset); }
+
+Op reorder_bgp(const Op& bgp, const Dataset& dataset, const std::vector<int>& bound) {
+  Op copy;
+  copy.kind = OpKind::bgp;
+  const auto order = choose_pattern_order(bgp.patterns, dataset, bound);
+  for (auto i : order) copy.patterns.push_back(bgp.patterns[i]);
+  const std::set<int> bound_set(bound.begin(), bound.end());
+  for (const auto& f : bgp.attached_filters) attach_filter(copy, f.expr, bound_set);
+  return copy;
+}
 
 }  // namespace torchprov::triplestore::sparql
