@@ -2,7 +2,8 @@
 # Jena side of `torchprov bench store`: loads the same N-Quads into an
 # in-memory Jena dataset (TIM, DatasetGraphFactory.createTxnMem) in one JVM
 # and runs the same queries with ARQ, the union of the named graphs as the
-# default graph (as torchprov and Oxigraph are asked to).
+# default graph (as torchprov and Oxigraph are asked to), or the default
+# graph itself when the data has no named graphs.
 #
 #   bench/jena_bench.sh DATA.nq QUERY_DIR REPEAT OUT.jsonl
 #
@@ -85,8 +86,10 @@ public class JenaStoreBench {
     out.println("{\"engine\":\"jena\",\"load_ms\":" + loadMs + ",\"quads\":" + quads + ",\"rss_before\":" + rssBefore
                 + ",\"rss_after\":" + rss() + "}");
 
-    // The default graph of the queries is the union of the named graphs.
-    Dataset union = DatasetFactory.wrap(DatasetGraphFactory.wrap(dsg.getUnionGraph()));
+    // The default graph of the queries is the union of the named graphs, or
+    // the default graph when the data has no named graphs (N-Triples).
+    boolean named = Txn.calculateRead(dsg, () -> dsg.listGraphNodes().hasNext());
+    Dataset union = named ? DatasetFactory.wrap(DatasetGraphFactory.wrap(dsg.getUnionGraph())) : DatasetFactory.wrap(dsg);
     for (String line : Files.readAllLines(Paths.get(dir, "list.txt"))) {
       String[] words = line.trim().split("\\s+");
       if (words.length == 0 || words[0].isEmpty()) continue;

@@ -9,6 +9,7 @@
 #include <torchprov/triplestore.h>
 
 #include "dataset.h"
+#include "sparql/algebra.h"
 #include "sparql/engine.h"
 
 #include <malloc.h>
@@ -57,6 +58,8 @@ struct Settings {
   int repeat = 5;
   bool oxigraph = true, jena = true;
   fs::path dir;
+  fs::path data;     // an N-Triples / N-Quads file instead of the generated provenance
+  fs::path queries;  // a folder of NAME-ORDER.rq files instead of the canonical queries
 };
 
 std::size_t rss_bytes() {
@@ -311,7 +314,7 @@ struct Query {
   std::string name, order;  // order: "natural" | "bad"
   std::string text;
   std::vector<std::string> vars;
-  std::string id() const { return name + "-" + order; }
+  std::string id() const { return order.empty() ? name : name + "-" + order; }
 };
 
 const char* kPrefixes =
@@ -443,6 +446,38 @@ std::vector<Query> canonical_queries(int epochs) {
       "  " + ck + " prov:wasDerivedFrom+ ?ancestor .\n"
       "}\n");
   return q;
+}
+
+// Queries from a folder: NAME-ORDER.rq (or NAME.rq); the orders of one
+// NAME must give the same answer.  The variables are the query's own
+// projection, read with the engine's parser.
+std::vector<Query> folder_queries(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".rq") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw std::runtime_error(dir.string() + ": no .rq files");
+  std::vector<Query> out;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    Query q;
+    const std::string stem = file.stem().string();
+    const auto dash = stem.rfind('-');
+    q.name = dash == std::string::npos ? stem : stem.substr(0, dash);
+    q.order = dash == std::string::npos ? "" : stem.substr(dash + 1);
+    q.text = text.str();
+    try {
+      const auto plan = ts::sparql::translate_query(ts::sparql::parse_query(q.text));
+      if (plan.form != ts::sparql::QueryForm::select) throw std::runtime_error("only SELECT queries are compared");
+      for (int slot : plan.projection) q.vars.push_back(plan.slot_names[slot]);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(file.string() + ": " + e.what());
+    }
+    out.push_back(std::move(q));
+  }
+  return out;
 }
 
 // ------------------------------------------------------------ results
@@ -817,12 +852,17 @@ int store_benchmark(int argc, char** argv) {
       else if (a == "--skip-oxigraph") s.oxigraph = false;
       else if (a == "--skip-jena") s.jena = false;
       else if (a == "--dir") s.dir = next();
+      else if (a == "--data") s.data = next();
+      else if (a == "--queries") s.queries = next();
       else if (a == "--help" || a == "-h") {
         std::printf(
             "usage: torchprov bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] "
             "[--dir D]\n"
+            "                         [--data FILE.nt|.nq] [--queries DIR]\n"
             "  R runs x E epochs of synthetic provenance (default 1000 x 100), N timed repetitions per query\n"
-            "  (default 5, median reported); D holds the data, the store and the engines' outputs.\n");
+            "  (default 5, median reported); D holds the data, the store and the engines' outputs.\n"
+            "  --data loads a file of your own instead; --queries runs DIR/NAME-ORDER.rq (SELECT) instead\n"
+            "  of the canonical queries, checking that every order of a NAME and every engine agree.\n");
         return 0;
       } else {
         throw std::invalid_argument("unknown option " + a);
@@ -836,21 +876,28 @@ int store_benchmark(int argc, char** argv) {
   int failures = 0;
   try {
     fs::create_directories(s.dir);
-    const fs::path data = s.dir / "provenance.nq";
+    const fs::path data = s.data.empty() ? s.dir / "provenance.nq" : fs::absolute(s.data);
     const fs::path store_dir = s.dir / "store";
     const fs::path query_dir = s.dir / "queries";
     fs::remove_all(store_dir);
     fs::remove_all(query_dir);
     fs::create_directories(query_dir);
 
-    std::printf("torchprov bench store: %d runs x %d epochs, %d repetitions per query, in %s\n", s.runs, s.epochs,
-                s.repeat, s.dir.c_str());
     auto t = Clock::now();
-    const std::size_t quads = generate(data, s.runs, s.epochs);
-    std::printf("generated %zu quads (%.0f MB N-Quads) in %.1f s\n", quads, double(fs::file_size(data)) / 1e6,
-                ms_since(t) / 1000);
+    if (s.data.empty()) {
+      std::printf("torchprov bench store: %d runs x %d epochs, %d repetitions per query, in %s\n", s.runs, s.epochs,
+                  s.repeat, s.dir.c_str());
+      const std::size_t quads = generate(data, s.runs, s.epochs);
+      std::printf("generated %zu quads (%.0f MB N-Quads) in %.1f s\n", quads, double(fs::file_size(data)) / 1e6,
+                  ms_since(t) / 1000);
+    } else {
+      const auto ext = data.extension();
+      if (ext != ".nt" && ext != ".nq") throw std::runtime_error("--data takes an N-Triples (.nt) or N-Quads (.nq) file");
+      std::printf("torchprov bench store: %s (%.0f MB), %d repetitions per query, in %s\n", data.c_str(),
+                  double(fs::file_size(data)) / 1e6, s.repeat, s.dir.c_str());
+    }
 
-    const std::vector<Query> queries = canonical_queries(s.epochs);
+    const std::vector<Query> queries = s.queries.empty() ? canonical_queries(s.epochs) : folder_queries(s.queries);
     {
       std::ofstream list(query_dir / "list.txt");
       for (const Query& q : queries) {

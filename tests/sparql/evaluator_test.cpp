@@ -441,3 +441,23 @@ TEST(EvaluatorAtScale, TestsOfTwoBoundVariablesAndComputedValues) {
                               "BIND(IRI(CONCAT(STR(?m), \"x\")) AS ?x) ?x :generatedBy ?e }");
   EXPECT_EQ(rows(c), (Rows{"0"}));
 }
+
+TEST(EvaluatorAtScale, ExistsDecidedForAllRowsAtOnce) {
+  const auto runs = std::to_string(Trainings::runs);
+  // The first epoch of each run has no previous one.
+  EXPECT_EQ(rows(query(trainings(), "SELECT (COUNT(*) AS ?n) WHERE { ?e :partOf ?r FILTER NOT EXISTS { ?e :previous ?p } }")),
+            (Rows{runs}));
+  EXPECT_EQ(rows(query(trainings(), "SELECT (COUNT(*) AS ?n) WHERE { ?e :partOf ?r FILTER EXISTS { ?e :previous ?p . ?p :partOf ?r } }")),
+            (Rows{std::to_string(Trainings::runs * (Trainings::epochs - 1))}));
+  // A variable bound in some rows only (OPTIONAL): each row is tested with
+  // what it binds.
+  // Unbound ?p matches run 0's epochs, so only rows whose ?p is an epoch of
+  // another run stay.
+  auto r = query(trainings(), "SELECT (COUNT(*) AS ?n) WHERE { ?e :partOf ?r OPTIONAL { ?e :previous ?p } "
+                              "FILTER NOT EXISTS { ?p :partOf :run0 } }");
+  EXPECT_EQ(rows(r), (Rows{std::to_string((Trainings::runs - 1) * (Trainings::epochs - 1))}));
+  // Together with an ordinary condition.
+  auto both = query(trainings(), "SELECT (COUNT(*) AS ?n) WHERE { ?e :partOf :run1 FILTER(?e != :run1e0) "
+                                 "FILTER NOT EXISTS { ?e :previous ?p } }");
+  EXPECT_EQ(rows(both), (Rows{"0"}));
+}

@@ -481,9 +481,15 @@ std::size_t Store::insert(std::span<const Statement> statements, std::string_vie
 std::size_t Store::replace_graph(std::string_view graph, std::span<const Statement> statements) {
   Import import = begin_import(std::string(graph));
   import.state_->replace = true;
-  std::vector<Statement> in_graph(statements.begin(), statements.end());
-  for (Statement& st : in_graph) st.graph.clear();  // everything goes into the replaced graph
-  import.add(in_graph);
+  // Everything goes into the replaced graph: copies without their graph, a
+  // block at a time (a whole copy of a large PUT doubled its memory).
+  std::vector<Statement> block;
+  for (std::size_t at = 0; at < statements.size(); at += 4096) {
+    block.assign(statements.begin() + std::ptrdiff_t(at),
+                 statements.begin() + std::ptrdiff_t(std::min(statements.size(), at + 4096)));
+    for (Statement& st : block) st.graph.clear();
+    import.add(block);
+  }
   return import.commit();
 }
 

@@ -38,11 +38,8 @@ struct ResultStream::Impl {
       case sparql::QueryForm::select: solutions->begin(result.variables); return;
       case sparql::QueryForm::construct:
       case sparql::QueryForm::describe: {
-        // Graphs in a solution format: one row per statement, a graph
-        // column only when some statement lies in a named graph.
-        for (const auto& statement : result.triples) graph_column = graph_column || !statement.graph.empty();
-        std::vector<std::string> columns{"subject", "predicate", "object"};
-        if (graph_column) columns.emplace_back("graph");
+        const auto columns = statement_columns(result.triples);
+        graph_column = columns.size() == 4;
         solutions->begin(columns);
         return;
       }
@@ -65,14 +62,7 @@ struct ResultStream::Impl {
       triples->write(statement);
       return;
     }
-    values[0] = statement.subject;
-    values[1] = statement.predicate;
-    values[2] = statement.object;
-    if (graph_column) {
-      if (statement.graph.empty()) values[3].reset();
-      else if (statement.graph.starts_with("_:")) values[3] = Term::blank(statement.graph.substr(2));
-      else values[3] = Term::iri(statement.graph);
-    }
+    statement_row(statement, values);
     solutions->row(values);
   }
 };

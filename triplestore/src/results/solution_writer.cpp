@@ -5,6 +5,27 @@
 
 namespace torchprov::triplestore::results {
 
+std::vector<std::string> statement_columns(const std::vector<Statement>& statements) {
+  std::vector<std::string> columns{"subject", "predicate", "object"};
+  for (const auto& statement : statements) {
+    if (!statement.graph.empty()) {
+      columns.emplace_back("graph");
+      break;
+    }
+  }
+  return columns;
+}
+
+void statement_row(const Statement& statement, std::vector<std::optional<Term>>& values) {
+  values[0] = statement.subject;
+  values[1] = statement.predicate;
+  values[2] = statement.object;
+  if (values.size() < 4) return;
+  if (statement.graph.empty()) values[3].reset();
+  else if (statement.graph.starts_with("_:")) values[3] = Term::blank(statement.graph.substr(2));
+  else values[3] = Term::iri(statement.graph);
+}
+
 std::unique_ptr<SolutionWriter> make_solution_writer(ResultFormat format, std::ostream& out) {
   switch (format) {
     case ResultFormat::table: return make_table_solution_writer(out);

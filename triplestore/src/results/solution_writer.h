@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <torchprov/rdf.h>
 
@@ -26,6 +27,12 @@ class SolutionWriter {
   // The whole result of an ASK query.
   virtual void boolean(bool value) = 0;
 };
+
+// Graphs in a solution format: one row per statement, columns subject,
+// predicate, object and, when some statement lies in a named graph, graph.
+std::vector<std::string> statement_columns(const std::vector<Statement>& statements);
+// The row of one statement; `values` has one entry per column.
+void statement_row(const Statement& statement, std::vector<std::optional<Term>>& values);
 
 // A writer for table, csv, tsv, json or xml that writes to `out` (which
 // must outlive it); throws std::invalid_argument for RDF formats.

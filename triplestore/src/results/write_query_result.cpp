@@ -8,24 +8,12 @@
 namespace torchprov::triplestore::results {
 namespace {
 
-// Graphs in a solution format: one row per statement, a graph column only
-// when some statement lies in a named graph.
 void write_statements_as_rows(const std::vector<Statement>& statements, SolutionWriter& writer) {
-  bool any_named_graph = false;
-  for (const auto& statement : statements) any_named_graph = any_named_graph || !statement.graph.empty();
-  std::vector<std::string> columns{"subject", "predicate", "object"};
-  if (any_named_graph) columns.emplace_back("graph");
+  const auto columns = statement_columns(statements);
   writer.begin(columns);
   std::vector<std::optional<Term>> values(columns.size());
   for (const auto& statement : statements) {
-    values[0] = statement.subject;
-    values[1] = statement.predicate;
-    values[2] = statement.object;
-    if (any_named_graph) {
-      if (statement.graph.empty()) values[3].reset();
-      else if (statement.graph.starts_with("_:")) values[3] = Term::blank(statement.graph.substr(2));
-      else values[3] = Term::iri(statement.graph);
-    }
+    statement_row(statement, values);
     writer.row(values);
   }
   writer.end();

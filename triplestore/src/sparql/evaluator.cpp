@@ -269,9 +269,33 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
     }
     case OpKind::filter: {
       auto rows = eval(*op.children[0], seed, scope);
+      // [NOT] EXISTS over a BGP is decided for all rows at once: the BGP
+      // runs once, seeded with every row (a semi- or anti-join), instead of
+      // once per row.
+      std::vector<char> keep(rows.size(), 1);
+      std::vector<const Expr*> others;
+      for (const auto& c : op.conditions) {
+        const bool batchable = (c.kind == ExprKind::exists || c.kind == ExprKind::not_exists) && c.pattern &&
+                               c.pattern->kind == OpKind::bgp && !c.pattern->patterns.empty() && rows.size() > 1;
+        if (!batchable) {
+          others.push_back(&c);
+          continue;
+        }
+        std::vector<std::size_t> origins;
+        eval_bgp_batch(*c.pattern, rows, *current_scope_, &origins);
+        std::vector<char> found(rows.size(), 0);
+        for (std::size_t o : origins) found[o] = 1;
+        const char wanted = c.kind == ExprKind::exists ? 1 : 0;
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          if (found[i] != wanted) keep[i] = 0;
+      }
       std::vector<Row> out;
-      for (auto& r : rows)
-        if (filter_passes(op.conditions, r)) out.push_back(std::move(r));
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!keep[i]) continue;
+        bool passes = true;
+        for (const Expr* c : others) passes = passes && condition_passes(*c, rows[i]);
+        if (passes) out.push_back(std::move(rows[i]));
+      }
       return out;
     }
     case OpKind::union_of: {

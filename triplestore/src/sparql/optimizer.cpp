@@ -147,10 +147,17 @@ void attach_filter(Op& bgp, Expr condition, std::set<int> bound = {}) {
   bgp.attached_filters.push_back({step, std::move(condition)});
 }
 
+// EXISTS stays in the Filter: the evaluator decides it for all rows at
+// once there (one seeded run of its pattern), which it cannot do per row
+// inside a BGP step.
 void push_filters(Op& filter_op) {
   Op& bgp = *filter_op.children[0];
-  for (auto& condition : filter_op.conditions) attach_filter(bgp, std::move(condition));
-  filter_op.conditions.clear();
+  std::vector<Expr> kept;
+  for (auto& condition : filter_op.conditions) {
+    if (has_exists(condition)) kept.push_back(std::move(condition));
+    else attach_filter(bgp, std::move(condition));
+  }
+  filter_op.conditions = std::move(kept);
 }
 
 // Filter over Join / LeftJoin: a condition whose variables a BGP operand
@@ -188,8 +195,10 @@ void optimize_op(Op& op, const Dataset& dataset) {
   if (op.kind == OpKind::bgp) optimize_bgp(op, dataset);
   if (op.kind == OpKind::filter && op.children[0]->kind == OpKind::bgp && !op.children[0]->patterns.empty()) {
     push_filters(op);
-    Op bgp = std::move(*op.children[0]);
-    op = std::move(bgp);
+    if (op.conditions.empty()) {
+      Op bgp = std::move(*op.children[0]);
+      op = std::move(bgp);
+    }
     return;
   }
   if (op.kind == OpKind::filter &&
