@@ -461,3 +461,36 @@ TEST(EvaluatorAtScale, ExistsDecidedForAllRowsAtOnce) {
                                  "FILTER NOT EXISTS { ?e :previous ?p } }");
   EXPECT_EQ(rows(both), (Rows{"0"}));
 }
+
+TEST(Evaluator, StringTestsOnStoredLiteralsAgreeWithTheGeneralPath) {
+  auto ds = make(":a :v \"alpha beta\" . :b :v \"beta\"^^xsd:string . :c :v \"alpha\"@en . :d :v 42 . "
+                 ":e :v <http://e/alpha> . :f :v \"gamma$\" . :g :v \"x.y\" . :h :v \"alphabet\" .");
+  auto subjects = [&](const std::string& condition) {
+    return rows(query(ds, "SELECT ?s { ?s :v ?o FILTER(" + condition + ") }"));
+  };
+  EXPECT_EQ(subjects("CONTAINS(?o, \"beta\")"), (Rows{":a", ":b"}));
+  EXPECT_EQ(subjects("CONTAINS(?o, \"phab\")"), (Rows{":h"}));
+  EXPECT_EQ(subjects("STRSTARTS(?o, \"alpha\")"), (Rows{":a", ":c", ":h"}));  // "alpha"@en with a simple argument
+  EXPECT_EQ(subjects("STRENDS(?o, \"beta\")"), (Rows{":a", ":b"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"^alpha\")"), (Rows{":a", ":c", ":h"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"beta$\")"), (Rows{":a", ":b"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"^beta$\")"), (Rows{":b"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"a$\")"), (Rows{":a", ":b", ":c"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"x.y\")"), (Rows{":g"}));          // '.' is any character: the general path
+  EXPECT_EQ(subjects("REGEX(?o, \"a\\\\$\")"), (Rows{":f"}));       // an escaped '$' is a character
+  EXPECT_EQ(subjects("!CONTAINS(?o, \"alpha\")"), (Rows{":b", ":f", ":g"}));  // 42 and the IRI are errors
+}
+
+TEST(EvaluatorAtScale, CountingWithoutRowsAgreesWithTheRows) {
+  // COUNT(*) of a BGP counts its last step instead of building rows: it
+  // must equal the number of rows the same pattern returns.
+  for (const std::string where :
+       {"?s ?p ?o", "?e :partOf ?r", "?m :name \"loss\" ; :split \"val\" ; :value ?v FILTER(?v > 0.5)",
+        "?e2 :previous ?e1 . ?e1 :partOf ?r . ?m :generatedBy ?e2", "?s :previous ?s",
+        "GRAPH ?g { ?e :partOf ?r }"}) {
+    const auto all = query(trainings(), "SELECT * WHERE { " + where + " }");
+    const auto counted = query(trainings(), "SELECT (COUNT(*) AS ?count1) (COUNT(*) AS ?count2) WHERE { " + where + " }");
+    EXPECT_EQ(rows(counted), (Rows{std::to_string(all.rows.size()) + " " + std::to_string(all.rows.size())}))
+        << where;
+  }
+}

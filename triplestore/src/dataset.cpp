@@ -575,6 +575,13 @@ std::optional<Dataset::TypedLiteral> Dataset::typed_literal(TermId id) const {
   return TypedLiteral{datatype, record.substr(5)};
 }
 
+std::optional<std::string_view> Dataset::simple_literal(TermId id) const {
+  if (id == any_term || id >= impl_->dictionary.size()) return std::nullopt;
+  const std::string_view record = impl_->dictionary.record(id);
+  if (Encoded(record[0]) != Encoded::plain_literal) return std::nullopt;
+  return record.substr(1);
+}
+
 std::size_t Dataset::term_count() const { return impl_->dictionary.size() - 1; }
 
 std::uint8_t Dataset::cached_number(TermId id, double& value) const { return impl_->numbers.get(id, value); }

@@ -78,6 +78,9 @@ class Dataset {
     std::string_view lexical;
   };
   std::optional<TypedLiteral> typed_literal(TermId id) const;
+  // The lexical form of a simple literal (no language; xsd:string or no
+  // datatype), read in place.  nullopt for other terms.
+  std::optional<std::string_view> simple_literal(TermId id) const;
   std::size_t term_count() const;
   // Numbers the query engine parsed from stored literals, kept for the
   // dataset's lifetime (an id's term never changes): kind 0 means not

@@ -512,27 +512,27 @@ std::vector<Row> Evaluator::eval_bgp(const Op& op, const Row& seed, const GraphS
 // can make another order far cheaper: NOT EXISTS { ?s :advisor ?a . ?a a
 // :FullProfessor } per student must start from ?s, not scan the professors.
 std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                                           std::vector<std::size_t>* origins) {
-  if (op.patterns.size() < 2 || seeds.empty()) return run_bgp(op, seeds, scope, origins);
+                                           std::vector<std::size_t>* origins, std::size_t* count_only) {
+  if (op.patterns.size() < 2 || seeds.empty()) return run_bgp(op, seeds, scope, origins, count_only);
   std::vector<int> bound;
   for (const auto& p : op.patterns) {
     for (const PatternTerm* t : {&p.subject, &p.predicate, &p.object}) {
       if (!t->is_var() || std::find(bound.begin(), bound.end(), t->slot) != bound.end()) continue;
       const bool first = seeds[0][t->slot] != any_term;
       for (const auto& seed : seeds)
-        if ((seed[t->slot] != any_term) != first) return run_bgp(op, seeds, scope, origins);  // not uniform
+        if ((seed[t->slot] != any_term) != first) return run_bgp(op, seeds, scope, origins, count_only);  // not uniform
       if (first) bound.push_back(t->slot);
     }
   }
-  if (bound.empty()) return run_bgp(op, seeds, scope, origins);
+  if (bound.empty()) return run_bgp(op, seeds, scope, origins, count_only);
   std::sort(bound.begin(), bound.end());
   auto& plan = seeded_plans_[{&op, bound}];
   if (!plan) plan = std::make_unique<Op>(reorder_bgp(op, dataset_, bound));
-  return run_bgp(*plan, seeds, scope, origins);
+  return run_bgp(*plan, seeds, scope, origins, count_only);
 }
 
 std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                                    std::vector<std::size_t>* origins) {
+                                    std::vector<std::size_t>* origins, std::size_t* count_only) {
   const auto& patterns = op.patterns;
   std::vector<std::vector<const Expr*>> filters_after(patterns.size());
   for (const auto& f : op.attached_filters) filters_after[std::min(f.after, patterns.size() - 1)].push_back(&f.expr);
@@ -636,10 +636,21 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
     }
     return true;
   };
+  // Counting only: the last step counts its solutions instead of copying them.
+  std::size_t last_step = 0;
+  for (std::size_t k = 0; k < patterns.size(); ++k)
+    if (!absorbed[k]) last_step = k;
+  const std::size_t counting_step = count_only ? last_step : patterns.size();
+  std::size_t counted = 0;
+  bool counted_last = false;
   auto emit = [&](std::size_t step) {
     if (!checks[step].empty() && !checks_pass(step, [&](int slot) { return candidate[slot]; })) return;
     for (const Expr* e : filters_after[step])
       if (!condition_passes(*e, candidate)) return;
+    if (step == counting_step) {
+      ++counted;
+      return;
+    }
     next.insert(next.end(), candidate.begin(), candidate.end());
     if (settings_.max_rows && row_count(next) > settings_.max_rows * 64 + 1000000)
       throw ResultTooLarge("intermediate result exceeds the row limit");
@@ -651,6 +662,7 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
 
   for (std::size_t k = 0; k < patterns.size() && !current.empty(); ++k) {
     if (absorbed[k]) continue;
+    counted_last = k == counting_step;
     check_limits();
     const PatternElement& p = patterns[k];
     next.clear();
@@ -715,6 +727,10 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
               return source[slot];
             }))
           return;
+        if (k == counting_step) {
+          ++counted;
+          return;
+        }
         const std::size_t offset = next.size();
         next.insert(next.end(), source, source + width);
         for (int pos : var_positions) next[offset + static_cast<std::size_t>(parts[pos]->slot)] = values[pos];
@@ -831,6 +847,10 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
     }
     std::swap(current, next);
   }
+  if (count_only) {
+    *count_only = counted_last ? counted : row_count(current);
+    return {};
+  }
   // Filters attached to a BGP without patterns never exist (the optimizer
   // keeps those as Filter operators).
   std::vector<Row> out(row_count(current));
@@ -876,7 +896,20 @@ std::vector<Row> Evaluator::eval_graph(const Op& op, const Row& seed, const Grap
 }
 
 std::vector<Row> Evaluator::eval_group(const Op& op, const Row& seed, const GraphScope& scope) {
-  auto rows = eval(*op.children[0], seed, scope);
+  // COUNT(*) of a BGP's solutions, no groups: counted without building them.
+  const Op& child = *op.children[0];
+  if (op.group_keys.empty() && !op.aggregates.empty() && child.kind == OpKind::bgp && !child.patterns.empty() &&
+      std::all_of(op.aggregates.begin(), op.aggregates.end(), [](const AggregateBinding& a) {
+        return a.aggregate.name == "COUNT" && a.aggregate.star && !a.aggregate.distinct;
+      })) {
+    std::size_t n = 0;
+    eval_bgp_batch(child, std::vector<Row>{seed}, scope, nullptr, &n);
+    Row r(slot_count_, any_term);
+    for (const auto& a : op.aggregates) r[a.slot] = terms_.id_of(make_integer(static_cast<long long>(n)));
+    if (!compatible(r, seed)) return {};
+    return {merge(r, seed)};
+  }
+  auto rows = eval(child, seed, scope);
   std::vector<Row> keys;
   std::vector<std::vector<const Row*>> members;
   if (op.group_keys.empty()) {
@@ -1095,8 +1128,49 @@ std::optional<Numeric> Evaluator::numeric_of(TermId id) {
   return std::nullopt;
 }
 
+int Evaluator::fast_string_condition(const Expr& e, const Row& row) {
+  const bool regex = e.name == "REGEX";
+  if (!regex && e.name != "CONTAINS" && e.name != "STRSTARTS" && e.name != "STRENDS") return -1;
+  if (e.args.size() != 2 || e.args[0].kind != ExprKind::variable || e.args[1].kind != ExprKind::constant) return -1;
+  const Term& needle = e.args[1].constant;
+  if (needle.kind != TermKind::literal || !needle.language.empty() ||
+      !(needle.datatype.empty() || needle.datatype == xsd::string))
+    return -1;
+  // A regular expression without metacharacters, perhaps anchored, is a
+  // plain string test.
+  auto [it, inserted] = plain_patterns_.try_emplace(&e);
+  PlainPattern& pattern = it->second;
+  if (inserted) {
+    std::string_view text = needle.value;
+    if (!regex) {
+      pattern.usable = true;
+      pattern.text = needle.value;
+      pattern.at_start = e.name == "STRSTARTS";
+      pattern.at_end = e.name == "STRENDS";
+    } else {
+      pattern.at_start = text.starts_with('^');
+      if (pattern.at_start) text.remove_prefix(1);
+      pattern.at_end = text.ends_with('$');
+      if (pattern.at_end) text.remove_suffix(1);
+      pattern.usable = text.find_first_of(".[]()*+?{}|\\^$") == std::string_view::npos;
+      pattern.text = std::string(text);
+    }
+  }
+  if (!pattern.usable) return -1;
+  const int slot = e.args[0].slot;
+  if (slot < 0 || row[slot] == any_term || !terms_.in_dataset(row[slot])) return -1;
+  const auto value = dataset_.simple_literal(row[slot]);
+  if (!value) return -1;  // other terms: the general path decides (or errs)
+  const std::string_view s = *value, t = pattern.text;
+  if (pattern.at_start && pattern.at_end) return s == t;
+  if (pattern.at_start) return s.starts_with(t);
+  if (pattern.at_end) return s.ends_with(t);
+  return s.find(t) != std::string_view::npos;
+}
+
 int Evaluator::fast_condition(const Expr& e, const Row& row) {
   switch (e.kind) {
+    case ExprKind::builtin: return fast_string_condition(e, row);
     case ExprKind::equal:
     case ExprKind::not_equal:
     case ExprKind::less:

@@ -88,10 +88,11 @@ class Evaluator {
   bool in_scope(QuadCursor& cursor, Quad triple, const GraphScope& scope) const;
   std::vector<Row> eval_bgp(const Op& op, const Row& seed, const GraphScope& scope);
   // The BGP from many seeds; origins (if given) receives each result's seed index.
+  // With `count_only` the solutions are only counted (no rows are built).
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                                  std::vector<std::size_t>* origins);
+                                  std::vector<std::size_t>* origins, std::size_t* count_only = nullptr);
   std::vector<Row> run_bgp(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                           std::vector<std::size_t>* origins);
+                           std::vector<std::size_t>* origins, std::size_t* count_only);
   // BGPs re-planned for the variables their seeds bind (reorder_bgp), by
   // the planned BGP and those slots; built once per query.
   std::map<std::pair<const Op*, std::vector<int>>, std::unique_ptr<Op>> seeded_plans_;
@@ -121,6 +122,14 @@ class Evaluator {
   // A FILTER condition decided from TermIds and cached numbers without
   // building Terms: 1 passes, 0 fails, -1 not decided here.
   int fast_condition(const Expr& e, const Row& row);
+  // CONTAINS / STRSTARTS / STRENDS / REGEX of a variable and a constant, on
+  // simple literals read in place (REGEX only without metacharacters).
+  int fast_string_condition(const Expr& e, const Row& row);
+  struct PlainPattern {
+    bool usable = false, at_start = false, at_end = false;
+    std::string text;
+  };
+  std::unordered_map<const Expr*, PlainPattern> plain_patterns_;
   bool condition_passes(const Expr& e, const Row& row);
 
   // A table over the matches of a pattern's constants, keyed on the
