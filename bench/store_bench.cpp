@@ -909,6 +909,8 @@ int store_benchmark(int argc, char** argv) {
     }
 
     // ---- torchprov: load into a fresh persistent store, close, reopen.
+    // The data file's own writeback would compete with the store's fsyncs.
+    ::sync();
     StoreFigures tp;
     std::map<std::string, Outcome> tp_out;
     {
