@@ -494,3 +494,20 @@ TEST(EvaluatorAtScale, CountingWithoutRowsAgreesWithTheRows) {
         << where;
   }
 }
+
+TEST(EvaluatorAtScale, CountingDistinctValuesWithoutRowsAgreesWithTheRows) {
+  for (const std::string& where : {std::string("?s ?p ?o"), std::string("?m :generatedBy ?e ; :name ?n . ?e :partOf ?r"),
+                                   std::string("?m :value ?v FILTER(?v > 0.9)")}) {
+    for (const std::string& v : {std::string("?s"), std::string("?p"), std::string("?o"), std::string("?n"),
+                                 std::string("?r"), std::string("?v"), std::string("?m")}) {
+      if (where.find(v + " ") == std::string::npos && where.find(v + ")") == std::string::npos) continue;
+      const auto distinct = query(trainings(), "SELECT DISTINCT " + v + " WHERE { " + where + " }");
+      const auto all = query(trainings(), "SELECT * WHERE { " + where + " }");
+      const auto counted =
+          query(trainings(), "SELECT (COUNT(DISTINCT " + v + ") AS ?d) (COUNT(*) AS ?all) WHERE { " + where + " }");
+      EXPECT_EQ(rows(counted),
+                (Rows{std::to_string(distinct.rows.size()) + " " + std::to_string(all.rows.size())}))
+          << v << " in " << where;
+    }
+  }
+}

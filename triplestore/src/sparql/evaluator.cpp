@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <unordered_set>
 
@@ -512,27 +513,27 @@ std::vector<Row> Evaluator::eval_bgp(const Op& op, const Row& seed, const GraphS
 // can make another order far cheaper: NOT EXISTS { ?s :advisor ?a . ?a a
 // :FullProfessor } per student must start from ?s, not scan the professors.
 std::vector<Row> Evaluator::eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                                           std::vector<std::size_t>* origins, std::size_t* count_only) {
-  if (op.patterns.size() < 2 || seeds.empty()) return run_bgp(op, seeds, scope, origins, count_only);
+                                           std::vector<std::size_t>* origins, Counting* counting) {
+  if (op.patterns.size() < 2 || seeds.empty()) return run_bgp(op, seeds, scope, origins, counting);
   std::vector<int> bound;
   for (const auto& p : op.patterns) {
     for (const PatternTerm* t : {&p.subject, &p.predicate, &p.object}) {
       if (!t->is_var() || std::find(bound.begin(), bound.end(), t->slot) != bound.end()) continue;
       const bool first = seeds[0][t->slot] != any_term;
       for (const auto& seed : seeds)
-        if ((seed[t->slot] != any_term) != first) return run_bgp(op, seeds, scope, origins, count_only);  // not uniform
+        if ((seed[t->slot] != any_term) != first) return run_bgp(op, seeds, scope, origins, counting);  // not uniform
       if (first) bound.push_back(t->slot);
     }
   }
-  if (bound.empty()) return run_bgp(op, seeds, scope, origins, count_only);
+  if (bound.empty()) return run_bgp(op, seeds, scope, origins, counting);
   std::sort(bound.begin(), bound.end());
   auto& plan = seeded_plans_[{&op, bound}];
   if (!plan) plan = std::make_unique<Op>(reorder_bgp(op, dataset_, bound));
-  return run_bgp(*plan, seeds, scope, origins, count_only);
+  return run_bgp(*plan, seeds, scope, origins, counting);
 }
 
 std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                                    std::vector<std::size_t>* origins, std::size_t* count_only) {
+                                    std::vector<std::size_t>* origins, Counting* counting) {
   const auto& patterns = op.patterns;
   std::vector<std::vector<const Expr*>> filters_after(patterns.size());
   for (const auto& f : op.attached_filters) filters_after[std::min(f.after, patterns.size() - 1)].push_back(&f.expr);
@@ -640,15 +641,28 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
   std::size_t last_step = 0;
   for (std::size_t k = 0; k < patterns.size(); ++k)
     if (!absorbed[k]) last_step = k;
-  const std::size_t counting_step = count_only ? last_step : patterns.size();
+  const std::size_t counting_step = counting ? last_step : patterns.size();
   std::size_t counted = 0;
   bool counted_last = false;
+  if (counting) {
+    const std::size_t words = dataset_.term_count() / 64 + 1;
+    counting->seen.assign(counting->distinct_slots.size(), std::vector<std::uint64_t>(words, 0));
+    counting->seen_computed.assign(counting->distinct_slots.size(), {});
+  }
+  auto count = [&](auto&& value_of) {
+    ++counted;
+    for (std::size_t d = 0; d < counting->distinct_slots.size(); ++d) {
+      const TermId v = value_of(counting->distinct_slots[d]);
+      if (v / 64 < counting->seen[d].size()) counting->seen[d][v / 64] |= std::uint64_t(1) << (v % 64);
+      else counting->seen_computed[d].insert(v);
+    }
+  };
   auto emit = [&](std::size_t step) {
     if (!checks[step].empty() && !checks_pass(step, [&](int slot) { return candidate[slot]; })) return;
     for (const Expr* e : filters_after[step])
       if (!condition_passes(*e, candidate)) return;
     if (step == counting_step) {
-      ++counted;
+      count([&](int slot) { return candidate[slot]; });
       return;
     }
     next.insert(next.end(), candidate.begin(), candidate.end());
@@ -721,14 +735,14 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
           TermId v = source[parts[pos]->slot];
           if (v != any_term && v != values[pos]) return;
         }
-        if (!checks[k].empty() && !checks_pass(k, [&](int slot) {
-              for (int pos : var_positions)
-                if (parts[pos]->slot == slot) return values[pos];
-              return source[slot];
-            }))
-          return;
+        auto value_of = [&](int slot) {
+          for (int pos : var_positions)
+            if (parts[pos]->slot == slot) return values[pos];
+          return source[slot];
+        };
+        if (!checks[k].empty() && !checks_pass(k, value_of)) return;
         if (k == counting_step) {
-          ++counted;
+          count(value_of);
           return;
         }
         const std::size_t offset = next.size();
@@ -847,8 +861,15 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
     }
     std::swap(current, next);
   }
-  if (count_only) {
-    *count_only = counted_last ? counted : row_count(current);
+  if (counting) {
+    // The last step ran and counted, or an earlier one left nothing.
+    counting->rows = counted_last ? counted : 0;
+    counting->distinct.clear();
+    for (std::size_t d = 0; d < counting->distinct_slots.size(); ++d) {
+      std::size_t n = counting->seen_computed[d].size();
+      for (std::uint64_t word : counting->seen[d]) n += static_cast<std::size_t>(std::popcount(word));
+      counting->distinct.push_back(counted_last ? n : 0);
+    }
     return {};
   }
   // Filters attached to a BGP without patterns never exist (the optimizer
@@ -896,16 +917,35 @@ std::vector<Row> Evaluator::eval_graph(const Op& op, const Row& seed, const Grap
 }
 
 std::vector<Row> Evaluator::eval_group(const Op& op, const Row& seed, const GraphScope& scope) {
-  // COUNT(*) of a BGP's solutions, no groups: counted without building them.
+  // COUNT(*) and COUNT(DISTINCT ?v) of a BGP's solutions, no groups:
+  // counted without building them (?v must be a variable of the patterns,
+  // which every solution binds).
   const Op& child = *op.children[0];
+  auto in_patterns = [&](int slot) {
+    for (const auto& p : child.patterns)
+      for (const PatternTerm* t : {&p.subject, &p.predicate, &p.object})
+        if (t->is_var() && t->slot == slot) return true;
+    return false;
+  };
+  auto countable = [&](const AggregateBinding& a) {
+    const Expr& agg = a.aggregate;
+    if (agg.name != "COUNT") return false;
+    if (agg.star) return !agg.distinct;
+    return agg.distinct && agg.args.size() == 1 && agg.args[0].kind == ExprKind::variable &&
+           in_patterns(agg.args[0].slot);
+  };
   if (op.group_keys.empty() && !op.aggregates.empty() && child.kind == OpKind::bgp && !child.patterns.empty() &&
-      std::all_of(op.aggregates.begin(), op.aggregates.end(), [](const AggregateBinding& a) {
-        return a.aggregate.name == "COUNT" && a.aggregate.star && !a.aggregate.distinct;
-      })) {
-    std::size_t n = 0;
-    eval_bgp_batch(child, std::vector<Row>{seed}, scope, nullptr, &n);
+      std::all_of(op.aggregates.begin(), op.aggregates.end(), countable)) {
+    Counting counting;
+    for (const auto& a : op.aggregates)
+      if (!a.aggregate.star) counting.distinct_slots.push_back(a.aggregate.args[0].slot);
+    eval_bgp_batch(child, std::vector<Row>{seed}, scope, nullptr, &counting);
     Row r(slot_count_, any_term);
-    for (const auto& a : op.aggregates) r[a.slot] = terms_.id_of(make_integer(static_cast<long long>(n)));
+    std::size_t d = 0;
+    for (const auto& a : op.aggregates) {
+      const std::size_t n = a.aggregate.star ? counting.rows : counting.distinct[d++];
+      r[a.slot] = terms_.id_of(make_integer(static_cast<long long>(n)));
+    }
     if (!compatible(r, seed)) return {};
     return {merge(r, seed)};
   }

@@ -16,6 +16,7 @@
 #include <regex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "algebra.h"
@@ -88,11 +89,20 @@ class Evaluator {
   bool in_scope(QuadCursor& cursor, Quad triple, const GraphScope& scope) const;
   std::vector<Row> eval_bgp(const Op& op, const Row& seed, const GraphScope& scope);
   // The BGP from many seeds; origins (if given) receives each result's seed index.
-  // With `count_only` the solutions are only counted (no rows are built).
+  // Solutions counted instead of built: how many, and how many distinct
+  // values each of `distinct_slots` takes (COUNT(*), COUNT(DISTINCT ?v)).
+  struct Counting {
+    std::size_t rows = 0;
+    std::vector<int> distinct_slots;
+    std::vector<std::size_t> distinct;               // per slot, filled by run_bgp
+    std::vector<std::vector<std::uint64_t>> seen;    // per slot: a bitset over term ids
+    std::vector<std::unordered_set<TermId>> seen_computed;
+  };
+  // With `counting` the solutions are only counted (no rows are built).
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                                  std::vector<std::size_t>* origins, std::size_t* count_only = nullptr);
+                                  std::vector<std::size_t>* origins, Counting* counting = nullptr);
   std::vector<Row> run_bgp(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
-                           std::vector<std::size_t>* origins, std::size_t* count_only);
+                           std::vector<std::size_t>* origins, Counting* counting);
   // BGPs re-planned for the variables their seeds bind (reorder_bgp), by
   // the planned BGP and those slots; built once per query.
   std::map<std::pair<const Op*, std::vector<int>>, std::unique_ptr<Op>> seeded_plans_;
