@@ -483,7 +483,7 @@ int run(const Options& options) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
   Samples p = merge(point), a = merge(analysis), w = merge(ingest);
-  std::printf("%.1f s, %d connections (%d point, %d analysis)%s, server %s io threads, %u hardware threads here\n",
+  std::printf("%.1f s, %d connections (%d point, %d analysis)%s, server %s reader threads, %u hardware threads here\n",
               elapsed, options.connections, point_connections, options.analysis_connections,
               options.ingest_rate > 0 ? " + 1 writer" : "",
               options.server_threads > 0 ? std::to_string(options.server_threads).c_str() : "default (4)",
