@@ -511,3 +511,20 @@ TEST(EvaluatorAtScale, CountingDistinctValuesWithoutRowsAgreesWithTheRows) {
     }
   }
 }
+
+TEST(EvaluatorAtScale, GroupCountsWithoutRowsAgreeWithSums) {
+  // SUM(1) takes the general path; COUNT(*) and COUNT(?v) are counted per
+  // key at the BGP's last step.
+  for (const std::string& group : {std::string("?p"), std::string("?n ?s2")}) {
+    const std::string where = group == "?p" ? "?s ?p ?o" : "?m :name ?n ; :split ?s2 ; :value ?v FILTER(?v > 0.3)";
+    const auto general = query(trainings(), "SELECT " + group + " (SUM(1) AS ?c) (SUM(1) AS ?d) WHERE { " + where +
+                                                " } GROUP BY " + group);
+    const auto counted = query(trainings(), "SELECT " + group + " (COUNT(*) AS ?c) (COUNT(" +
+                                                (group == "?p" ? std::string("?o") : std::string("?v")) +
+                                                ") AS ?d) WHERE { " + where + " } GROUP BY " + group);
+    EXPECT_EQ(rows(counted), rows(general)) << group;
+    EXPECT_GT(counted.rows.size(), 1u);
+  }
+  // No solutions, no groups.
+  EXPECT_TRUE(query(trainings(), "SELECT ?p (COUNT(*) AS ?c) WHERE { ?s ?p :nothing } GROUP BY ?p").rows.empty());
+}

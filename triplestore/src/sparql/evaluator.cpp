@@ -648,9 +648,18 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
     const std::size_t words = dataset_.term_count() / 64 + 1;
     counting->seen.assign(counting->distinct_slots.size(), std::vector<std::uint64_t>(words, 0));
     counting->seen_computed.assign(counting->distinct_slots.size(), {});
+    if (counting->group_slots.size() == 1) counting->per_id.assign(dataset_.term_count() + 1, 0);
   }
   auto count = [&](auto&& value_of) {
     ++counted;
+    if (counting->group_slots.size() == 1) {
+      const TermId key = value_of(counting->group_slots[0]);
+      if (key < counting->per_id.size()) ++counting->per_id[key];
+      else ++counting->per_key[key];
+    } else if (counting->group_slots.size() == 2) {
+      ++counting->per_key[(std::uint64_t(value_of(counting->group_slots[0])) << 32) |
+                          value_of(counting->group_slots[1])];
+    }
     for (std::size_t d = 0; d < counting->distinct_slots.size(); ++d) {
       const TermId v = value_of(counting->distinct_slots[d]);
       if (v / 64 < counting->seen[d].size()) counting->seen[d][v / 64] |= std::uint64_t(1) << (v % 64);
@@ -931,19 +940,49 @@ std::vector<Row> Evaluator::eval_group(const Op& op, const Row& seed, const Grap
     const Expr& agg = a.aggregate;
     if (agg.name != "COUNT") return false;
     if (agg.star) return !agg.distinct;
-    return agg.distinct && agg.args.size() == 1 && agg.args[0].kind == ExprKind::variable &&
-           in_patterns(agg.args[0].slot);
+    return agg.args.size() == 1 && agg.args[0].kind == ExprKind::variable && in_patterns(agg.args[0].slot) &&
+           (agg.distinct ? op.group_keys.empty() : true);  // COUNT(?v) of an always bound ?v is COUNT(*)
   };
+  const bool keys_countable =
+      op.group_keys.size() <= 2 && std::all_of(op.group_keys.begin(), op.group_keys.end(), [&](const GroupKey& k) {
+        return k.expr.kind == ExprKind::variable && in_patterns(k.expr.slot);
+      });
+  if (!op.group_keys.empty() && keys_countable && !op.aggregates.empty() && child.kind == OpKind::bgp &&
+      !child.patterns.empty() && std::all_of(op.aggregates.begin(), op.aggregates.end(), countable)) {
+    // GROUP BY variables of the BGP with counts: counted per key at the
+    // BGP's last step, without rows.
+    Counting counting;
+    for (const auto& k : op.group_keys) counting.group_slots.push_back(k.expr.slot);
+    eval_bgp_batch(child, std::vector<Row>{seed}, scope, nullptr, &counting);
+    std::vector<Row> out;
+    auto add_group = [&](TermId first, TermId second, std::size_t n) {
+      Row r(slot_count_, any_term);
+      const TermId values[] = {first, second};
+      for (std::size_t k = 0; k < op.group_keys.size(); ++k)
+        if (op.group_keys[k].slot >= 0) r[op.group_keys[k].slot] = values[k];
+      const TermId count = terms_.id_of(make_integer(static_cast<long long>(n)));
+      for (const auto& a : op.aggregates) r[a.slot] = count;
+      if (compatible(r, seed)) out.push_back(merge(r, seed));
+    };
+    if (counting.rows == 0) return out;
+    for (std::size_t id = 0; id < counting.per_id.size(); ++id)
+      if (counting.per_id[id]) add_group(static_cast<TermId>(id), any_term, counting.per_id[id]);
+    for (const auto& [key, n] : counting.per_key) {
+      if (op.group_keys.size() == 1) add_group(static_cast<TermId>(key), any_term, n);
+      else add_group(static_cast<TermId>(key >> 32), static_cast<TermId>(key), n);
+    }
+    return out;
+  }
   if (op.group_keys.empty() && !op.aggregates.empty() && child.kind == OpKind::bgp && !child.patterns.empty() &&
       std::all_of(op.aggregates.begin(), op.aggregates.end(), countable)) {
     Counting counting;
     for (const auto& a : op.aggregates)
-      if (!a.aggregate.star) counting.distinct_slots.push_back(a.aggregate.args[0].slot);
+      if (a.aggregate.distinct) counting.distinct_slots.push_back(a.aggregate.args[0].slot);
     eval_bgp_batch(child, std::vector<Row>{seed}, scope, nullptr, &counting);
     Row r(slot_count_, any_term);
     std::size_t d = 0;
     for (const auto& a : op.aggregates) {
-      const std::size_t n = a.aggregate.star ? counting.rows : counting.distinct[d++];
+      const std::size_t n = a.aggregate.distinct ? counting.distinct[d++] : counting.rows;
       r[a.slot] = terms_.id_of(make_integer(static_cast<long long>(n)));
     }
     if (!compatible(r, seed)) return {};

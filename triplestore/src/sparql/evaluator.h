@@ -97,6 +97,11 @@ class Evaluator {
     std::vector<std::size_t> distinct;               // per slot, filled by run_bgp
     std::vector<std::vector<std::uint64_t>> seen;    // per slot: a bitset over term ids
     std::vector<std::unordered_set<TermId>> seen_computed;
+    // GROUP BY one or two variables: solutions per key (one key: by term
+    // id in `per_id`, others in `per_key`; two keys: packed in `per_key`).
+    std::vector<int> group_slots;
+    std::vector<std::uint32_t> per_id;
+    std::unordered_map<std::uint64_t, std::size_t> per_key;
   };
   // With `counting` the solutions are only counted (no rows are built).
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
