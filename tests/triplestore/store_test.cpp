@@ -226,3 +226,31 @@ TEST(Store, KillNineLosesNoAcknowledgedBatch) {
   auto store = ts::Store::open(dir.path());
   EXPECT_GE(count_graph(store, "urn:crash"), std::size_t(acknowledged) * batch_size);
 }
+
+// Redland files that open but fail a later write (what a process killed
+// while BDB wrote them can leave) are rebuilt from memory at once: the
+// store keeps going and Redland ends up with every statement.
+TEST(Store, RedlandFilesFailingAWriteAreRebuiltFromMemory) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(0, 3000), "urn:g");
+    store.wait_for_redland();
+  }
+  // Cut every BDB file to its first page: the header survives, the data
+  // pages do not.
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const auto name = entry.path().filename().string();
+    if (name.starts_with("redland-") && name.ends_with(".db")) std::filesystem::resize_file(entry.path(), 4096);
+  }
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(3000, 3000), "urn:g");
+    EXPECT_NO_THROW(store.wait_for_redland());
+    EXPECT_EQ(count_graph(store, "urn:g"), 6000u);
+  }
+  // Without the snapshot the working set is read back from Redland.
+  std::filesystem::remove(dir.path() / "dataset.snap");
+  auto store = ts::Store::open(dir.path());
+  EXPECT_EQ(count_graph(store, "urn:g"), 6000u);
+}

@@ -131,6 +131,7 @@ struct Store::Impl {
   bool checkpoint_wanted = false, stopping = false;
   std::uint64_t checkpoints_done = 0;
   std::exception_ptr background_error;
+  bool rebuilt_once = false;  // Redland rebuilt from memory after a failed write
   std::thread writer;
 
   explicit Impl(std::filesystem::path directory, StoreOptions o)
@@ -247,11 +248,32 @@ struct Store::Impl {
           progress_cv.notify_all();
         }
       } catch (const std::exception& error) {
+        std::ofstream(damaged_marker_path(dir)) << error.what() << "\n";
+        if (lock.owns_lock()) lock.unlock();
+        // Files damaged by a process killed while Redland wrote them can
+        // open without complaint and fail here.  The in-memory dataset holds
+        // every committed batch: rebuild Redland from it, once.
+        bool rebuilt = false;
+        if (!rebuilt_once && rebuildable()) {
+          rebuilt_once = true;
+          try {
+            std::fprintf(stderr, "torchprov store: a write to Redland failed (%s); rebuilding it from memory\n",
+                         error.what());
+            rebuild_redland_from_dataset();
+            rebuilt = true;
+          } catch (const std::exception& again) {
+            std::fprintf(stderr, "torchprov store: rebuilding Redland failed too (%s)\n", again.what());
+          }
+        }
+        lock.lock();
+        if (rebuilt) {
+          progress_cv.notify_all();
+          continue;
+        }
         std::fprintf(stderr,
                      "torchprov store: background writer failed (%s); Redland is behind the journal and will "
                      "be rebuilt from the snapshot and the journal when the store is next opened\n",
                      error.what());
-        std::ofstream(damaged_marker_path(dir)) << error.what() << "\n";
         background_error = std::current_exception();
         progress_cv.notify_all();
         return;
@@ -262,6 +284,50 @@ struct Store::Impl {
 
   void rethrow_background_error() {
     if (background_error) std::rethrow_exception(background_error);
+  }
+
+  // Only the default embedded storage is rebuilt; other backends are the
+  // operator's to repair.
+  bool rebuildable() const { return options.storage == "hashes" && options.storage_options.empty(); }
+
+  // Moves the BDB files out of the way, into DIR/redland-damaged-TIME/.
+  void set_aside_redland_files(const std::string& reason) {
+    const auto aside = dir / ("redland-damaged-" + std::to_string(std::time(nullptr)));
+    std::filesystem::create_directories(aside);
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const auto file = entry.path().filename().string();
+      if (file.starts_with("redland-") && file.ends_with(".db")) std::filesystem::rename(entry.path(), aside / file);
+    }
+    std::fprintf(stderr, "torchprov store: Redland files in %s set aside in %s (%s)\n", dir.c_str(), aside.c_str(),
+                 reason.c_str());
+  }
+
+  // A fresh Redland holding exactly the dataset, at the committed sequence.
+  // Runs on the background thread; the write lock keeps commits out.
+  void rebuild_redland_from_dataset() {
+    std::lock_guard write_lock(write_mutex);
+    model.reset();
+    set_aside_redland_files("a write to them failed");
+    const auto [name, redland_options] = redland_location(dir, options);
+    model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+    files::Batch everything;
+    {
+      std::shared_lock lock(dataset_mutex);
+      everything.ops.reserve(dataset.size());
+      dataset.match({0, 0, 0, 0}, [&](const Quad& q) {
+        everything.ops.push_back({files::Op::add, q});
+        return true;
+      });
+    }
+    everything.sequence = committed;
+    verify_through = 0;  // a fresh model holds no half-applied batch
+    apply_to_redland(everything);
+    model->sync();
+    files::write_number(applied_path(dir), committed);
+    std::filesystem::remove(damaged_marker_path(dir));
+    std::lock_guard lock(queue_mutex);
+    std::erase_if(queue, [&](const files::Batch& b) { return b.sequence <= committed; });
+    applied = committed;
   }
 
   // BDB hash files without transactions can be left unreadable by a process
@@ -279,17 +345,8 @@ struct Store::Impl {
       return false;
     } catch (const std::exception& error) {
       model.reset();
-      if (options.storage != "hashes" || !options.storage_options.empty()) throw;
-      const auto aside = dir / ("redland-damaged-" + std::to_string(std::time(nullptr)));
-      std::filesystem::create_directories(aside);
-      for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        const auto file = entry.path().filename().string();
-        if (file.starts_with("redland-") && file.ends_with(".db")) std::filesystem::rename(entry.path(), aside / file);
-      }
-      std::fprintf(stderr,
-                   "torchprov store: Redland files in %s could not be opened (%s); moved to %s, "
-                   "rebuilding them from the snapshot and the journal\n",
-                   dir.c_str(), error.what(), aside.c_str());
+      if (!rebuildable()) throw;
+      set_aside_redland_files(std::string(error.what()) + "; rebuilding them from the snapshot and the journal");
       model = std::make_unique<redland::Model>(options.storage, name, redland_options);
       files::write_number(applied_path(dir), 0);
       std::filesystem::remove(damaged_marker_path(dir));
