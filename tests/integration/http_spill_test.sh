@@ -25,9 +25,11 @@ printf 'spill-test-token tester\n' > "$work/store/token"
 chmod 600 "$work/store/token"
 
 train() {  # LOG [extra options]
+  # Each trainer keeps its checkpoints apart: two saving and reloading the
+  # same best-checkpoint file at once corrupt it for each other.
   local log=$1; shift
   "$build/examples/alexnet-fmnist" --epochs 4 --train-limit 600 --test-limit 100 --threads 1 \
-    --endpoint "$base" --token-file "$work/store/token" --checkpoint-dir "$work" "$@" > "$work/$log" 2>&1
+    --endpoint "$base" --token-file "$work/store/token" --checkpoint-dir "$work/${log%.log}" "$@" > "$work/$log" 2>&1
 }
 
 train first.log --person early-bird &
