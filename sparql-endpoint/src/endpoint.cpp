@@ -370,15 +370,9 @@ Reply Endpoint::sparql(const Request& request, const Target& target, const Calle
 // only grows).
 class Endpoint::QueryBody : public BodyStream {
  public:
-  QueryBody(Endpoint& endpoint, results::ResultStream stream, std::string first_piece)
-      : endpoint_(endpoint), stream_(std::move(stream)), pending_(std::move(first_piece)) {}
+  QueryBody(Endpoint& endpoint, results::ResultStream stream) : endpoint_(endpoint), stream_(std::move(stream)) {}
 
   bool next(std::string& piece) override {
-    if (!pending_.empty()) {
-      piece += pending_;
-      pending_.clear();
-      return true;
-    }
     endpoint_.pass_turnstile();
     const auto view = endpoint_.store_.read();
     return stream_.next(view.dataset(), piece, piece_bytes);
@@ -389,7 +383,6 @@ class Endpoint::QueryBody : public BodyStream {
  private:
   Endpoint& endpoint_;
   results::ResultStream stream_;
-  std::string pending_;
 };
 
 // A graph or the whole store exported a piece at a time, each under the
@@ -425,6 +418,27 @@ class PrefixedBody : public BodyStream {
   std::string first_;
   std::shared_ptr<BodyStream> rest_;
 };
+
+// 400 naming the position of a query's or update's syntax error; 501
+// naming what the engine does not do.
+Response syntax_error_response(const sparql::SyntaxError& e) {
+  return text_response(http::status::bad_request, "syntax error at line " + std::to_string(e.line) + ", column " +
+                                                      std::to_string(e.column) + ": " + e.what());
+}
+
+Response unsupported_response(const sparql::UnsupportedFeature& e) {
+  return text_response(http::status::not_implemented, std::string("not supported: ") + e.what());
+}
+
+// A body made piece by piece goes out whole, with a Content-Length, when
+// its first piece is all of it; otherwise it streams.
+Reply piecewise_reply(std::shared_ptr<BodyStream> body, const std::string& type) {
+  std::string first;
+  if (!body->next(first)) return text_response(http::status::ok, std::move(first), type);
+  Reply reply = text_response(http::status::ok, "", type);
+  reply.stream = std::make_shared<PrefixedBody>(std::move(first), std::move(body));
+  return reply;
+}
 }  // namespace
 
 Reply Endpoint::run_query(const Request& request, const std::string& query, const Target&,
@@ -441,10 +455,9 @@ Reply Endpoint::run_query(const Request& request, const std::string& query, cons
     const auto view = store_.read();
     result = sparql::execute_query_compact(view.dataset(), query, options);
   } catch (const sparql::SyntaxError& e) {
-    return text_response(http::status::bad_request, "syntax error at line " + std::to_string(e.line) + ", column " +
-                                                        std::to_string(e.column) + ": " + e.what());
+    return syntax_error_response(e);
   } catch (const sparql::UnsupportedFeature& e) {
-    return text_response(http::status::not_implemented, std::string("not supported: ") + e.what());
+    return unsupported_response(e);
   } catch (const sparql::QueryTimeout& e) {
     return text_response(http::status::service_unavailable,
                          "query timed out after " + std::to_string(options_.query_timeout.count()) + " s: " + e.what());
@@ -462,19 +475,7 @@ Reply Endpoint::run_query(const Request& request, const std::string& query, cons
   }
   std::string type(results::media_type(*format));
   if (!is_rdf_format(*format) || type.starts_with("text/")) type += "; charset=utf-8";
-  results::ResultStream stream(std::move(result), *format);
-  std::string first;
-  bool more;
-  {
-    pass_turnstile();
-    const auto view = store_.read();
-    more = stream.next(view.dataset(), first, QueryBody::piece_bytes);
-  }
-  // A result that fits one piece goes out whole, with a Content-Length.
-  if (!more) return text_response(http::status::ok, std::move(first), type);
-  Reply reply = text_response(http::status::ok, "", type);
-  reply.stream = std::make_shared<QueryBody>(*this, std::move(stream), std::move(first));
-  return reply;
+  return piecewise_reply(std::make_shared<QueryBody>(*this, results::ResultStream(std::move(result), *format)), type);
 }
 
 Response Endpoint::run_update(const std::string& update, const std::multimap<std::string, std::string>& params) {
@@ -499,10 +500,9 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
     return text_response(http::status::ok, "update applied: " + std::to_string(delta.added.size()) + " added, " +
                                                std::to_string(delta.removed.size()) + " removed");
   } catch (const sparql::SyntaxError& e) {
-    return text_response(http::status::bad_request, "syntax error at line " + std::to_string(e.line) + ", column " +
-                                                        std::to_string(e.column) + ": " + e.what());
+    return syntax_error_response(e);
   } catch (const sparql::UnsupportedFeature& e) {
-    return text_response(http::status::not_implemented, std::string("not supported: ") + e.what());
+    return unsupported_response(e);
   } catch (const sparql::UpdateError& e) {
     return text_response(http::status::bad_request, std::string("update failed, nothing changed: ") + e.what());
   } catch (const sparql::QueryTimeout& e) {
@@ -560,12 +560,7 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
         return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
     }
     const std::string type = std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8";
-    auto body = std::make_shared<ExportBody>(*this, store_.export_pieces(*format, graph));
-    std::string first;
-    if (!body->next(first)) return text_response(http::status::ok, std::move(first), type);
-    Reply reply = text_response(http::status::ok, "", type);
-    reply.stream = std::make_shared<PrefixedBody>(std::move(first), std::move(body));
-    return reply;
+    return piecewise_reply(std::make_shared<ExportBody>(*this, store_.export_pieces(*format, graph)), type);
   }
   if (method != http::verb::put && method != http::verb::post && method != http::verb::delete_) {
     return text_response(http::status::method_not_allowed, "/data takes GET, HEAD, PUT, POST and DELETE");
