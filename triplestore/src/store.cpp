@@ -102,6 +102,14 @@ class TermResolver {
     return cache_.emplace(id, std::move(t)).first->second;
   }
 
+  // The statement of a quad, as export writes it.
+  void statement(const Quad& q, Statement& st) {
+    st.subject = (*this)(q.s);
+    st.predicate = (*this)(q.p);
+    st.object = (*this)(q.o);
+    st.graph = graph_name((*this)(q.g));
+  }
+
  private:
   const files::TermsLog& log_;
   std::unordered_map<TermId, Term> cache_;
@@ -416,6 +424,13 @@ struct Store::Impl {
     writer.join();
   }
 
+  // The id of a graph by name ("" = the default graph); nullopt when the
+  // store has never seen it.  Caller holds dataset_mutex.
+  std::optional<TermId> find_graph(std::string_view graph) const {
+    if (graph.empty()) return default_graph_id;
+    return dataset.lookup(graph_term(graph));
+  }
+
   Quad quad_of(const Statement& st, TermId graph_id) {
     return {intern(st.subject), intern(st.predicate), intern(st.object),
             st.graph.empty() ? graph_id : intern(graph_term(st.graph))};
@@ -556,7 +571,7 @@ std::size_t Store::delete_graph(std::string_view graph) {
   std::size_t removed;
   {
     std::shared_lock lock(impl_->dataset_mutex);
-    auto id = graph.empty() ? std::optional<TermId>(default_graph_id) : impl_->dataset.lookup(graph_term(graph));
+    auto id = impl_->find_graph(graph);
     if (!id) return 0;
     g = *id;
     removed = impl_->dataset.count({0, 0, 0, g});
@@ -623,7 +638,7 @@ void Store::export_to(std::ostream& out, RdfFormat format, std::optional<std::st
   std::shared_lock lock(impl_->dataset_mutex);
   Quad pattern{0, 0, 0, 0};
   if (graph) {
-    auto id = graph->empty() ? std::optional<TermId>(default_graph_id) : impl_->dataset.lookup(graph_term(*graph));
+    auto id = impl_->find_graph(*graph);
     if (!id) return;
     pattern.g = *id;
   }
@@ -631,10 +646,7 @@ void Store::export_to(std::ostream& out, RdfFormat format, std::optional<std::st
   TermResolver resolve(impl_->terms);
   Statement st;
   impl_->dataset.match(pattern, [&](const Quad& q) {
-    st.subject = resolve(q.s);
-    st.predicate = resolve(q.p);
-    st.object = resolve(q.o);
-    st.graph = graph_name(resolve(q.g));
+    resolve.statement(q, st);
     writer.write(st);
     return true;
   });
@@ -673,10 +685,7 @@ bool Store::Export::next(std::string& piece, std::size_t piece_bytes) {
         break;
       }
       if (!cursor.next(q)) break;
-      st.subject = s.resolve(q.s);
-      st.predicate = s.resolve(q.p);
-      st.object = s.resolve(q.o);
-      st.graph = graph_name(s.resolve(q.g));
+      s.resolve.statement(q, st);
       s.writer.write(st);
       s.last = q;
     }
@@ -695,7 +704,7 @@ Store::Export Store::export_pieces(RdfFormat format, std::optional<std::string> 
   bool empty = false;
   if (graph) {
     std::shared_lock lock(impl_->dataset_mutex);
-    auto id = graph->empty() ? std::optional<TermId>(default_graph_id) : impl_->dataset.lookup(graph_term(*graph));
+    auto id = impl_->find_graph(*graph);
     if (id) pattern.g = *id;
     else empty = true;
   }

@@ -125,32 +125,42 @@ bool has_bare_turtle_form(std::string_view lexical, std::string_view datatype) {
   return false;
 }
 
-std::string turtle_term(const Term& term) {
+namespace {
+
+// A literal in Turtle syntax; `datatype_iri` writes the datatype (in full
+// or as a prefixed name).
+template <class WriteIri>
+std::string literal_term(const Term& term, WriteIri&& datatype_iri) {
   std::string out;
-  switch (term.kind) {
-    case TermKind::iri:
-      append_iri(out, term.value);
-      break;
-    case TermKind::blank:
-      out = "_:" + term.value;
-      break;
-    case TermKind::literal:
-      if (!term.language.empty()) {
-        append_quoted(out, term.value);
-        out += '@';
-        out += term.language;
-      } else if (term.datatype.empty() || term.datatype == xsd_string) {
-        append_quoted(out, term.value);
-      } else if (has_bare_turtle_form(term.value, term.datatype)) {
-        out = term.value;
-      } else {
-        append_quoted(out, term.value);
-        out += "^^";
-        append_iri(out, term.datatype);
-      }
-      break;
+  if (!term.language.empty()) {
+    append_quoted(out, term.value);
+    out += '@';
+    out += term.language;
+  } else if (term.datatype.empty() || term.datatype == xsd_string) {
+    append_quoted(out, term.value);
+  } else if (has_bare_turtle_form(term.value, term.datatype)) {
+    out = term.value;
+  } else {
+    append_quoted(out, term.value);
+    out += "^^";
+    datatype_iri(out, term.datatype);
   }
   return out;
+}
+
+}  // namespace
+
+std::string turtle_term(const Term& term) {
+  switch (term.kind) {
+    case TermKind::iri: {
+      std::string out;
+      append_iri(out, term.value);
+      return out;
+    }
+    case TermKind::blank: return "_:" + term.value;
+    case TermKind::literal: break;
+  }
+  return literal_term(term, [](std::string& out, const std::string& iri) { append_iri(out, iri); });
 }
 
 std::string csv_value(const Term& term) {
@@ -164,21 +174,7 @@ std::string compact_term(const Term& term) {
     case TermKind::blank: return "_:" + term.value;
     case TermKind::literal: break;
   }
-  std::string out;
-  if (!term.language.empty()) {
-    append_quoted(out, term.value);
-    out += '@';
-    out += term.language;
-  } else if (term.datatype.empty() || term.datatype == xsd_string) {
-    append_quoted(out, term.value);
-  } else if (has_bare_turtle_form(term.value, term.datatype)) {
-    out = term.value;
-  } else {
-    append_quoted(out, term.value);
-    out += "^^";
-    out += compact_iri(term.datatype);
-  }
-  return out;
+  return literal_term(term, [](std::string& out, const std::string& iri) { out += compact_iri(iri); });
 }
 
 }  // namespace torchprov::triplestore::results

@@ -79,6 +79,27 @@ std::vector<int> unique_slots(std::vector<int> slots) {
   return slots;
 }
 
+// The hash key of a join: the slots both sides can bind that are bound in
+// every row of both (a slot unbound in some row matches anything there).
+std::vector<int> join_keys(const std::vector<Row>& left, const std::vector<Row>& right,
+                           const std::vector<int>& left_slots, const std::vector<int>& right_slots) {
+  std::vector<int> keys;
+  for (int s : unique_slots(left_slots)) {
+    if (std::find(right_slots.begin(), right_slots.end(), s) == right_slots.end()) continue;
+    bool always = std::all_of(left.begin(), left.end(), [&](const Row& r) { return r[s] != any_term; }) &&
+                  std::all_of(right.begin(), right.end(), [&](const Row& r) { return r[s] != any_term; });
+    if (always) keys.push_back(s);
+  }
+  return keys;
+}
+
+Row key_of(const Row& row, const std::vector<int>& keys) {
+  Row k;
+  k.reserve(keys.size());
+  for (int s : keys) k.push_back(row[s]);
+  return k;
+}
+
 }  // namespace
 
 EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<std::string>& from,
@@ -177,24 +198,11 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
         return eval_bgp_batch(right_op, left, scope, nullptr);
       }
       auto right = eval(right_op, seed, scope);
-      // Hash join on the slots bound in every row of both sides.
-      std::vector<int> keys;
-      for (int s : unique_slots(left_slots)) {
-        if (std::find(right_slots.begin(), right_slots.end(), s) == right_slots.end()) continue;
-        bool always = std::all_of(left.begin(), left.end(), [&](const Row& r) { return r[s] != any_term; }) &&
-                      std::all_of(right.begin(), right.end(), [&](const Row& r) { return r[s] != any_term; });
-        if (always) keys.push_back(s);
-      }
-      auto key_of = [&](const Row& r) {
-        Row k;
-        k.reserve(keys.size());
-        for (int s : keys) k.push_back(r[s]);
-        return k;
-      };
+      const std::vector<int> keys = join_keys(left, right, left_slots, right_slots);
       std::unordered_map<Row, std::vector<std::size_t>, RowHash> index;
-      for (std::size_t i = 0; i < right.size(); ++i) index[key_of(right[i])].push_back(i);
+      for (std::size_t i = 0; i < right.size(); ++i) index[key_of(right[i], keys)].push_back(i);
       for (const auto& l : left) {
-        auto it = index.find(key_of(l));
+        auto it = index.find(key_of(l, keys));
         if (it == index.end()) continue;
         for (auto i : it->second) {
           if (!compatible(l, right[i])) continue;
@@ -245,24 +253,15 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
       std::vector<int> left_slots, right_slots;
       bound_slots(*op.children[0], left_slots);
       bound_slots(right_op, right_slots);
-      std::vector<int> keys;
-      for (int s : unique_slots(left_slots)) {
-        if (std::find(right_slots.begin(), right_slots.end(), s) == right_slots.end()) continue;
-        bool always = std::all_of(left.begin(), left.end(), [&](const Row& r) { return r[s] != any_term; }) &&
-                      std::all_of(right.begin(), right.end(), [&](const Row& r) { return r[s] != any_term; });
-        if (always) keys.push_back(s);
-      }
+      const std::vector<int> keys = join_keys(left, right, left_slots, right_slots);
       std::unordered_map<Row, std::vector<Row>, RowHash> index;
       for (auto& r : right) {
-        Row k;
-        for (int s : keys) k.push_back(r[s]);
-        index[k].push_back(std::move(r));
+        Row k = key_of(r, keys);
+        index[std::move(k)].push_back(std::move(r));
       }
       static const std::vector<Row> none;
       for (const auto& l : left) {
-        Row k;
-        for (int s : keys) k.push_back(l[s]);
-        auto it = index.find(k);
+        auto it = index.find(key_of(l, keys));
         add_matches(l, it == index.end() ? none : it->second);
         check_limits();
       }
@@ -318,18 +317,13 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
             std::all_of(right.begin(), right.end(), bound))
           keys.push_back(static_cast<int>(s));
       }
-      auto key_of = [&](const Row& r) {
-        Row k;
-        for (int s : keys) k.push_back(r[s]);
-        return k;
-      };
       std::unordered_map<Row, std::vector<const Row*>, RowHash> buckets;
-      for (const auto& r : right) buckets[key_of(r)].push_back(&r);
+      for (const auto& r : right) buckets[key_of(r, keys)].push_back(&r);
       static const std::vector<const Row*> no_rows;
       std::vector<Row> out;
       for (auto& l : left) {
         bool removed = false;
-        auto bucket = buckets.find(key_of(l));
+        auto bucket = buckets.find(key_of(l, keys));
         for (const Row* candidate : bucket == buckets.end() ? no_rows : bucket->second) {
           const Row& r = *candidate;
           bool shared = false, ok = true;
