@@ -185,11 +185,12 @@ bool Endpoint::changes_store(const Request& request) {
   if (!is_write_method(request.method())) return false;
   const std::string path = parse_target(request.target()).path;
   if (path != "/sparql") return true;
-  // POST /sparql is a query or an update.
+  // POST /sparql is a query or an update.  This runs on an I/O thread:
+  // only the form's keys are decoded.
   const std::string type = media_type_of(request[http::field::content_type]);
   if (type == "application/sparql-update") return true;
   if (type != "application/x-www-form-urlencoded") return false;
-  return parse_form(request.body()).count("update") > 0;
+  return form_has_key(request.body(), "update");
 }
 
 Response Endpoint::handle(const Request& request) {

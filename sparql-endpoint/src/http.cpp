@@ -34,19 +34,38 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
 
 std::string url_decode(std::string_view text) { return percent_decode(text, true); }
 
-std::multimap<std::string, std::string> parse_form(std::string_view text) {
-  std::multimap<std::string, std::string> out;
+namespace {
+
+// Calls visit(key, value) with each pair of a form, still encoded (the value
+// empty when the pair has no '=').
+template <class Visit>
+void each_form_pair(std::string_view text, Visit&& visit) {
   while (!text.empty()) {
     const auto amp = text.find('&');
     const auto pair = text.substr(0, amp);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
-      out.emplace(url_decode(pair.substr(0, eq)), eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1)));
+      visit(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     text.remove_prefix(amp + 1);
   }
+}
+
+}  // namespace
+
+std::multimap<std::string, std::string> parse_form(std::string_view text) {
+  std::multimap<std::string, std::string> out;
+  each_form_pair(text, [&](std::string_view key, std::string_view value) {
+    out.emplace(url_decode(key), url_decode(value));
+  });
   return out;
+}
+
+bool form_has_key(std::string_view text, std::string_view key) {
+  bool found = false;
+  each_form_pair(text, [&](std::string_view k, std::string_view) { found = found || url_decode(k) == key; });
+  return found;
 }
 
 std::optional<std::string> first(const std::multimap<std::string, std::string>& form, const std::string& key) {

@@ -38,6 +38,8 @@ struct Reply {
 std::string url_decode(std::string_view text);
 // "a=1&b=2&b=3" -> {a:[1], b:[2,3]} (decoded).
 std::multimap<std::string, std::string> parse_form(std::string_view text);
+// Whether the form has the key, decoding only the keys.
+bool form_has_key(std::string_view text, std::string_view key);
 std::optional<std::string> first(const std::multimap<std::string, std::string>& form, const std::string& key);
 std::vector<std::string> all(const std::multimap<std::string, std::string>& form, const std::string& key);
 
