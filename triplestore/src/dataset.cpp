@@ -408,10 +408,10 @@ struct NumberChunk {
 
 class NumberCache {
  public:
-  NumberCache() : chunks_(std::make_unique<std::atomic<NumberChunk*>[]>(chunk_count)) {}
-
   std::uint8_t get(TermId id, double& value) const {
-    const NumberChunk* chunk = chunks_[id >> NumberChunk::bits].load(std::memory_order_acquire);
+    const std::atomic<NumberChunk*>* chunks = chunks_.load(std::memory_order_acquire);
+    if (!chunks) return 0;
+    const NumberChunk* chunk = chunks[id >> NumberChunk::bits].load(std::memory_order_acquire);
     if (!chunk) return 0;
     const std::size_t i = id & ((std::size_t(1) << NumberChunk::bits) - 1);
     const std::uint8_t kind = chunk->kinds[i].load(std::memory_order_acquire);
@@ -420,7 +420,19 @@ class NumberCache {
   }
 
   void put(TermId id, std::uint8_t kind, double value) {
-    std::atomic<NumberChunk*>& slot = chunks_[id >> NumberChunk::bits];
+    std::atomic<NumberChunk*>* chunks = chunks_.load(std::memory_order_acquire);
+    if (!chunks) {
+      // The chunk table (512 KB) only once a query parses a number: most
+      // datasets (one per W3C test, say) never need it.
+      std::lock_guard lock(mutex_);
+      chunks = chunks_.load(std::memory_order_relaxed);
+      if (!chunks) {
+        table_ = std::make_unique<std::atomic<NumberChunk*>[]>(chunk_count);
+        chunks = table_.get();
+        chunks_.store(chunks, std::memory_order_release);
+      }
+    }
+    std::atomic<NumberChunk*>& slot = chunks[id >> NumberChunk::bits];
     NumberChunk* chunk = slot.load(std::memory_order_acquire);
     if (!chunk) {
       std::lock_guard lock(mutex_);
@@ -438,12 +450,13 @@ class NumberCache {
 
   std::size_t bytes() const {
     std::lock_guard lock(mutex_);
-    return owned_.size() * sizeof(NumberChunk);
+    return owned_.size() * sizeof(NumberChunk) + (table_ ? chunk_count * sizeof(std::atomic<NumberChunk*>) : 0);
   }
 
  private:
   static constexpr std::size_t chunk_count = std::size_t(1) << (32 - NumberChunk::bits);
-  std::unique_ptr<std::atomic<NumberChunk*>[]> chunks_;
+  std::atomic<std::atomic<NumberChunk*>*> chunks_{nullptr};  // table_, once made
+  std::unique_ptr<std::atomic<NumberChunk*>[]> table_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<NumberChunk>> owned_;
 };

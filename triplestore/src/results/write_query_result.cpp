@@ -1,50 +1,38 @@
-#include <stdexcept>
+#include <ostream>
 #include <string>
 
 #include "result_format.h"
-#include "solution_writer.h"
-#include "triple_writer.h"
+#include "result_stream.h"
 
 namespace torchprov::triplestore::results {
-namespace {
 
-void write_statements_as_rows(const std::vector<Statement>& statements, SolutionWriter& writer) {
-  const auto columns = statement_columns(statements);
-  writer.begin(columns);
-  std::vector<std::optional<Term>> values(columns.size());
-  for (const auto& statement : statements) {
-    statement_row(statement, values);
-    writer.row(values);
-  }
-  writer.end();
-}
-
-}  // namespace
-
+// A whole QueryResult goes through the same writer loop the server streams
+// with: every value becomes a computed term of a CompactResult, so no
+// dataset is consulted.
 void write_query_result(const sparql::QueryResult& result, ResultFormat format, std::ostream& out) {
-  if (!supports(format, result.form)) {
-    throw std::invalid_argument("the " + std::string(format_name(format)) + " format cannot hold this query's result");
+  sparql::CompactResult compact;
+  compact.form = result.form;
+  compact.variables = result.variables;
+  compact.rows = result.rows.size();
+  compact.boolean = result.boolean;
+  compact.triples = result.triples;
+  compact.ordered = result.ordered;
+  for (const auto& row : result.rows) {
+    for (const auto& value : row) {
+      if (!value) {
+        compact.cells.push_back(any_term);
+        continue;
+      }
+      compact.cells.push_back(sparql::CompactResult::computed_base + static_cast<TermId>(compact.computed.size()));
+      compact.computed.push_back(*value);
+    }
   }
-  if (is_rdf_format(format)) {
-    TripleWriter writer(format, out);
-    for (const auto& statement : result.triples) writer.write(statement);
-    writer.finish();
-    return;
-  }
-  const auto writer = make_solution_writer(format, out);
-  switch (result.form) {
-    case sparql::QueryForm::ask:
-      writer->boolean(result.boolean);
-      return;
-    case sparql::QueryForm::select:
-      writer->begin(result.variables);
-      for (const auto& row : result.rows) writer->row(row);
-      writer->end();
-      return;
-    case sparql::QueryForm::construct:
-    case sparql::QueryForm::describe:
-      write_statements_as_rows(result.triples, *writer);
-      return;
+  ResultStream stream(std::move(compact), format);
+  const Dataset no_stored_terms;
+  std::string piece;
+  for (bool more = true; more; piece.clear()) {
+    more = stream.next(no_stored_terms, piece);
+    out << piece;
   }
 }
 
