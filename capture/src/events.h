@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,9 +19,19 @@ using TimePoint = Clock::time_point;
 struct LayerInfo {
   std::string name;  // qualified name from named_modules(), e.g. "features.0"
   std::string type;  // e.g. "Conv2d"
-  std::int64_t num_parameters = 0;
+  std::int64_t num_parameters = -1;  // -1: not known (an imported layer)
   std::string parameter_shapes;  // "weight[64,1,3,3] bias[64]"
   std::string output_shape;      // "[1,64,28,28]" when a sample input was given
+  std::string configuration;     // "activation=relu", as another tool recorded it
+};
+
+// The host a run trained on.  An empty hostname: not known (an imported run).
+struct MachineInfo {
+  std::string hostname;
+  std::string cpu;
+  int num_cpus = 0;
+  std::int64_t memory_bytes = 0;
+  std::string gpu;
 };
 
 // One optimizer hyperparameter of one param group.
@@ -38,10 +49,10 @@ struct RunStarted {
   int num_param_groups = 0;
   std::vector<OptimizerSetting> optimizer_settings;
   std::vector<LayerInfo> layers;
-  std::int64_t num_parameters = 0;
-  std::int64_t trainable_parameters = 0;
-  std::string libtorch_version;
-  std::string gpu;
+  std::int64_t num_parameters = -1;  // -1: not known (an imported run)
+  std::int64_t trainable_parameters = -1;
+  std::string libtorch_version;  // empty: not a libtorch trainer
+  MachineInfo machine;
 };
 
 struct EpochBegan {
@@ -51,6 +62,7 @@ struct EpochBegan {
 struct EpochEnded {
   TimePoint time;
   int epoch;
+  std::optional<double> duration_seconds;  // as another tool measured it
 };
 struct MetricLogged {
   TimePoint time;
@@ -80,7 +92,9 @@ struct EvaluationDone {
   std::vector<std::pair<std::string, double>> metrics;
 };
 // Settings changed between epochs: by a steering request (request_iri and
-// person set) or by the program itself, e.g. a schedule (both empty).
+// person set) or by the program itself, e.g. a schedule (both empty; a
+// named scheduler, such as the callback another tool logged, is an agent
+// of its own).
 // param_group -1 marks a run-level setting such as "epochs".
 struct AdaptationApplied {
   TimePoint time;
@@ -91,6 +105,7 @@ struct AdaptationApplied {
   std::string reason;
   std::vector<std::pair<OptimizerSetting, OptimizerSetting>> changes;  // old, new
   std::string agent_iri;  // a steering rule that asked instead of a person
+  std::string scheduler;  // the program's schedule that changed it, when known by name
 };
 // A steering request the trainer could not apply.
 struct RequestRejected {
@@ -99,6 +114,17 @@ struct RequestRejected {
   std::string request_iri;
   std::string reason;
 };
+// A value another tool recorded (an imported column or table) that the dl:
+// vocabulary has no term for: kept under its own name.
+struct ValueRecorded {
+  std::optional<TimePoint> time;
+  int epoch = 0;        // 0: the run as a whole
+  std::string table;    // where it came from, e.g. "ds_ofilters"
+  std::string key;      // the row, unique within the table
+  std::string name;     // the column
+  HyperparameterValue value;
+  bool input = false;   // read by the run or epoch (else produced by it)
+};
 struct RunEnded {
   TimePoint time;
   std::string status;
@@ -106,6 +132,7 @@ struct RunEnded {
 };
 
 using Event = std::variant<RunStarted, EpochBegan, EpochEnded, MetricLogged, StepSampled,
-                           CheckpointSaved, EvaluationDone, AdaptationApplied, RequestRejected, RunEnded>;
+                           CheckpointSaved, EvaluationDone, AdaptationApplied, RequestRejected, ValueRecorded,
+                           RunEnded>;
 
 }  // namespace torchprov::detail

@@ -18,11 +18,6 @@ const std::string prov = std::string(prov_namespace);
 const std::string dl = std::string(dl_namespace);
 const std::string xsd_s = std::string(xsd);
 
-std::string hostname() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof buffer - 1) != 0) return "localhost";
-  return buffer;
-}
 
 // "key : value" lines of a /proc file.
 std::string proc_field(const char* file, std::string_view key) {
@@ -134,6 +129,17 @@ std::string ProvenanceBuilder::setting_key(int group, const std::string& name) c
   return std::to_string(group) + "/" + name;
 }
 
+MachineInfo this_machine() {
+  MachineInfo machine;
+  char buffer[256] = {};
+  machine.hostname = gethostname(buffer, sizeof buffer - 1) == 0 ? buffer : "localhost";
+  machine.num_cpus = int(std::thread::hardware_concurrency());
+  machine.cpu = proc_field("/proc/cpuinfo", "model name");
+  const std::string mem = proc_field("/proc/meminfo", "MemTotal");  // "24576000 kB"
+  if (!mem.empty()) machine.memory_bytes = std::stoll(mem) * 1024;
+  return machine;
+}
+
 void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
   const RunInfo& info = e.info;
   run_ = base_ + "run/" + e.run_id;
@@ -141,9 +147,10 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
   trainer_ = run_ + "/trainer";
   model_ = run_ + "/model";
   const std::string experiment = base_ + "experiment/" + iri_segment(info.experiment);
-  person_ = base_ + "person/" + iri_segment(info.person);
-  const std::string host = hostname();
-  const std::string machine = base_ + "machine/" + iri_segment(host);
+  // An imported run may know neither the person nor the machine.
+  person_ = info.person.empty() ? std::string() : base_ + "person/" + iri_segment(info.person);
+  const std::string& host = e.machine.hostname;
+  const std::string machine = host.empty() ? std::string() : base_ + "machine/" + iri_segment(host);
   const std::string optimizer = run_ + "/optimizer";
 
   about(out, graph_).type(prov + "Bundle").type(prov + "Entity").type(dl + "RunBundle")
@@ -157,10 +164,10 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
       .time(prov + "startedAtTime", e.time)
       .link(prov + "wasInformedBy", experiment).link(dl + "partOfExperiment", experiment)
       .link(prov + "wasAssociatedWith", trainer_)
-      .link(prov + "wasAssociatedWith", person_)
-      .link(prov + "wasAssociatedWith", machine).link(dl + "runOnMachine", machine)
-      .link(prov + "used", optimizer)
-      .text(dl + "device", info.device);
+      .link(prov + "used", optimizer);
+  if (!person_.empty()) run.link(prov + "wasAssociatedWith", person_);
+  if (!machine.empty()) run.link(prov + "wasAssociatedWith", machine).link(dl + "runOnMachine", machine);
+  if (!info.device.empty()) run.text(dl + "device", info.device);
   if (info.epochs_planned > 0) run.integer(dl + "epochsPlanned", info.epochs_planned);
 
   // Hyperparameters: every optimizer param group's settings, then the run's own.
@@ -195,26 +202,27 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
 
   about(out, experiment).type(prov + "Activity").type(dl + "Experiment")
       .text(dl + "name", info.experiment).text(rdfs_label, "experiment " + info.experiment);
-  about(out, person_).type(prov + "Agent").type(prov + "Person")
-      .text(dl + "name", info.person).text(rdfs_label, info.person);
+  if (!person_.empty()) {
+    about(out, person_).type(prov + "Agent").type(prov + "Person")
+        .text(dl + "name", info.person).text(rdfs_label, info.person);
+  }
   {
     auto trainer = about(out, trainer_);
     trainer.type(prov + "Agent").type(prov + "SoftwareAgent").type(dl + "Trainer")
-        .text(dl + "program", info.program).text(rdfs_label, info.program)
-        .text(dl + "libtorchVersion", e.libtorch_version)
-        .link(prov + "actedOnBehalfOf", person_);
+        .text(dl + "program", info.program).text(rdfs_label, info.program);
+    if (!e.libtorch_version.empty()) trainer.text(dl + "libtorchVersion", e.libtorch_version);
+    if (!person_.empty()) trainer.link(prov + "actedOnBehalfOf", person_);
     if (!info.version.empty()) trainer.text(dl + "version", info.version);
     if (!info.git_commit.empty()) trainer.text(dl + "gitCommit", info.git_commit);
   }
-  {
+  if (!machine.empty()) {
+    const MachineInfo& mi = e.machine;
     auto m = about(out, machine);
-    m.type(prov + "Agent").type(dl + "Machine").text(dl + "hostname", host).text(rdfs_label, host)
-        .integer(dl + "numCpus", std::int64_t(std::thread::hardware_concurrency()));
-    const std::string cpu = proc_field("/proc/cpuinfo", "model name");
-    if (!cpu.empty()) m.text(dl + "cpu", cpu);
-    const std::string mem = proc_field("/proc/meminfo", "MemTotal");  // "24576000 kB"
-    if (!mem.empty()) m.long_value(dl + "memoryBytes", std::stoll(mem) * 1024);
-    if (!e.gpu.empty()) m.text(dl + "gpu", e.gpu);
+    m.type(prov + "Agent").type(dl + "Machine").text(dl + "hostname", host).text(rdfs_label, host);
+    if (mi.num_cpus > 0) m.integer(dl + "numCpus", mi.num_cpus);
+    if (!mi.cpu.empty()) m.text(dl + "cpu", mi.cpu);
+    if (mi.memory_bytes > 0) m.long_value(dl + "memoryBytes", mi.memory_bytes);
+    if (!mi.gpu.empty()) m.text(dl + "gpu", mi.gpu);
   }
   about(out, optimizer).type(prov + "Entity").type(dl + "Optimizer")
       .text(dl + "optimizerType", e.optimizer_type)
@@ -248,9 +256,9 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
   }
   auto model = about(out, model_);
   model.type(prov + "Entity").type(prov + "Collection").type(dl + "Model")
-      .text(rdfs_label, "model trained by run " + e.run_id)
-      .long_value(dl + "numParameters", e.num_parameters)
-      .long_value(dl + "trainableParameters", e.trainable_parameters);
+      .text(rdfs_label, "model trained by run " + e.run_id);
+  if (e.num_parameters >= 0) model.long_value(dl + "numParameters", e.num_parameters);
+  if (e.trainable_parameters >= 0) model.long_value(dl + "trainableParameters", e.trainable_parameters);
   std::vector<std::string> layer_iris;
   for (std::size_t i = 0; i < e.layers.size(); ++i) {
     layer_iris.push_back(model_ + "/layer/" + std::to_string(i));
@@ -261,10 +269,11 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
     auto layer = about(out, layer_iris[i]);
     layer.type(prov + "Entity").type(dl + "Layer").text(dl + "name", l.name)
         .text(dl + "layerType", l.type).integer(dl + "order", std::int64_t(i))
-        .long_value(dl + "numParameters", l.num_parameters)
         .text(rdfs_label, l.name + " (" + l.type + ")");
+    if (l.num_parameters >= 0) layer.long_value(dl + "numParameters", l.num_parameters);
     if (!l.parameter_shapes.empty()) layer.text(dl + "parameterShapes", l.parameter_shapes);
     if (!l.output_shape.empty()) layer.text(dl + "outputShape", l.output_shape);
+    if (!l.configuration.empty()) layer.text(dl + "configuration", l.configuration);
   }
 }
 
@@ -286,7 +295,9 @@ void ProvenanceBuilder::on(const EpochBegan& e, std::vector<Statement>& out) {
 }
 
 void ProvenanceBuilder::on(const EpochEnded& e, std::vector<Statement>& out) {
-  about(out, epoch_iri(e.epoch)).time(prov + "endedAtTime", e.time);
+  auto epoch = about(out, epoch_iri(e.epoch));
+  epoch.time(prov + "endedAtTime", e.time);
+  if (e.duration_seconds) epoch.real(dl + "durationSeconds", *e.duration_seconds);
 }
 
 void ProvenanceBuilder::on(const MetricLogged& e, std::vector<Statement>& out) {
@@ -369,6 +380,12 @@ void ProvenanceBuilder::on(const AdaptationApplied& e, std::vector<Statement>& o
     // A steering rule: a software agent acting on the plan its query is.
     agent = e.agent_iri;
     about(out, agent).type(prov + "Agent").type(prov + "SoftwareAgent").type(dl + "SteeringRule");
+  } else if (!requested && !e.scheduler.empty()) {
+    // A named schedule of the training program: a software agent of its own.
+    agent = run_ + "/scheduler/" + iri_segment(e.scheduler);
+    about(out, agent).type(prov + "Agent").type(prov + "SoftwareAgent").type(dl + "Scheduler")
+        .text(dl + "name", e.scheduler).text(rdfs_label, e.scheduler)
+        .link(prov + "actedOnBehalfOf", trainer_);
   } else if (requested && !e.person.empty()) {
     agent = base_ + "person/" + iri_segment(e.person);
     about(out, agent).type(prov + "Agent").type(prov + "Person").text(dl + "name", e.person)
@@ -404,6 +421,7 @@ void ProvenanceBuilder::on(const AdaptationApplied& e, std::vector<Statement>& o
         .integer(dl + "epoch", e.epoch)
         .link(prov + "wasRevisionOf", old_iri).link(prov + "wasDerivedFrom", old_iri)
         .link(prov + "wasGeneratedBy", adaptation)
+        .link(prov + "wasAttributedTo", agent)
         .time(prov + "generatedAtTime", e.time)
         .text(rdfs_label, new_setting.name + " = " + display(new_setting.value));
     if (!run_level) {
@@ -417,6 +435,24 @@ void ProvenanceBuilder::on(const AdaptationApplied& e, std::vector<Statement>& o
 
 void ProvenanceBuilder::on(const RequestRejected& e, std::vector<Statement>& out) {
   about(out, e.request_iri).text(dl + "status", "rejected").text(dl + "rejectionReason", e.reason);
+}
+
+void ProvenanceBuilder::on(const ValueRecorded& e, std::vector<Statement>& out) {
+  const std::string activity = e.epoch > 0 ? epoch_iri(e.epoch) : run_;
+  const std::string iri =
+      run_ + "/value/" + iri_segment(e.table) + "/" + iri_segment(e.key) + "/" + iri_segment(e.name);
+  auto value = about(out, iri);
+  value.type(prov + "Entity").type(dl + "RecordedValue")
+      .text(dl + "name", e.name).text(dl + "sourceTable", e.table)
+      .value(prov + "value", typed(e.value))
+      .text(rdfs_label, e.name + " = " + display(e.value));
+  if (e.epoch > 0) value.integer(dl + "epoch", e.epoch);
+  if (e.input) {
+    about(out, activity).link(prov + "used", iri);
+  } else {
+    value.link(prov + "wasGeneratedBy", activity);
+    if (e.time) value.time(prov + "generatedAtTime", *e.time);
+  }
 }
 
 void ProvenanceBuilder::on(const RunEnded& e, std::vector<Statement>& out) {

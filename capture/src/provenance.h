@@ -11,6 +11,9 @@
 
 namespace torchprov::detail {
 
+// The host this process runs on (name, CPU, memory), for RunStarted.
+MachineInfo this_machine();
+
 class ProvenanceBuilder {
  public:
   explicit ProvenanceBuilder(std::string base_iri);
@@ -36,6 +39,7 @@ class ProvenanceBuilder {
   void on(const EvaluationDone& e, std::vector<Statement>& out);
   void on(const AdaptationApplied& e, std::vector<Statement>& out);
   void on(const RequestRejected& e, std::vector<Statement>& out);
+  void on(const ValueRecorded& e, std::vector<Statement>& out);
   void on(const RunEnded& e, std::vector<Statement>& out);
 
   std::string epoch_iri(int epoch) const;

@@ -124,6 +124,7 @@ std::string Recorder::start_run(const torch::nn::Module& model, torch::optim::Op
   }
   event.layers = detail::describe_layers(model, info.sample_input);
   info.sample_input = nullptr;
+  event.num_parameters = event.trainable_parameters = 0;
   for (const auto& p : model.parameters()) {
     event.num_parameters += p.numel();
     if (p.requires_grad()) event.trainable_parameters += p.numel();
@@ -132,8 +133,9 @@ std::string Recorder::start_run(const torch::nn::Module& model, torch::optim::Op
   event.num_param_groups = int(optimizer.param_groups().size());
   event.optimizer_settings = detail::read_optimizer_settings(optimizer);
   event.libtorch_version = TORCH_VERSION;
+  event.machine = detail::this_machine();
   if (torch::cuda::is_available()) {
-    event.gpu = "CUDA x" + std::to_string(torch::cuda::device_count());
+    event.machine.gpu = "CUDA x" + std::to_string(torch::cuda::device_count());
   }
   // The optimizer and the planned length are hyperparameters of the run too.
   auto has = [&](std::string_view name) {
@@ -190,8 +192,8 @@ EpochScope Recorder::epoch() {
 void Recorder::apply_steering(int epoch, std::chrono::system_clock::time_point now) {
   for (auto& request : impl_->sink->take_steering_requests(impl_->run_iri)) {
     std::string refusal;
-    detail::AdaptationApplied applied{now, epoch, request.action, request.iri, request.person, request.reason, {},
-                                      request.agent};
+    detail::AdaptationApplied applied{now,   epoch, request.action, request.iri, request.person, request.reason, {},
+                                      request.agent, {}};
     if (request.action == "set") {
       const auto before = detail::read_optimizer_settings(*impl_->optimizer);
       refusal = detail::apply_optimizer_setting(*impl_->optimizer, request.hyperparameter, request.value,
@@ -235,7 +237,7 @@ void Recorder::metric(std::string_view name, std::string_view split, double valu
 void Recorder::end_epoch() {
   if (!impl_->epoch_open) return;
   impl_->epoch_open = false;
-  impl_->enqueue(detail::EpochEnded{Clock::now(), impl_->epoch});
+  impl_->enqueue(detail::EpochEnded{Clock::now(), impl_->epoch, std::nullopt});
 }
 
 void Recorder::step(double loss) {

@@ -176,6 +176,7 @@ std::vector<LayerInfo> describe_layers(const torch::nn::Module& model, const at:
     LayerInfo layer;
     layer.name = item.key();
     layer.type = module_type(*module);
+    layer.num_parameters = 0;
     std::ostringstream shapes_text;
     for (const auto& p : module->named_parameters(/*recurse=*/false)) {
       layer.num_parameters += p.value().numel();
