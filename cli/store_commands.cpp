@@ -1,8 +1,11 @@
 #include "store_commands.h"
 
+#include <torchprov/interop.h>
 #include <torchprov/triplestore.h>
 
 #include "dataset.h"
+#include "http_client.h"
+#include "rdf_io.h"
 #include "results/result_format.h"
 #include "results/result_stream.h"
 #include "sparql/engine.h"
@@ -20,6 +23,7 @@
 #include <vector>
 
 namespace ts = torchprov::triplestore;
+using torchprov::Statement;
 
 namespace {
 
@@ -76,25 +80,96 @@ std::string request_text(const Arguments& args) {
   throw std::invalid_argument("give the request as --file FILE or as one argument");
 }
 
+bool is_prov_json(const std::string& file, const std::optional<std::string>& format) {
+  if (format) return torchprov::interop::prov_format_from_name(*format) == torchprov::interop::ProvFormat::json;
+  return file.ends_with(".json") || file.ends_with(".provjson");
+}
+
+// Statements go to a store (one all-or-nothing import) or to a server's
+// Graph Store as one N-Quads POST, which the server also applies whole.
+struct Destination {
+  std::optional<ts::Store> store;
+  std::optional<torchprov::detail::HttpUrl> endpoint;
+  std::string token;
+
+  std::size_t deliver(const std::vector<Statement>& statements, const std::string& graph) {
+    if (store) {
+      auto import = store->begin_import(graph);
+      import.add(statements);
+      return import.commit();
+    }
+    std::ostringstream nquads;
+    {
+      ts::rdf_io::Writer writer(nquads, ts::RdfFormat::nquads);
+      for (const auto& st : statements) {
+        if (st.graph.empty() && !graph.empty()) {
+          Statement in_graph = st;
+          in_graph.graph = graph;
+          writer.write(in_graph);
+        } else {
+          writer.write(st);
+        }
+      }
+    }
+    const auto reply = torchprov::detail::http_request(*endpoint, "POST", "/data", "application/n-quads", nquads.str(),
+                                                       token, std::chrono::seconds(120));
+    if (reply.status == 0) throw std::runtime_error("no answer from the endpoint: " + reply.error);
+    if (reply.status >= 300)
+      throw std::runtime_error("the endpoint answered " + std::to_string(reply.status) + ": " + reply.body);
+    return statements.size();
+  }
+};
+
 int import_command(const Arguments& args) {
   if (args.positional.empty()) throw std::invalid_argument("import: no files given");
-  ts::Store store = open_store(args);
+  const auto from = args.get("from");
+  if (from && *from != "keras-prov") throw std::invalid_argument("unknown --from '" + *from + "' (keras-prov)");
+  if (args.get("store").has_value() == args.get("endpoint").has_value())
+    throw std::invalid_argument("give --store DIR or --endpoint URL");
+  Destination destination;
+  if (args.get("store")) {
+    destination.store.emplace(open_store(args));
+  } else {
+    destination.endpoint = torchprov::detail::HttpUrl::parse(*args.get("endpoint"));
+    if (auto token_file = args.get("token-file")) destination.token = torchprov::read_token_file(*token_file);
+  }
   const std::string graph = args.get("graph").value_or("");
   std::optional<ts::RdfFormat> format;
-  if (auto f = args.get("format")) {
-    format = ts::format_from_name(*f);
-    if (!format) throw std::invalid_argument("unknown format '" + *f + "'");
+  const auto format_name = args.get("format");
+  if (format_name && !torchprov::interop::prov_format_from_name(*format_name)) {
+    format = ts::format_from_name(*format_name);
+    if (!format) throw std::invalid_argument("unknown format '" + *format_name + "'");
   }
   int status = 0;
   for (const std::string& file : args.positional) {
     const auto start = std::chrono::steady_clock::now();
     try {
-      const std::size_t added = ts::import_file(store, file, format, graph);
+      std::size_t added = 0;
+      if (from) {
+        torchprov::interop::KerasProvOptions options;
+        options.person = args.get("person").value_or("");
+        const auto dump = torchprov::interop::read_keras_prov_dump(file, options);
+        added = destination.deliver(dump.statements, graph);
+        std::printf("%s: %zu runs, %zu epochs, %zu learning-rate changes (from %zu logged rows); import %s\n",
+                    file.c_str(), dump.runs.size(), dump.epochs, dump.adaptations, dump.logged_rate_rows,
+                    dump.import_iri.c_str());
+        for (const auto& line : dump.report) std::printf("  %s\n", line.c_str());
+      } else if (is_prov_json(file, format_name)) {
+        added = destination.deliver(torchprov::interop::read_prov_json(read_text(file), file), graph);
+      } else if (destination.store) {
+        added = ts::import_file(*destination.store, file, format, graph);
+      } else {
+        const auto chosen = format ? format : ts::format_from_path(file);
+        if (!chosen) throw std::runtime_error(file + ": unknown format (use .ttl, .nt, .nq, .trig or .json)");
+        std::vector<Statement> statements;
+        ts::rdf_io::parse_file(file, *chosen, [&](const Statement& st) { statements.push_back(st); });
+        added = destination.deliver(statements, graph);
+      }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("%s: %zu triples imported in %.2f s (%.0f triples/s)\n", file.c_str(), added, seconds,
                   seconds > 0 ? double(added) / seconds : 0.0);
     } catch (const ts::ParseError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
+      std::fprintf(stderr, "%s; nothing stored\n", e.what());
       status = 1;
     }
   }
@@ -103,16 +178,21 @@ int import_command(const Arguments& args) {
 
 int export_command(const Arguments& args) {
   const auto format_name = args.get("format").value_or("nquads");
+  const auto prov_format = torchprov::interop::prov_format_from_name(format_name);
   const auto format = ts::format_from_name(format_name);
-  if (!format) throw std::invalid_argument("unknown format '" + format_name + "'");
+  if (!format && !prov_format) throw std::invalid_argument("unknown format '" + format_name + "'");
   ts::Store store = open_store(args);
   std::optional<std::string> graph = args.get("graph");
+  std::ofstream file;
   if (auto path = args.get("output")) {
-    std::ofstream out(*path, std::ios::binary);
-    if (!out) throw std::runtime_error(*path + ": cannot write");
-    store.export_to(out, *format, graph);
+    file.open(*path, std::ios::binary);
+    if (!file) throw std::runtime_error(*path + ": cannot write");
+  }
+  std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cout;
+  if (prov_format) {
+    torchprov::interop::write_prov(out, torchprov::interop::statements_of(store, graph), *prov_format);
   } else {
-    store.export_to(std::cout, *format, graph);
+    store.export_to(out, *format, graph);
   }
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "endpoint.h"
 
+#include <torchprov/interop.h>
+
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -61,6 +63,26 @@ std::optional<RdfFormat> negotiate_rdf(std::string_view accept, std::initializer
     pos = comma + 1;
   }
   return wildcard_choice;
+}
+
+// PROV-JSON or PROV-N, when the Accept header names one of them before any
+// RDF syntax (a wildcard alone keeps the RDF default).
+std::optional<interop::ProvFormat> prov_format_wanted(std::string_view accept) {
+  std::size_t pos = 0;
+  while (pos < accept.size()) {
+    const auto comma = accept.find(',', pos);
+    const auto item = accept.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    const std::string type = media_type_of(item);
+    const bool refused = item.find("q=0") != std::string_view::npos && item.find("q=0.") == std::string_view::npos;
+    if (!refused) {
+      if (type == "application/json") return interop::ProvFormat::json;
+      if (type == "text/provenance-notation") return interop::ProvFormat::n;
+      if (rdf_format_of_media_type(type)) return std::nullopt;
+    }
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return std::nullopt;
 }
 
 // A Content-Type's charset parameter, when given, must name UTF-8 (or its
@@ -544,22 +566,36 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
   }
   const auto method = request.method();
   if (method == http::verb::get || method == http::verb::head) {
+    // A named graph that holds nothing is not there.
+    auto missing_graph = [&]() -> std::optional<Response> {
+      if (!graph || graph->empty()) return std::nullopt;
+      const auto view = store_.read();
+      const auto id = view.dataset().lookup(Term::iri(*graph));
+      if (id && view.dataset().count({0, 0, 0, *id}) > 0) return std::nullopt;
+      return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
+    };
+    if (const auto prov = prov_format_wanted(request[http::field::accept])) {
+      // A document, not a stream: PROV-JSON groups records by kind.
+      pass_turnstile();
+      if (auto missing = missing_graph()) return std::move(*missing);
+      std::ostringstream body;
+      interop::write_prov(body, interop::statements_of(store_, graph), *prov);
+      return text_response(http::status::ok, body.str(),
+                           *prov == interop::ProvFormat::json ? "application/json"
+                                                              : "text/provenance-notation; charset=utf-8");
+    }
     const auto format = graph ? negotiate_rdf(request[http::field::accept],
                                               {RdfFormat::turtle, RdfFormat::ntriples, RdfFormat::nquads, RdfFormat::trig})
                               : negotiate_rdf(request[http::field::accept], {RdfFormat::nquads, RdfFormat::trig});
     if (!format) {
       return text_response(http::status::not_acceptable,
-                           graph ? "a graph is served as text/turtle, application/n-triples, application/n-quads or "
-                                   "application/trig"
-                                 : "the whole store is served as application/n-quads or application/trig");
+                           graph ? "a graph is served as text/turtle, application/n-triples, application/n-quads, "
+                                   "application/trig, application/json (PROV-JSON) or text/provenance-notation"
+                                 : "the whole store is served as application/n-quads, application/trig, "
+                                   "application/json (PROV-JSON) or text/provenance-notation");
     }
     pass_turnstile();
-    if (graph && !graph->empty()) {
-      const auto view = store_.read();
-      const auto id = view.dataset().lookup(Term::iri(*graph));
-      if (!id || view.dataset().count({0, 0, 0, *id}) == 0)
-        return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
-    }
+    if (auto missing = missing_graph()) return std::move(*missing);
     const std::string type = std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8";
     return piecewise_reply(std::make_shared<ExportBody>(*this, store_.export_pieces(*format, graph)), type);
   }

@@ -278,6 +278,8 @@ Writer::Writer(std::ostream& out, RdfFormat format) : impl_(std::make_unique<Imp
     prefix("xsd", "http://www.w3.org/2001/XMLSchema#");
     prefix("prov", prov_namespace);
     prefix("dl", dl_namespace);
+    // Python prov names bundles by qualified names: it needs a prefix for run IRIs.
+    prefix("tp", "https://w3id.org/torchprov/");
   }
   const auto style = SerdStyle(pretty ? (SERD_STYLE_ABBREVIATED | SERD_STYLE_CURIED) : 0);
   impl_->writer.reset(
