@@ -27,7 +27,7 @@ namespace torchprov::endpoint {
 namespace {
 
 namespace sparql = triplestore::sparql;
-using triplestore::results::JsonValue;
+using triplestore::results::Json;
 using Clock = std::chrono::steady_clock;
 
 using api::base;
@@ -456,17 +456,18 @@ Response Rules::list() const {
 Response Rules::add(const Request& request, const std::string& person) {
   if (media_type_of(request[http::field::content_type]) != "application/json")
     return json_error(http::status::unsupported_media_type, "send the rule as application/json");
-  JsonValue body;
+  Json body;
   try {
     body = triplestore::results::parse_json(request.body());
   } catch (const triplestore::results::JsonParseError& e) {
     return json_error(http::status::bad_request, "malformed JSON at byte " + std::to_string(e.offset) + ": " + e.what());
   }
-  if (!body.as_object()) return json_error(http::status::bad_request, "the rule must be a JSON object");
-  auto text = [](const JsonValue& object, const char* key) -> std::optional<std::string> {
-    const JsonValue* v = object.member(key);
+  if (!body.is_object()) return json_error(http::status::bad_request, "the rule must be a JSON object");
+  using triplestore::results::member;
+  auto text = [](const Json& object, const char* key) -> std::optional<std::string> {
+    const Json* v = member(object, key);
     if (!v || v->is_null()) return std::nullopt;
-    if (const auto* s = v->as_string()) return *s;
+    if (v->is_string()) return v->get<std::string>();
     throw std::invalid_argument(std::string("'") + key + "' must be a string");
   };
   Rule rule;
@@ -476,8 +477,8 @@ Response Rules::add(const Request& request, const std::string& person) {
     rule.action = text(body, "action").value_or("");
     rule.hyperparameter = text(body, "hyperparameter").value_or("");
     rule.reason = text(body, "reason").value_or("");
-    const JsonValue* scope = body.member("scope");
-    if (!scope || !scope->as_object())
+    const Json* scope = member(body, "scope");
+    if (!scope || !scope->is_object())
       throw std::invalid_argument("'scope' must be {\"run\": IRI} or {\"experiment\": NAME}");
     rule.run = text(*scope, "run").value_or("");
     const auto experiment = text(*scope, "experiment").value_or("");
@@ -487,14 +488,13 @@ Response Rules::add(const Request& request, const std::string& person) {
       rule.experiment_iri = experiment.starts_with("http://") || experiment.starts_with("https://")
                                 ? experiment
                                 : base + "experiment/" + api::iri_segment(experiment);
-    if (const JsonValue* v = body.member("value"); v && !v->is_null()) {
-      const auto* n = std::get_if<JsonValue::Number>(&v->data);
-      if (!n) throw std::invalid_argument("'value' must be a number");
-      rule.value = std::strtod(n->text.c_str(), nullptr);
+    if (const Json* v = member(body, "value"); v && !v->is_null()) {
+      if (!v->is_number()) throw std::invalid_argument("'value' must be a number");
+      rule.value = v->get<double>();
     }
-    if (const JsonValue* v = body.member("once"); v && !v->is_null()) {
-      if (!v->as_bool()) throw std::invalid_argument("'once' must be true or false");
-      rule.repeatable = !*v->as_bool();
+    if (const Json* v = member(body, "once"); v && !v->is_null()) {
+      if (!v->is_boolean()) throw std::invalid_argument("'once' must be true or false");
+      rule.repeatable = !v->get<bool>();
     }
   } catch (const std::invalid_argument& e) {
     return json_error(http::status::bad_request, e.what());

@@ -17,7 +17,7 @@ namespace torchprov::endpoint {
 namespace {
 
 namespace sparql = triplestore::sparql;
-using triplestore::results::JsonValue;
+using triplestore::results::Json;
 
 using api::base;
 using api::dl;
@@ -75,24 +75,24 @@ sparql::QueryResult query(triplestore::Store& store, const std::string& text) {
 Response submit_adaptation(triplestore::Store& store, const Request& request, const std::string& token_person) {
   if (media_type_of(request[http::field::content_type]) != "application/json")
     return json_error(http::status::unsupported_media_type, "send the request as application/json");
-  JsonValue body;
+  Json body;
   try {
     body = triplestore::results::parse_json(request.body());
   } catch (const triplestore::results::JsonParseError& e) {
     return json_error(http::status::bad_request,
                       "malformed JSON at byte " + std::to_string(e.offset) + ": " + e.what());
   }
-  if (!body.as_object()) return json_error(http::status::bad_request, "the request must be a JSON object");
+  if (!body.is_object()) return json_error(http::status::bad_request, "the request must be a JSON object");
   auto text = [&](const char* key) -> std::optional<std::string> {
-    const JsonValue* v = body.member(key);
+    const Json* v = triplestore::results::member(body, key);
     if (!v || v->is_null()) return std::nullopt;
-    if (const auto* s = v->as_string()) return *s;
+    if (v->is_string()) return v->get<std::string>();
     return std::string("\x01");  // present but not a string
   };
   auto number = [&](const char* key) -> std::optional<double> {
-    const JsonValue* v = body.member(key);
+    const Json* v = triplestore::results::member(body, key);
     if (!v || v->is_null()) return std::nullopt;
-    if (const auto* n = std::get_if<JsonValue::Number>(&v->data)) return std::strtod(n->text.c_str(), nullptr);
+    if (v->is_number()) return v->get<double>();
     return std::nan("");
   };
 

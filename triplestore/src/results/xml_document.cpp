@@ -1,9 +1,8 @@
 #include "xml_document.h"
 
-#include "../utf8.h"
+#include <expat.h>
 
-#include <cstdint>
-#include <map>
+#include <climits>
 
 namespace torchprov::triplestore::results {
 
@@ -42,234 +41,79 @@ const XmlElement* XmlElement::first_child(std::string_view namespace_iri, std::s
 
 namespace {
 
-bool is_name_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.' || c == ':';
+// Expat reports a namespaced name as "IRI<separator>local".
+constexpr char separator = '\x1f';
+
+XmlName split_name(const XML_Char* name) {
+  const std::string_view text(name);
+  const auto cut = text.find(separator);
+  if (cut == std::string_view::npos) return {{}, std::string(text)};
+  return {std::string(text.substr(0, cut)), std::string(text.substr(cut + 1))};
 }
 
-class XmlParser {
+struct ParserDeleter {
+  void operator()(XML_Parser parser) const { XML_ParserFree(parser); }
+};
+
+// Builds the tree from Expat's callbacks.
+class TreeBuilder {
  public:
-  explicit XmlParser(std::string_view text) : text_(text) {}
+  // Deep nesting is never legitimate in the files read here; the limit keeps
+  // a hostile document from exhausting the stack when the tree is freed.
+  static constexpr std::size_t max_depth = 512;
 
-  std::unique_ptr<XmlElement> parse_document() {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // byte order mark
-    skip_misc();
-    if (pos_ >= text_.size() || text_[pos_] != '<') fail("expected the root element");
-    std::map<std::string, std::string> no_bindings{{"xml", std::string(xml_namespace)}};
-    auto root = parse_element(no_bindings, 0);
-    skip_misc();
-    if (pos_ != text_.size()) fail("content after the root element");
-    return root;
-  }
+  std::unique_ptr<XmlElement> root;
+  std::vector<XmlElement*> open;
+  bool too_deep = false;
 
- private:
-  static constexpr int max_depth = 512;
-  using NamespaceBindings = std::map<std::string, std::string>;  // prefix ("" = default) -> IRI
-
-  [[noreturn]] void fail(const std::string& message) const {
-    std::size_t line = 1;
-    for (std::size_t i = 0; i < pos_ && i < text_.size(); ++i) line += text_[i] == '\n' ? 1 : 0;
-    throw XmlParseError(message, line);
-  }
-
-  bool starts_with(std::string_view prefix) const { return text_.substr(pos_, prefix.size()) == prefix; }
-
-  void skip_whitespace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  void skip_past(std::string_view terminator) {
-    const std::size_t found = text_.find(terminator, pos_);
-    if (found == std::string_view::npos) fail("unterminated construct, expected '" + std::string(terminator) + "'");
-    pos_ = found + terminator.size();
-  }
-
-  // Skips whitespace, comments, processing instructions and the DOCTYPE.
-  void skip_misc() {
-    while (true) {
-      skip_whitespace();
-      if (starts_with("<?")) {
-        skip_past("?>");
-      } else if (starts_with("<!--")) {
-        skip_past("-->");
-      } else if (starts_with("<!DOCTYPE")) {
-        skip_doctype();
-      } else {
-        return;
-      }
-    }
-  }
-
-  void skip_doctype() {
-    int bracket_depth = 0;
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_++];
-      if (c == '[') ++bracket_depth;
-      if (c == ']') --bracket_depth;
-      if (c == '>' && bracket_depth == 0) return;
-    }
-    fail("unterminated DOCTYPE");
-  }
-
-  std::string parse_name() {
-    const std::size_t start = pos_;
-    while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
-    if (pos_ == start) fail("expected a name");
-    return std::string(text_.substr(start, pos_ - start));
-  }
-
-  // Expands one reference starting at '&'.
-  void parse_reference(std::string& out) {
-    const std::size_t end = text_.find(';', pos_);
-    if (end == std::string_view::npos || end - pos_ > 12) fail("bad entity reference");
-    const std::string_view entity = text_.substr(pos_ + 1, end - pos_ - 1);
-    pos_ = end + 1;
-    if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "amp") out += '&';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
-    else if (entity.size() > 1 && entity[0] == '#') {
-      const bool hex = entity[1] == 'x';
-      const std::string digits(entity.substr(hex ? 2 : 1));
-      std::uint32_t code_point = 0;
-      try {
-        std::size_t used = 0;
-        code_point = static_cast<std::uint32_t>(std::stoul(digits, &used, hex ? 16 : 10));
-        if (used != digits.size() || digits.empty()) fail("bad character reference");
-      } catch (const std::logic_error&) {
-        fail("bad character reference");
-      }
-      if (code_point > 0x10FFFF) fail("character reference out of range");
-      append_utf8(out, code_point);
-    } else {
-      fail("unknown entity &" + std::string(entity) + ";");
-    }
-  }
-
-  std::string parse_attribute_value() {
-    if (pos_ >= text_.size() || (text_[pos_] != '"' && text_[pos_] != '\'')) fail("expected a quoted value");
-    const char quote = text_[pos_++];
-    std::string value;
-    while (true) {
-      if (pos_ >= text_.size()) fail("unterminated attribute value");
-      const char c = text_[pos_];
-      if (c == quote) {
-        ++pos_;
-        return value;
-      }
-      if (c == '&') {
-        parse_reference(value);
-      } else if (c == '<') {
-        fail("'<' in attribute value");
-      } else {
-        // Attribute-value normalisation: literal whitespace becomes a space.
-        value += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
-        ++pos_;
-      }
-    }
-  }
-
-  XmlName resolve(const std::string& qualified, const NamespaceBindings& bindings, bool is_attribute) const {
-    const std::size_t colon = qualified.find(':');
-    if (colon == std::string::npos) {
-      // Unprefixed attributes are in no namespace; elements take the default.
-      if (is_attribute) return {{}, qualified};
-      const auto found = bindings.find("");
-      return {found == bindings.end() ? std::string() : found->second, qualified};
-    }
-    const std::string prefix = qualified.substr(0, colon);
-    const auto found = bindings.find(prefix);
-    if (found == bindings.end()) fail("undeclared namespace prefix '" + prefix + "'");
-    return {found->second, qualified.substr(colon + 1)};
-  }
-
-  std::unique_ptr<XmlElement> parse_element(const NamespaceBindings& outer_bindings, int depth) {
-    if (depth > max_depth) fail("nesting too deep");
-    ++pos_;  // '<'
-    const std::string qualified_name = parse_name();
-    std::vector<std::pair<std::string, std::string>> raw_attributes;
-    NamespaceBindings bindings = outer_bindings;
-    bool self_closing = false;
-    while (true) {
-      skip_whitespace();
-      if (pos_ >= text_.size()) fail("unterminated start tag");
-      if (starts_with("/>")) {
-        pos_ += 2;
-        self_closing = true;
-        break;
-      }
-      if (text_[pos_] == '>') {
-        ++pos_;
-        break;
-      }
-      std::string attribute_name = parse_name();
-      skip_whitespace();
-      if (pos_ >= text_.size() || text_[pos_] != '=') fail("expected '=' after attribute name");
-      ++pos_;
-      skip_whitespace();
-      std::string value = parse_attribute_value();
-      if (attribute_name == "xmlns") {
-        bindings[""] = value;
-      } else if (attribute_name.starts_with("xmlns:")) {
-        bindings[attribute_name.substr(6)] = value;
-      } else {
-        raw_attributes.emplace_back(std::move(attribute_name), std::move(value));
-      }
+  static void start(void* self, const XML_Char* name, const XML_Char** attributes) {
+    auto& b = *static_cast<TreeBuilder*>(self);
+    if (b.open.size() >= max_depth) {
+      b.too_deep = true;
+      XML_StopParser(b.parser, XML_FALSE);
+      return;
     }
     auto element = std::make_unique<XmlElement>();
-    element->name = resolve(qualified_name, bindings, false);
-    for (auto& [name, value] : raw_attributes) {
-      element->attributes.push_back({resolve(name, bindings, true), std::move(value)});
-    }
-    if (self_closing) return element;
-
-    while (true) {
-      if (pos_ >= text_.size()) fail("unterminated element <" + qualified_name + ">");
-      if (starts_with("</")) {
-        pos_ += 2;
-        const std::string closing = parse_name();
-        if (closing != qualified_name) fail("</" + closing + "> closes <" + qualified_name + ">");
-        skip_whitespace();
-        if (pos_ >= text_.size() || text_[pos_] != '>') fail("expected '>'");
-        ++pos_;
-        return element;
-      }
-      if (starts_with("<!--")) {
-        skip_past("-->");
-      } else if (starts_with("<![CDATA[")) {
-        pos_ += 9;
-        const std::size_t end = text_.find("]]>", pos_);
-        if (end == std::string_view::npos) fail("unterminated CDATA section");
-        element->text.append(text_.substr(pos_, end - pos_));
-        pos_ = end + 3;
-      } else if (starts_with("<?")) {
-        skip_past("?>");
-      } else if (text_[pos_] == '<') {
-        element->children.push_back(parse_element(bindings, depth + 1));
-      } else if (text_[pos_] == '&') {
-        parse_reference(element->text);
-      } else if (text_[pos_] == '\r') {
-        // End-of-line normalisation: CRLF and lone CR read as LF.
-        element->text += '\n';
-        ++pos_;
-        if (pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
-      } else {
-        element->text += text_[pos_++];
-      }
-    }
+    element->name = split_name(name);
+    for (const XML_Char** a = attributes; *a != nullptr; a += 2) element->attributes.push_back({split_name(a[0]), a[1]});
+    XmlElement* raw = element.get();
+    if (b.open.empty()) b.root = std::move(element);
+    else b.open.back()->children.push_back(std::move(element));
+    b.open.push_back(raw);
+  }
+  static void end(void* self, const XML_Char*) { static_cast<TreeBuilder*>(self)->open.pop_back(); }
+  static void text(void* self, const XML_Char* data, int length) {
+    auto& b = *static_cast<TreeBuilder*>(self);
+    if (!b.open.empty()) b.open.back()->text.append(data, std::size_t(length));
   }
 
-  std::string_view text_;
-  std::size_t pos_ = 0;
+  XML_Parser parser = nullptr;
 };
 
 }  // namespace
 
-std::unique_ptr<XmlElement> parse_xml(std::string_view text) { return XmlParser(text).parse_document(); }
+std::unique_ptr<XmlElement> parse_xml(std::string_view text) {
+  std::unique_ptr<XML_ParserStruct, ParserDeleter> parser(XML_ParserCreateNS(nullptr, separator));
+  if (!parser) throw std::bad_alloc();
+  TreeBuilder builder;
+  builder.parser = parser.get();
+  XML_SetUserData(parser.get(), &builder);
+  XML_SetElementHandler(parser.get(), &TreeBuilder::start, &TreeBuilder::end);
+  XML_SetCharacterDataHandler(parser.get(), &TreeBuilder::text);
+  // Expat takes int lengths: large documents go in pieces.
+  std::size_t done = 0;
+  do {
+    const std::size_t piece = std::min<std::size_t>(text.size() - done, INT_MAX / 2);
+    const bool last = done + piece == text.size();
+    if (XML_Parse(parser.get(), text.data() + done, int(piece), last ? XML_TRUE : XML_FALSE) != XML_STATUS_OK) {
+      const std::size_t line = XML_GetCurrentLineNumber(parser.get());
+      if (builder.too_deep) throw XmlParseError("nesting too deep", line);
+      throw XmlParseError(XML_ErrorString(XML_GetErrorCode(parser.get())), line);
+    }
+    done += piece;
+  } while (done < text.size());
+  if (!builder.root) throw XmlParseError("expected the root element", XML_GetCurrentLineNumber(parser.get()));
+  return std::move(builder.root);
+}
 
 }  // namespace torchprov::triplestore::results

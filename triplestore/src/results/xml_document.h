@@ -1,7 +1,7 @@
-// A small non-validating XML 1.0 parser producing an element tree with
-// namespaces resolved, enough to read SPARQL XML result files (.srx).  No
-// DTD processing: internal subsets are skipped and only the predefined and
-// numeric entities are expanded.
+// An element tree with namespaces resolved, built by Expat, enough to read
+// SPARQL XML result files (.srx).  Expat checks well-formedness and expands
+// the internal subset's entities (with its guard against entity
+// amplification); external entities and DTDs are never fetched.
 #pragma once
 
 #include <cstddef>
