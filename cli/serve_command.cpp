@@ -75,7 +75,26 @@ int run_serve_command(int argc, char** argv) {
     return 2;
   }
   try {
-    auto store = torchprov::triplestore::Store::open(store_dir, store_options);
+    namespace ts = torchprov::triplestore;
+    if (options.read_only) {
+      // Nothing is written, and writers are kept out while it serves (a copy
+      // that went stale under a writer would answer silently wrong).
+      store_options.access = ts::StoreAccess::read_shared;
+    } else {
+      // What a process refused by this server's lock is told to do instead.
+      const std::string host = options.bind == "0.0.0.0" || options.bind == "::" ? "127.0.0.1" : options.bind;
+      const std::string url = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                              std::to_string(options.port);
+      const std::filesystem::path token =
+          options.token_file.empty() ? std::filesystem::absolute(store_dir) / "token" : options.token_file;
+      store_options.holder_note = "It is a torchprov server at " + url + "/: send data to it instead, with " +
+                                  "torchprov import --endpoint " + url + " --token-file " + token.string() +
+                                  " FILE, or curl -H \"Authorization: Bearer $(cut -d' ' -f1 " + token.string() +
+                                  ")\" -H 'Content-Type: application/n-triples' --data-binary @FILE " + url +
+                                  "/data (N-Quads: application/n-quads); queries go to " + url + "/sparql.";
+    }
+    auto store = ts::Store::open(store_dir, store_options);
+    if (store.created()) std::cerr << "torchprov: created a new store in " << store.directory().string() << "\n";
     return torchprov::endpoint::serve(store, options);
   } catch (const std::exception& error) {
     std::cerr << "torchprov serve: " << error.what() << "\n";

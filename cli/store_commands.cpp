@@ -56,13 +56,19 @@ Arguments parse_arguments(int argc, char** argv) {
   return args;
 }
 
-ts::Store open_store(const Arguments& args) {
+// Commands that only read open the store read-only: they write nothing
+// into the folder, refuse one that holds no store, and see a consistent copy
+// beside a running server.  Commands that write take the store's lock.
+ts::Store open_store(const Arguments& args, ts::StoreAccess access) {
   const auto dir = args.get("store");
   if (!dir) throw std::invalid_argument("--store DIR is required");
   ts::StoreOptions options;
+  options.access = access;
   if (auto s = args.get("storage")) options.storage = *s;
   if (auto s = args.get("storage-options")) options.storage_options = *s;
-  return ts::Store::open(*dir, options);
+  ts::Store store = ts::Store::open(*dir, options);
+  if (store.created()) std::fprintf(stderr, "torchprov: created a new store in %s\n", store.directory().c_str());
+  return store;
 }
 
 std::string read_text(const std::string& path) {
@@ -128,7 +134,7 @@ int import_command(const Arguments& args) {
     throw std::invalid_argument("give --store DIR or --endpoint URL");
   Destination destination;
   if (args.get("store")) {
-    destination.store.emplace(open_store(args));
+    destination.store.emplace(open_store(args, ts::StoreAccess::write));
   } else {
     destination.endpoint = torchprov::detail::HttpUrl::parse(*args.get("endpoint"));
     if (auto token_file = args.get("token-file")) destination.token = torchprov::read_token_file(*token_file);
@@ -181,7 +187,7 @@ int export_command(const Arguments& args) {
   const auto prov_format = torchprov::interop::prov_format_from_name(format_name);
   const auto format = ts::format_from_name(format_name);
   if (!format && !prov_format) throw std::invalid_argument("unknown format '" + format_name + "'");
-  ts::Store store = open_store(args);
+  ts::Store store = open_store(args, ts::StoreAccess::read);
   std::optional<std::string> graph = args.get("graph");
   std::ofstream file;
   if (auto path = args.get("output")) {
@@ -205,7 +211,7 @@ int query_command(const Arguments& args) {
   ts::sparql::QueryOptions options;
   if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
   if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
-  ts::Store store = open_store(args);
+  ts::Store store = open_store(args, ts::StoreAccess::read);
   // --repeat N runs the query N times and prints each time and the median
   // on stderr (the result is written once): timing without the store's
   // open cost, which dominates a single run.
@@ -246,7 +252,7 @@ int query_command(const Arguments& args) {
 
 int update_command(const Arguments& args) {
   const std::string text = request_text(args);
-  ts::Store store = open_store(args);
+  ts::Store store = open_store(args, ts::StoreAccess::write);
   const ts::sparql::UpdateDelta delta =
       store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, text); });
   std::printf("%zu quads added, %zu removed\n", delta.added.size(), delta.removed.size());
@@ -254,12 +260,14 @@ int update_command(const Arguments& args) {
 }
 
 int stats_command(const Arguments& args) {
-  ts::Store store = open_store(args);
+  ts::Store store = open_store(args, ts::StoreAccess::read);
   const ts::StoreStats s = store.stats();
   std::printf("triples      %zu\nterms        %zu\nmemory       %.1f MiB (%.0f bytes/triple)\n", s.triples, s.terms,
               double(s.memory_bytes) / (1 << 20), s.triples ? double(s.memory_bytes) / double(s.triples) : 0.0);
   std::printf("journal      %llu bytes (batch %llu, Redland at %llu)\n", (unsigned long long)s.journal_bytes,
               (unsigned long long)s.committed_sequence, (unsigned long long)s.redland_sequence);
+  if (!s.writer.empty())
+    std::printf("writer       %s (this is the store as of now; it writes on)\n", s.writer.c_str());
   std::printf("graphs       %zu\n", s.graphs.size());
   for (const auto& [graph, n] : s.graphs)
     std::printf("  %10zu  %s\n", n, graph.empty() ? "(default graph)" : graph.c_str());

@@ -13,6 +13,13 @@
 //
 // All member functions are thread-safe.  Writers are serialised; readers
 // share a lock with each other and exclude writers while a ReadView lives.
+//
+// One process writes to a store at a time: opening for writing takes an
+// exclusive lock (DIR/lock, flock'ed, so the kernel frees it when the
+// process dies) and a second writer is refused with StoreInUse, which names
+// the holder.  Read-only opens write nothing and work beside the writer:
+//
+//   auto copy = Store::open("provenance.store", {.access = StoreAccess::read});
 #pragma once
 
 #include <cstddef>
@@ -56,7 +63,31 @@ struct ParseError : std::runtime_error {
   std::size_t line, column;
 };
 
+// Thrown by Store::open when another process holds the store: what() names
+// it (pid and command line) and says what to do instead.
+struct StoreInUse : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class StoreAccess {
+  // The one writer: creates the directory when absent and holds the store's
+  // lock until the Store is destroyed.
+  write,
+  // Writes nothing into the directory, which must hold a store: a
+  // consistent copy of every batch committed when open() returns, also while
+  // another process writes (later writes are not seen).  Write calls throw.
+  read,
+  // As `read`, and keeps writers out while the Store lives (a long-lived
+  // reader such as a read-only server, which must not go stale); refused
+  // with StoreInUse while a writer holds the store.
+  read_shared,
+};
+
 struct StoreOptions {
+  StoreAccess access = StoreAccess::write;
+  // A writer's word to processes it refuses (a server: where to send data
+  // instead); kept in the lock file with the writer's pid and command line.
+  std::string holder_note;
   std::string storage = "hashes";  // Redland storage module: hashes, sqlite, postgresql, virtuoso
   // Redland options; empty picks a default for the module, for hashes
   // "hash-type='bdb',dir='<directory>',contexts='yes'".
@@ -72,11 +103,18 @@ struct StoreStats {
   std::vector<std::pair<std::string, std::size_t>> predicates;  // most used first
   std::uint64_t journal_bytes = 0;
   std::uint64_t committed_sequence = 0, redland_sequence = 0;  // equal once Redland caught up
+  // For a read-only Store: the process holding the store for writing ("pid
+  // 12 (torchprov serve ...)"), whose later writes this copy does not show;
+  // empty when none.
+  std::string writer;
 };
 
 class Store {
  public:
-  // Creates the directory when absent.  Throws std::runtime_error.
+  // Creates the directory when absent (for writing).  Throws StoreInUse
+  // when another process holds the store (see StoreAccess), and
+  // std::runtime_error naming the path for a read-only open of a directory
+  // that is missing or holds no store, or when the files cannot be read.
   static Store open(const std::filesystem::path& directory, StoreOptions options = {});
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
@@ -151,6 +189,7 @@ class Store {
   Export export_pieces(RdfFormat format, std::optional<std::string> graph = std::nullopt) const;
   StoreStats stats() const;
   const std::filesystem::path& directory() const;
+  bool created() const;  // open() made a new store (there was none in the directory)
 
  private:
   struct Impl;

@@ -209,7 +209,16 @@ class Listener : public std::enable_shared_from_this<Listener> {
 int serve(triplestore::Store& store, ServerOptions options) {
   if (options.token_file.empty()) options.token_file = store.directory() / "token";
   bool created = false;
-  Tokens tokens = Tokens::load_or_create(options.token_file, created);
+  Tokens tokens;
+  // A read-only server writes nothing into the store: it reads an existing
+  // token file (for --reads-need-token) and creates none.
+  if (!options.read_only || std::filesystem::exists(options.token_file)) {
+    tokens = Tokens::load_or_create(options.token_file, created);
+  } else if (options.reads_need_token) {
+    std::cerr << "torchprov serve: --reads-need-token needs a token file, and " << options.token_file.string()
+              << " does not exist (a read-only server creates none)\n";
+    return 1;
+  }
   if (created) {
     std::cout << "torchprov: created write token in " << options.token_file.string()
               << " (mode 0600); send it as 'Authorization: Bearer <token>'\n";

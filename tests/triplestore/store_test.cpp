@@ -8,8 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <thread>
 
 namespace ts = torchprov::triplestore;
 using torchprov::Statement;
@@ -253,4 +258,178 @@ TEST(Store, RedlandFilesFailingAWriteAreRebuiltFromMemory) {
   std::filesystem::remove(dir.path() / "dataset.snap");
   auto store = ts::Store::open(dir.path());
   EXPECT_EQ(count_graph(store, "urn:g"), 6000u);
+}
+
+// ------------------------------------------------------- one writer per store
+
+namespace {
+
+// Every file of a directory with its size and modification time.
+std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> listing(
+    const std::filesystem::path& dir) {
+  std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+    files[entry.path().string()] = {entry.is_regular_file() ? entry.file_size() : 0, entry.last_write_time()};
+  return files;
+}
+
+const ts::StoreOptions read_only{.access = ts::StoreAccess::read};
+
+}  // namespace
+
+TEST(StoreLock, SecondWriterIsRefusedNamingTheHolderAndItsNote) {
+  TempDir dir;
+  {
+    auto holder = ts::Store::open(dir.path(), {.holder_note = "send it to http://127.0.0.1:1/data"});
+    holder.insert(batch(0, 10));
+    try {
+      ts::Store::open(dir.path());
+      FAIL() << "a second writer was let in";
+    } catch (const ts::StoreInUse& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("pid " + std::to_string(::getpid())), std::string::npos) << message;
+      EXPECT_NE(message.find("triplestore_tests"), std::string::npos) << message;  // its command line
+      EXPECT_NE(message.find("holds it for writing"), std::string::npos) << message;
+      EXPECT_NE(message.find("send it to http://127.0.0.1:1/data"), std::string::npos) << message;
+    }
+    // The refused writer changed nothing.
+    EXPECT_EQ(holder.read().dataset().size(), 10u);
+  }
+  auto again = ts::Store::open(dir.path());  // released on close
+  EXPECT_EQ(again.read().dataset().size(), 10u);
+}
+
+TEST(StoreLock, ReadOnlyOpenSeesWhatTheWriterCommittedAndWritesNothing) {
+  TempDir dir;
+  {
+    auto writer = ts::Store::open(dir.path());
+    writer.insert(batch(0, 100), "urn:g");
+    auto copy = ts::Store::open(dir.path(), read_only);
+    EXPECT_EQ(count_graph(copy, "urn:g"), 100u);
+    EXPECT_NE(copy.stats().writer.find("pid " + std::to_string(::getpid())), std::string::npos);
+    EXPECT_THROW(copy.insert(batch(0, 1)), std::logic_error);
+    writer.insert(batch(100, 100), "urn:g");
+    EXPECT_EQ(count_graph(copy, "urn:g"), 100u);  // a copy as of its open
+    EXPECT_EQ(count_graph(ts::Store::open(dir.path(), read_only), "urn:g"), 200u);
+  }
+  // With no writer: reading, exporting and stats leave every file as it was.
+  const auto before = listing(dir.path());
+  {
+    auto copy = ts::Store::open(dir.path(), read_only);
+    EXPECT_EQ(count_graph(copy, "urn:g"), 200u);
+    std::ostringstream out;
+    copy.export_to(out, ts::RdfFormat::nquads);
+    const std::string text = out.str();
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 200);
+    EXPECT_TRUE(copy.stats().writer.empty());
+    auto shared = ts::Store::open(dir.path(), {.access = ts::StoreAccess::read_shared});
+    EXPECT_EQ(count_graph(shared, "urn:g"), 200u);
+  }
+  EXPECT_EQ(listing(dir.path()), before);
+}
+
+TEST(StoreLock, ReadOnlyOpenRefusesAFolderWithoutAStoreAndCreatesNothing) {
+  TempDir dir;
+  const auto missing = dir.path() / "typo-store";
+  try {
+    ts::Store::open(missing, read_only);
+    FAIL() << "opened a missing store";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(missing));
+  const auto foreign = dir.path() / "photos";
+  std::filesystem::create_directories(foreign);
+  std::ofstream(foreign / "a.jpg") << "x";
+  const auto before = listing(foreign);
+  EXPECT_THROW(ts::Store::open(foreign, read_only), std::runtime_error);
+  EXPECT_THROW(ts::Store::open(foreign, {.access = ts::StoreAccess::read_shared}), std::runtime_error);
+  EXPECT_EQ(listing(foreign), before);
+  // A writer makes a store and says so.
+  EXPECT_TRUE(ts::Store::open(missing).created());
+  EXPECT_FALSE(ts::Store::open(missing).created());
+}
+
+TEST(StoreLock, SharedReaderAndWriterExcludeEachOther) {
+  TempDir dir;
+  { ts::Store::open(dir.path()).insert(batch(0, 5)); }
+  {
+    auto reader = ts::Store::open(dir.path(), {.access = ts::StoreAccess::read_shared});
+    try {
+      ts::Store::open(dir.path());
+      FAIL() << "a writer was let in beside a read-only server";
+    } catch (const ts::StoreInUse& e) {
+      EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+    }
+    ts::Store::open(dir.path(), read_only);  // one-off readers are fine
+  }
+  auto writer = ts::Store::open(dir.path());
+  EXPECT_THROW(ts::Store::open(dir.path(), {.access = ts::StoreAccess::read_shared}), ts::StoreInUse);
+  EXPECT_EQ(ts::Store::open(dir.path(), read_only).read().dataset().size(), 5u);
+}
+
+// Copies opened while a writer commits and checkpoints (snapshot and
+// journal replaced under them) always hold whole batches, never fewer than
+// were acknowledged before the open.
+TEST(StoreLock, ReadOnlyCopiesStayConsistentWhileTheWriterCheckpoints) {
+  TempDir dir;
+  constexpr int batch_size = 50;
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> stop{false};
+  auto writer = ts::Store::open(dir.path(), {.checkpoint_bytes = 8 << 10});
+  std::thread writing([&] {
+    for (int i = 0; !stop; ++i) {
+      writer.insert(batch(i * batch_size, batch_size), "urn:w", false);
+      acknowledged = i + 1;
+      if (i % 20 == 19) writer.checkpoint();
+    }
+  });
+  std::size_t last = 0;
+  int opens = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (; acknowledged < 200 && std::chrono::steady_clock::now() < deadline; ++opens) {
+    const int before = acknowledged;
+    const std::size_t n = count_graph(ts::Store::open(dir.path(), read_only), "urn:w");
+    ASSERT_EQ(n % batch_size, 0u) << "a torn batch after " << opens << " opens";
+    ASSERT_GE(n, std::size_t(before) * batch_size);
+    ASSERT_GE(n, last);
+    last = n;
+  }
+  stop = true;
+  writing.join();
+  EXPECT_GE(acknowledged.load(), 200);  // through ten checkpoints
+  EXPECT_GT(opens, 20);
+}
+
+// The kernel frees the lock of a process killed with SIGKILL: the store is
+// writable again at once, and its holder was named while it lived.
+TEST(StoreLock, KillNineFreesTheLock) {
+  TempDir dir;
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(0, 10));
+    const char ok = 1;
+    if (::write(ready[1], &ok, 1) != 1) ::_exit(1);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  ::close(ready[0]);
+  try {
+    ts::Store::open(dir.path());
+    ADD_FAILURE() << "a second writer was let in";
+  } catch (const ts::StoreInUse& e) {
+    EXPECT_NE(std::string(e.what()).find("pid " + std::to_string(child)), std::string::npos) << e.what();
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  auto store = ts::Store::open(dir.path());
+  EXPECT_EQ(store.read().dataset().size(), 10u);
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include "sparql/engine.h"
 #include "store_files.h"
+#include "store_lock.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -118,8 +119,11 @@ class TermResolver {
 }  // namespace
 
 struct Store::Impl {
+  files::StoreLock lock;  // first member: released after everything else closed
   std::filesystem::path dir;
   StoreOptions options;
+  bool read_only = false;
+  bool created = false;
   Dataset dataset;
   mutable std::shared_mutex dataset_mutex;  // readers vs the writer applying a batch
   std::mutex write_mutex;                   // one writer (or checkpoint) at a time
@@ -142,8 +146,20 @@ struct Store::Impl {
   bool rebuilt_once = false;  // Redland rebuilt from memory after a failed write
   std::thread writer;
 
-  explicit Impl(std::filesystem::path directory, StoreOptions o)
-      : dir(std::move(directory)), options(std::move(o)), terms(terms_path(dir)), journal(journal_path(dir)) {}
+  // The lock is taken before any file is opened: a refused writer touches
+  // nothing.  A reader opens the journal before it reads the snapshot (see
+  // open_read_only).
+  Impl(files::StoreLock held, std::filesystem::path directory, StoreOptions o)
+      : lock(std::move(held)),
+        dir(std::move(directory)),
+        options(std::move(o)),
+        read_only(options.access != StoreAccess::write),
+        terms(terms_path(dir), read_only),
+        journal(journal_path(dir), read_only) {}
+
+  void require_writable() const {
+    if (read_only) throw std::logic_error("store " + dir.string() + " was opened read-only");
+  }
 
   // Interns and makes sure every new id is in the terms log (a typed literal
   // may add its datatype first).  Caller holds write_mutex and the exclusive
@@ -414,6 +430,69 @@ struct Store::Impl {
     writer = std::thread([this] { background(); });
   }
 
+  // A consistent copy without writing anything, also while a writer
+  // appends and checkpoints.  The writer replaces dataset.snap, then
+  // journal.log (each by rename) under its write lock, and appends a term to
+  // terms.log before any frame or snapshot that uses it.  So: the journal
+  // opened first (in the constructor) holds every batch after the snapshot
+  // read next, whichever of the two snapshots that is; and the terms log,
+  // read last, has every term the frames read before it use.  A torn tail
+  // (a frame or term being written) fails its checksum and ends the read.
+  void open_read_only() {
+    files::SnapshotInfo snapshot;
+    std::vector<Quad> snapshot_quads;
+    const bool have_snapshot = files::read_snapshot_quads(snapshot_path(dir), snapshot, snapshot_quads);
+    std::vector<files::Batch> batches;
+    journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
+    terms.load(dataset);
+    logged_next = terms.next_id();
+    applied = files::read_number(applied_path(dir));
+    std::uint64_t through = 0;
+    if (have_snapshot) {
+      if (snapshot.term_count > dataset.term_count())
+        throw std::runtime_error(dir.string() + ": dataset.snap needs terms that terms.log lacks; opening the store "
+                                 "for writing repairs it");
+      dataset.insert_bulk(std::move(snapshot_quads));
+      through = snapshot.sequence;
+    } else if (applied > 0 && (batches.empty() || batches.front().sequence != 1)) {
+      // No snapshot (deleted to force a rebuild) and a journal that does not
+      // go back to the start: the rest is only in Redland.
+      read_redland_read_only();
+      through = applied;
+    }
+    std::uint64_t last = through;
+    for (files::Batch& batch : batches) {
+      if (batch.sequence > through) apply_to_dataset(dataset, batch.ops);
+      last = std::max(last, batch.sequence);
+    }
+    committed = last;
+    journal_bytes = journal.bytes();
+  }
+
+  // The working set from Redland, opened without write access; refused while
+  // a writer holds the store (it may be writing those files).
+  void read_redland_read_only() {
+    if (auto holder = files::StoreLock::writer(dir))
+      throw StoreInUse("store " + dir.string() + " has no snapshot (dataset.snap) and is held for writing by " +
+                       *holder +
+                       ": only that process can read it consistently now. Send the query to it (a torchprov "
+                       "server answers at its /sparql route) or stop it first.");
+    StoreOptions redland_options = options;
+    if (options.storage == "hashes") {
+      redland_options.storage_options += redland_options.storage_options.empty() ? "" : ",";
+      redland_options.storage_options += "write='no'";
+    }
+    const auto [name, redland_option_text] = redland_location(dir, redland_options);
+    redland::Model reader(options.storage, name, redland_option_text);
+    std::vector<Quad> quads;
+    // Terms Redland has and the log lacks are kept in memory, never logged.
+    reader.for_each([&](const Statement& st) {
+      quads.push_back({dataset.intern(st.subject), dataset.intern(st.predicate), dataset.intern(st.object),
+                       st.graph.empty() ? default_graph_id : dataset.intern(graph_term(st.graph))});
+    });
+    dataset.insert_bulk(std::move(quads));
+  }
+
   void close() {
     if (!writer.joinable()) return;
     {
@@ -524,15 +603,36 @@ Store::~Store() {
 }
 
 Store Store::open(const std::filesystem::path& directory, StoreOptions options) {
-  std::filesystem::create_directories(directory);
-  auto impl = std::make_unique<Impl>(std::filesystem::absolute(directory), std::move(options));
-  impl->open();
+  const std::filesystem::path dir = std::filesystem::absolute(directory);
+  std::error_code error;
+  const bool is_store = std::filesystem::exists(terms_path(dir), error);
+  if (options.access == StoreAccess::write) {
+    std::filesystem::create_directories(dir);
+    files::StoreLock lock = files::StoreLock::exclusive(dir, options.holder_note);
+    auto impl = std::make_unique<Impl>(std::move(lock), dir, std::move(options));
+    impl->created = !is_store;
+    impl->open();
+    return Store(std::move(impl));
+  }
+  if (!std::filesystem::is_directory(dir, error))
+    throw std::runtime_error("no store at " + dir.string() +
+                             " (no such directory); a store is made by the first command that writes to it, "
+                             "e.g. torchprov import --store DIR FILE, or torchprov serve --store DIR");
+  if (!is_store)
+    throw std::runtime_error(dir.string() +
+                             " is not a torchprov store (it has no terms.log); point at a store, or make one with "
+                             "a command that writes, e.g. torchprov import --store DIR FILE");
+  files::StoreLock lock;
+  if (options.access == StoreAccess::read_shared) lock = files::StoreLock::shared(dir);
+  auto impl = std::make_unique<Impl>(std::move(lock), dir, std::move(options));
+  impl->open_read_only();
   return Store(std::move(impl));
 }
 
 Store::ReadView Store::read() const { return ReadView(impl_->dataset, impl_->dataset_mutex); }
 
 Store::Import Store::begin_import(std::string graph) {
+  impl_->require_writable();
   auto state = std::make_unique<Import::State>();
   state->store = impl_.get();
   state->write_lock = std::unique_lock(impl_->write_mutex);
@@ -566,6 +666,7 @@ std::size_t Store::replace_graph(std::string_view graph, std::span<const Stateme
 }
 
 std::size_t Store::delete_graph(std::string_view graph) {
+  impl_->require_writable();
   std::lock_guard write_lock(impl_->write_mutex);
   TermId g;
   std::size_t removed;
@@ -584,6 +685,7 @@ std::size_t Store::delete_graph(std::string_view graph) {
 }
 
 sparql::UpdateDelta Store::modify(const std::function<sparql::UpdateDelta(Dataset&)>& update) {
+  impl_->require_writable();
   std::lock_guard write_lock(impl_->write_mutex);
   Impl& s = *impl_;
   sparql::UpdateDelta delta;
@@ -613,12 +715,14 @@ sparql::UpdateDelta Store::modify(const std::function<sparql::UpdateDelta(Datase
 }
 
 void Store::flush() {
+  if (impl_->read_only) return;
   std::lock_guard write_lock(impl_->write_mutex);
   impl_->terms.sync();
   impl_->journal.sync();
 }
 
 void Store::wait_for_redland() {
+  if (impl_->read_only) return;
   const std::uint64_t target = impl_->committed;
   std::unique_lock lock(impl_->queue_mutex);
   impl_->progress_cv.wait(lock, [&] { return impl_->applied >= target || impl_->background_error; });
@@ -626,6 +730,7 @@ void Store::wait_for_redland() {
 }
 
 void Store::checkpoint() {
+  impl_->require_writable();
   std::unique_lock lock(impl_->queue_mutex);
   const std::uint64_t done = impl_->checkpoints_done;
   impl_->checkpoint_wanted = true;
@@ -739,10 +844,13 @@ StoreStats Store::stats() const {
     std::lock_guard q(impl_->queue_mutex);
     result.redland_sequence = impl_->applied;
   }
+  if (impl_->read_only) result.writer = files::StoreLock::writer(impl_->dir).value_or("");
   return result;
 }
 
 const std::filesystem::path& Store::directory() const { return impl_->dir; }
+
+bool Store::created() const { return impl_->created; }
 
 // ------------------------------------------------------------ free functions
 

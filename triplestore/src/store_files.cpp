@@ -138,9 +138,10 @@ void sync_directory(const std::filesystem::path& dir) {
 
 // ------------------------------------------------------------ terms log
 
-TermsLog::TermsLog(std::filesystem::path path) : path_(std::move(path)) {
-  fd_ = open_file(path_, O_RDWR | O_CREAT);
-  if (!check_or_write_magic(fd_.get(), terms_magic, path_))
+TermsLog::TermsLog(std::filesystem::path path, bool read_only) : path_(std::move(path)), read_only_(read_only) {
+  fd_ = open_file(path_, read_only ? O_RDONLY : O_RDWR | O_CREAT);
+  if (read_only ? read_whole(fd_.get(), 0, 8, path_) != std::string_view(terms_magic, 8)
+                : !check_or_write_magic(fd_.get(), terms_magic, path_))
     throw std::runtime_error(path_.string() + ": not a torchprov terms log");
   end_ = 8;
 }
@@ -165,7 +166,8 @@ void TermsLog::load(Dataset& dataset) {
   end_ = pos;
   written_ = pos;
   buffer_.clear();
-  if (pos != size && ::ftruncate(fd_.get(), off_t(pos)) != 0) throw io_error("cannot cut torn tail", path_);
+  if (pos != size && !read_only_ && ::ftruncate(fd_.get(), off_t(pos)) != 0)
+    throw io_error("cannot cut torn tail", path_);
 }
 
 TermId TermsLog::next_id() const {
@@ -174,6 +176,7 @@ TermId TermsLog::next_id() const {
 }
 
 void TermsLog::append(TermId id, const Term& term) {
+  if (read_only_) throw std::logic_error("terms log: opened read-only");
   const std::string payload = encode_term(term);
   std::string record;
   put<std::uint32_t>(record, std::uint32_t(payload.size()));
@@ -227,7 +230,15 @@ Term TermsLog::read(TermId id) const {
 // op a kind byte and four (drop_graph: one) 32-bit ids.  A batch is visible
 // after a crash exactly when its whole frame reached the disk.
 
-Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
+Journal::Journal(std::filesystem::path path, bool read_only) : path_(std::move(path)), read_only_(read_only) {
+  if (read_only) {
+    fd_ = Fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd_ && errno != ENOENT) throw io_error("cannot open", path_);
+    if (fd_ && file_size(fd_.get()) >= 8 && read_whole(fd_.get(), 0, 8, path_) != std::string_view(journal_magic, 8))
+      throw std::runtime_error(path_.string() + ": not a torchprov journal");
+    end_ = fd_ ? file_size(fd_.get()) : 0;
+    return;
+  }
   fd_ = open_file(path_, O_RDWR | O_CREAT);
   if (!check_or_write_magic(fd_.get(), journal_magic, path_))
     throw std::runtime_error(path_.string() + ": not a torchprov journal");
@@ -235,6 +246,7 @@ Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
 }
 
 void Journal::replay(const std::function<void(Batch&&)>& committed) {
+  if (!fd_) return;
   const std::uint64_t size = file_size(fd_.get());
   std::uint64_t pos = 8;
   while (pos + 16 <= size) {
@@ -265,11 +277,13 @@ void Journal::replay(const std::function<void(Batch&&)>& committed) {
     committed(std::move(batch));
     pos += 16 + len;
   }
+  if (read_only_) return;
   if (pos != size && ::ftruncate(fd_.get(), off_t(pos)) != 0) throw io_error("cannot cut torn tail", path_);
   end_ = pos;
 }
 
 void Journal::append(const Batch& batch, bool sync) {
+  if (read_only_) throw std::logic_error("journal: opened read-only");
   std::string frame;
   frame.reserve(24 + batch.ops.size() * 17);
   put<std::uint64_t>(frame, 0);
@@ -355,6 +369,13 @@ void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, s
 }
 
 bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info) {
+  std::vector<Quad> quads;
+  if (!read_snapshot_quads(path, info, quads) || info.term_count > dataset.term_count()) return false;
+  dataset.insert_bulk(std::move(quads));
+  return true;
+}
+
+bool read_snapshot_quads(const std::filesystem::path& path, SnapshotInfo& info, std::vector<Quad>& quads) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -368,10 +389,8 @@ bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, Snapshot
   if (data.size() != 32 + quad_count * 16 + 8) return false;
   const char* check = data.data() + 32 + quad_count * 16;
   if (fnv1a(data.data(), 32 + quad_count * 16) != get<std::uint64_t>(check)) return false;
-  if (info.term_count > dataset.term_count()) return false;
-  std::vector<Quad> quads(quad_count);
+  quads.resize(quad_count);
   for (auto& q : quads) q = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
-  dataset.insert_bulk(std::move(quads));
   return true;
 }
 

@@ -53,7 +53,9 @@ struct Batch {
 // writer and export without materialising Terms in the Dataset.
 class TermsLog {
  public:
-  explicit TermsLog(std::filesystem::path path);
+  // `read_only`: the file must exist and is never written (a torn tail is
+  // ignored instead of cut).
+  explicit TermsLog(std::filesystem::path path, bool read_only = false);
   // Interns every stored term into `dataset`, checking ids; cuts a torn tail.
   void load(Dataset& dataset);
   // Appends the term the dataset gave `id` (ids must come in order).
@@ -66,6 +68,7 @@ class TermsLog {
  private:
   std::filesystem::path path_;
   Fd fd_;
+  bool read_only_;
   mutable std::mutex mutex_;
   void flush_locked() const;
 
@@ -77,7 +80,9 @@ class TermsLog {
 
 class Journal {
  public:
-  explicit Journal(std::filesystem::path path);
+  // `read_only`: never written; a missing file reads as empty and a torn
+  // tail is ignored instead of cut.
+  explicit Journal(std::filesystem::path path, bool read_only = false);
   // Calls `committed` for each complete batch in order; cuts everything after
   // the last complete batch.
   void replay(const std::function<void(Batch&&)>& committed);
@@ -91,6 +96,7 @@ class Journal {
  private:
   std::filesystem::path path_;
   Fd fd_;
+  bool read_only_;
   std::uint64_t end_ = 0;
 };
 
@@ -103,6 +109,9 @@ void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, s
 // Loads quads into `dataset` (whose terms are already loaded); false when
 // the file is missing, damaged or refers to terms the dataset lacks.
 bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info);
+// Reads the quads alone (a reader takes them before the terms log, see
+// Store::open); false when the file is missing or damaged.
+bool read_snapshot_quads(const std::filesystem::path& path, SnapshotInfo& info, std::vector<Quad>& quads);
 
 // Small text files holding one number (Redland's applied sequence), replaced
 // atomically.
