@@ -34,6 +34,10 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
 start_server() {
   stop_server
   local store="$work/store.$RANDOM$RANDOM"
+  # A read-only server needs a store to read: a writer makes an empty one.
+  case " $* " in
+    *" --read-only "*) "$build/torchprov" update --store "$store" 'INSERT DATA {}' > /dev/null 2>&1 ;;
+  esac
   port=$(free_port)
   base=http://127.0.0.1:$port
   "$build/torchprov" serve --store "$store" --port "$port" "$@" > "$work/serve.log" 2>&1 &
