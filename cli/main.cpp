@@ -21,6 +21,7 @@ int usage(int code) {
                "  import  --from keras-prov (--store DIR | --endpoint URL) [--person P] DUMP.sql...\n"
                "                                                 Keras-Prov / DNNProv MonetDB dumps as runs\n"
                "  export  --store DIR [--graph IRI] --format F   write turtle|ntriples|nquads|trig|provjson|provn\n"
+               "  export  --store DIR --format dot --run RUN_ID  a run's provenance graph for Graphviz [--expand all]\n"
                "  query   --store DIR --format F (--file Q | Q)  run a SPARQL query\n"
                "          [--timeout S] [--limit-rows N] [--repeat N: time N runs] [--explain yes]\n"
                "  update  --store DIR (--file U | U)             run a SPARQL update\n"

@@ -8,6 +8,7 @@
 #include "rdf_io.h"
 #include "results/result_format.h"
 #include "results/result_stream.h"
+#include "run_graph.h"
 #include "sparql/engine.h"
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -182,8 +184,32 @@ int import_command(const Arguments& args) {
   return status;
 }
 
+// --format dot --run RUN_ID: the run's provenance graph as the server draws
+// it (GET /api/runs/RUN_ID/graph.svg); --expand all opens the folded groups.
+int export_dot(const Arguments& args) {
+  const auto run_id = args.get("run");
+  if (!run_id) throw std::invalid_argument("--format dot needs --run RUN_ID (the dl:runId of a training run)");
+  if (args.get("graph")) throw std::invalid_argument("--format dot draws one run: give --run, not --graph");
+  ts::Store store = open_store(args, ts::StoreAccess::read);
+  const auto view = store.read();
+  const auto graph = torchprov::endpoint::run_graph::read(
+      *run_id, [&](const std::string& text) { return ts::sparql::execute_query(view.dataset(), text); });
+  if (!graph) throw std::runtime_error("no training run with dl:runId \"" + *run_id + "\" and a bundle in the store");
+  std::set<std::string> expanded;
+  if (auto e = args.get("expand")) expanded.insert(*e);
+  const std::string dot = torchprov::endpoint::run_graph::to_dot(torchprov::endpoint::run_graph::shown(*graph, expanded));
+  if (auto path = args.get("output")) {
+    std::ofstream out(*path, std::ios::binary);
+    if (!out || !(out << dot)) throw std::runtime_error(*path + ": cannot write");
+  } else {
+    std::cout << dot;
+  }
+  return 0;
+}
+
 int export_command(const Arguments& args) {
   const auto format_name = args.get("format").value_or("nquads");
+  if (format_name == "dot") return export_dot(args);
   const auto prov_format = torchprov::interop::prov_format_from_name(format_name);
   const auto format = ts::format_from_name(format_name);
   if (!format && !prov_format) throw std::invalid_argument("unknown format '" + format_name + "'");

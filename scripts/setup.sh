@@ -9,8 +9,9 @@ packages=(
   libtorch-dev librdf0-dev librasqal3-dev libraptor2-dev libserd-dev libsord-dev
   libboost-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libdb-dev nlohmann-json3-dev libexpat1-dev
   librdf-storage-sqlite
+  libgraphviz-dev
   # tools the tests and users call
-  serdi sordi raptor2-utils redland-utils rasqal-utils curl unzip
+  serdi sordi raptor2-utils redland-utils rasqal-utils curl unzip graphviz
   python3-prov python3-rdflib python3-sparqlwrapper
   libapache-jena-java
   # dashboard build and browser tests

@@ -10,6 +10,7 @@
 #include "rdf_io.h"
 #include "results/result_format.h"
 #include "results/result_stream.h"
+#include "run_graph_route.h"
 #include "sparql/engine.h"
 #include "sparql/syntax.h"
 #include "steering.h"
@@ -303,6 +304,16 @@ Reply Endpoint::route(const Request& request, const Target& target, std::string&
       return text_response(http::status::method_not_allowed, "/api/adaptations takes GET and POST");
     if (auto refusal = refuse_write(caller, request)) return *refusal;
     return submit_adaptation(store_, request, caller.person);
+  }
+  if (is_run_graph_path(path)) {
+    route_name = "run_graph";
+    return run_graph_route(request, target, [this](const std::string& text) {
+      sparql::QueryOptions options;
+      options.timeout = options_.query_timeout;
+      pass_turnstile();
+      const auto view = store_.read();
+      return sparql::execute_query(view.dataset(), text, options);
+    });
   }
   if (path == "/api/rules") {
     route_name = "rules";
