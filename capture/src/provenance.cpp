@@ -245,14 +245,29 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
         .text(dl + "split", d.split).text(rdfs_label, d.name);
     if (d.num_examples >= 0) ds.long_value(dl + "numExamples", d.num_examples);
     if (!d.generator_parameters.empty()) ds.text(dl + "generatorParameters", d.generator_parameters);
-    for (const auto& file : d.files) {
-      ds.text(dl + "path", file.string());
+    // Each file is also a member entity of its own, so its path, size and
+    // digest stay together when a dataset has several files.
+    if (!d.files.empty()) ds.type(prov + "Collection");
+    std::int64_t total_bytes = 0;
+    bool all_sized = true;
+    for (std::size_t f = 0; f < d.files.size(); ++f) {
+      const auto& file = d.files[f];
+      const std::string file_iri = dataset_iris[i] + "/file/" + std::to_string(f + 1);
+      ds.text(dl + "path", file.string()).link(prov + "hadMember", file_iri);
+      auto member = about(out, file_iri);
+      member.type(prov + "Entity").type(dl + "DataFile").text(dl + "path", file.string())
+          .text(rdfs_label, file.filename().string());
       try {
-        ds.text(dl + "sha256", hash_file(file).sha256_hex);
+        const FileDigest digest = hash_file(file);
+        ds.text(dl + "sha256", digest.sha256_hex);
+        member.text(dl + "sha256", digest.sha256_hex).long_value(dl + "bytes", std::int64_t(digest.bytes));
+        total_bytes += std::int64_t(digest.bytes);
       } catch (const std::exception&) {
         // A dataset file that cannot be read is recorded without a hash.
+        all_sized = false;
       }
     }
+    if (!d.files.empty() && all_sized) ds.long_value(dl + "bytes", total_bytes);
   }
   auto model = about(out, model_);
   model.type(prov + "Entity").type(prov + "Collection").type(dl + "Model")
