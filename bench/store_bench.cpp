@@ -60,6 +60,11 @@ struct Settings {
   fs::path dir;
   fs::path data;     // an N-Triples / N-Quads file instead of the generated provenance
   fs::path queries;  // a folder of NAME-ORDER.rq files instead of the canonical queries
+  // Generator only (the dashboard's scale benchmark): runs spread over this
+  // many experiments, numbered from first_run, written to generate_only.
+  int experiments = 1;
+  int first_run = 0;
+  fs::path generate_only;
 };
 
 std::size_t rss_bytes() {
@@ -79,7 +84,8 @@ std::size_t rss_bytes() {
 // times, dl:partOfRun, dl:previousEpoch), four metric values (loss/accuracy
 // x train/val, prov:value xsd:double, dl:epoch, prov:wasGeneratedBy); every
 // 10th and the last epoch a checkpoint derived from the dataset and the
-// previous checkpoint.
+// previous checkpoint.  With several experiments, run r belongs to
+// experiment r % experiments (alexnet-fmnist, alexnet-fmnist-1, ...).
 
 constexpr const char* kBase = "https://w3id.org/torchprov/";
 constexpr const char* kDl = "https://w3id.org/torchprov/dl#";
@@ -182,16 +188,18 @@ std::string timestamp(long long seconds) {
   return b;
 }
 
-std::size_t generate(const fs::path& file, int runs, int epochs) {
+std::size_t generate(const fs::path& file, int runs, int epochs, int experiments = 1, int first_run = 0) {
   std::FILE* f = std::fopen(file.c_str(), "wb");
   if (!f) throw std::runtime_error(file.string() + ": cannot write");
   std::size_t quads;
   {
     QuadWriter w(f);
     const std::string dl = kDl, prov = kProv;
-    const std::string experiment = std::string(kBase) + "experiment/alexnet-fmnist";
     const std::string person = std::string(kBase) + "person/bench";
-    for (int r = 0; r < runs; ++r) {
+    for (int r = first_run; r < first_run + runs; ++r) {
+      const int e_index = r % experiments;
+      const std::string experiment_name = e_index == 0 ? "alexnet-fmnist" : "alexnet-fmnist-" + std::to_string(e_index);
+      const std::string experiment = std::string(kBase) + "experiment/" + experiment_name;
       Rng rng{std::uint64_t(r) * 7919 + 17};
       const std::string run = run_iri(r);
       const std::string bundle = run + "/bundle";
@@ -251,7 +259,7 @@ std::size_t generate(const fs::path& file, int runs, int epochs) {
       w.str(person, dl + "name", "Bench Person");
       w.type(experiment, prov + "Activity");
       w.type(experiment, dl + "Experiment");
-      w.str(experiment, dl + "name", "alexnet-fmnist");
+      w.str(experiment, dl + "name", experiment_name);
 
       // Learning curves: exponential decay to a floor; about a third of the
       // runs overfit late (val loss climbing), all with a little noise.
@@ -854,6 +862,9 @@ int store_benchmark(int argc, char** argv) {
       else if (a == "--dir") s.dir = next();
       else if (a == "--data") s.data = next();
       else if (a == "--queries") s.queries = next();
+      else if (a == "--experiments") s.experiments = parse_int(next(), "--experiments");
+      else if (a == "--first-run") s.first_run = parse_int(next(), "--first-run");
+      else if (a == "--generate-only") s.generate_only = next();
       else if (a == "--help" || a == "-h") {
         std::printf(
             "usage: torchprov bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] "
@@ -862,7 +873,9 @@ int store_benchmark(int argc, char** argv) {
             "  R runs x E epochs of synthetic provenance (default 1000 x 100), N timed repetitions per query\n"
             "  (default 5, median reported); D holds the data, the store and the engines' outputs.\n"
             "  --data loads a file of your own instead; --queries runs DIR/NAME-ORDER.rq (SELECT) instead\n"
-            "  of the canonical queries, checking that every order of a NAME and every engine agree.\n");
+            "  of the canonical queries, checking that every order of a NAME and every engine agree.\n"
+            "  --generate-only FILE.nq [--experiments X] [--first-run K]: only write the synthetic provenance\n"
+            "  (runs numbered from K, default 0, spread over X experiments, default 1) to FILE and exit.\n");
         return 0;
       } else {
         throw std::invalid_argument("unknown option " + a);
@@ -871,6 +884,20 @@ int store_benchmark(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "torchprov bench store: %s\n", e.what());
     return 2;
+  }
+
+  if (!s.generate_only.empty()) {
+    try {
+      const auto t = Clock::now();
+      const std::size_t quads = generate(s.generate_only, s.runs, s.epochs, s.experiments, s.first_run);
+      std::printf("generated %zu quads (%d runs x %d epochs in %d experiment%s, %.0f MB N-Quads) in %.1f s: %s\n",
+                  quads, s.runs, s.epochs, s.experiments, s.experiments == 1 ? "" : "s",
+                  double(fs::file_size(s.generate_only)) / 1e6, ms_since(t) / 1000, s.generate_only.c_str());
+      return 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "torchprov bench store: %s\n", e.what());
+      return 1;
+    }
   }
 
   int failures = 0;
