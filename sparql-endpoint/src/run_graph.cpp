@@ -524,7 +524,7 @@ std::string dot_quote(const std::string& text) {
 std::string to_dot(const Graph& g) {
   std::string out = "// provenance of training run " + g.run_id + " (" + g.run + ")\n";
   out += "digraph " + dot_quote("run " + g.run_id) + " {\n";
-  out += "  rankdir=RL; nodesep=0.25; ranksep=0.45;\n";
+  out += "  rankdir=BT; nodesep=0.25; ranksep=0.4;\n";
   out += "  node [fontname=\"DejaVu Sans\", fontsize=10, style=filled, penwidth=1];\n";
   out += "  edge [fontname=\"DejaVu Sans\", fontsize=8, color=\"#475569\", fontcolor=\"#334155\"];\n";
   std::map<std::string, std::size_t> index;

@@ -91,7 +91,7 @@ Graph shown(const Graph& graph, const std::set<std::string>& expanded = {});
 
 // Graphviz DOT (PROV's drawing conventions: entities yellow ellipses,
 // activities blue boxes, agents orange pentagons ("house"), relation names
-// on the edges, causes to the left).
+// on the edges, causes above what they caused).
 std::string to_dot(const Graph& shown_graph);
 // JSON for the dashboard: {"run","runId","nodes":[...],"edges":[...],"queries":[...]}
 std::string to_json(const Graph& graph);
