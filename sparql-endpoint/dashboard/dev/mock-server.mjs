@@ -8,6 +8,7 @@
 //   POST /api/adaptations     MOCK ONLY: validates the JSON, answers 202 with a fake request
 //                             IRI and keeps the request in memory; nothing reaches a training
 //   GET /api/adaptations?run= MOCK ONLY: the requests posted above
+//   GET /api/runs/ID/graph.*  501: the run graph is built by the C++ server only
 //
 // Usage: node dev/mock-server.mjs [--port 7878] [--dist DIR] [--token T] [--simulate] FILE...
 //   FILE: .ttl/.nt loaded into the default graph, .trig/.nq with their named graphs.
@@ -155,6 +156,7 @@ const server = http.createServer(async (req, res) => {
     }
     if (url.pathname === '/health') return json(res, 200, { status: 'ok', mock: true, quads: store.size });
     if (url.pathname === '/api/adaptations') return await handleAdaptation(req, res, url);
+    if (url.pathname.startsWith('/api/runs/')) return json(res, 501, { error: 'the run graph is built by `torchprov serve` (sparql-endpoint/src/run_graph.cpp); the mock server has none' });
     if (req.method === 'GET' || req.method === 'HEAD') return serveStatic(res, url.pathname);
     return send(res, 405, 'method not allowed');
   } catch (e) {

@@ -1,13 +1,15 @@
 import './style.css';
 import { $, $$ } from './util.js';
 import { state, on, emit } from './state.js';
-import { initRuns, refreshRuns, onShowRuns, currentQuery as runsQueryText, render as renderRuns } from './views/runs.js';
+import { initRuns, refreshRuns, onShowRuns, currentQuery as runsQueryText, syncSelection } from './views/runs.js';
+import { initRun, onShowRun, currentQuery as runQueryText } from './views/run.js';
+import { initCompare, onShowCompare, currentQuery as compareQueryText } from './views/compare.js';
 import { initCurves, refreshCurves, onShowCurves, renderRunList, currentQuery as curvesQueryText, currentAdaptationsQuery } from './views/curves.js';
 import { initHparams, refreshHparams, onShowHparams, currentQuery as hparamsQueryText } from './views/hparams.js';
 import { initSteer, onShowSteer, refreshRequests } from './views/steer.js';
 import { ensureYasgui, openInYasgui } from './views/yasgui.js';
 
-const VIEWS = ['runs', 'curves', 'hparams', 'steer', 'sparql'];
+const VIEWS = ['runs', 'run', 'curves', 'hparams', 'compare', 'steer', 'sparql'];
 const POLL_MS = 2500;
 
 const viewQueries = {
@@ -15,14 +17,19 @@ const viewQueries = {
   curves: () => ['Metric curves', curvesQueryText()],
   adaptations: () => ['Adaptations', currentAdaptationsQuery()],
   hparams: () => ['Hyperparameters', hparamsQueryText()],
+  run: () => ['Run', runQueryText()],
+  compare: () => ['Run comparison', compareQueryText()],
 };
 
-function show(view) {
+// #view or #view/argument (#run/RUN_ID, #compare/ID,ID,...).
+function show(view, arg) {
   if (!VIEWS.includes(view)) view = 'runs';
   state.view = view;
   for (const v of VIEWS) $(`#view-${v}`).hidden = v !== view;
   for (const a of $$('#tabs a')) a.classList.toggle('active', a.dataset.view === view);
   if (view === 'runs') onShowRuns();
+  if (view === 'run') onShowRun(decodeURIComponent(arg ?? ''));
+  if (view === 'compare') onShowCompare(arg);
   if (view === 'curves') onShowCurves();
   if (view === 'hparams') onShowHparams();
   if (view === 'steer') onShowSteer();
@@ -30,7 +37,10 @@ function show(view) {
 }
 
 function route() {
-  show(location.hash.replace(/^#/, '') || 'runs');
+  const hash = location.hash.replace(/^#/, '');
+  const slash = hash.indexOf('/');
+  if (slash < 0) show(hash || 'runs');
+  else show(hash.slice(0, slash), hash.slice(slash + 1)); // the argument stays percent-encoded: each view decodes its parts
 }
 
 async function checkHealth() {
@@ -51,7 +61,6 @@ async function poll() {
   polling = true;
   try {
     await refreshRuns();
-    $('#runs-error').hidden = true;
     if (state.view === 'curves') await refreshCurves();
     if (state.view === 'hparams') await refreshHparams();
     if (state.view === 'steer') await refreshRequests();
@@ -66,6 +75,8 @@ async function poll() {
 
 function init() {
   initRuns();
+  initRun();
+  initCompare();
   initCurves();
   initHparams();
   initSteer();
@@ -80,7 +91,7 @@ function init() {
   $('#live').addEventListener('change', (ev) => { state.live = ev.target.checked; if (state.live) poll(); });
   on('runs', () => { if (state.view === 'curves') renderRunList(); });
   on('selection', () => {
-    renderRuns();
+    syncSelection();
     renderRunList();
     if (state.view === 'curves') refreshCurves(true).catch(() => {});
   });

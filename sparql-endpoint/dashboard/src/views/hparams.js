@@ -1,34 +1,87 @@
+// Hyperparameters against results, per experiment: parallel coordinates (brushing filters the
+// runs table and shows the brushed runs' curves) and one scatter plot per varying hyperparameter.
 import uPlot from 'uplot';
 import { $, el, fmt, fmtParam, shortId } from '../util.js';
 import { select } from '../sparql.js';
-import { hparamsQuery } from '../queries.js';
-import { state, lookedAt } from '../state.js';
+import { hparamsQuery, experimentsQuery, curvesQuery, adaptationsQuery } from '../queries.js';
+import { state, lookedAt, emit, on, colorOf, chartRuns } from '../state.js';
+import { parallelCoordinates, pcLegend } from './parcoords.js';
+import { seriesData, drawCharts, resizeCharts } from '../charts.js';
 
+const MAX_BRUSHED_CURVES = 30;
 let charts = [];
+let pcCharts = [];
 let lastKey = '';
+let pc = null;
+let curvesGeneration = 0;
+
+const experiment = () => $('#hp-experiment').value || null;
 
 export function currentQuery() {
-  return hparamsQuery($('#hp-target').value);
+  return hparamsQuery($('#hp-target').value, experiment());
 }
 
 export function initHparams() {
-  $('#hp-target').addEventListener('change', () => onShowHparams());
+  $('#hp-target').addEventListener('change', () => { clearBrush(); onShowHparams(); });
+  $('#hp-experiment').addEventListener('change', () => { clearBrush(); onShowHparams(); });
   window.addEventListener('resize', () => {
     if (state.view !== 'hparams') return;
     for (const c of charts) c.setSize({ width: chartWidth(c.root.parentElement), height: 220 });
+    resizeCharts(pcCharts, 220);
   });
+  // The runs table's "clear" also clears the brush drawn here.
+  on('brush', () => { if (!state.brush && pc?.active()) pc.clear(); });
 }
 
 const chartWidth = (box) => Math.max(260, box.clientWidth - 8);
 
+async function loadExperiments() {
+  const sel = $('#hp-experiment');
+  const list = await select(experimentsQuery());
+  const keep = sel.value;
+  sel.replaceChildren(...list.map((e) => el('option', { value: e.experiment }, `${e.name} (${e.runs} run${e.runs === 1 ? '' : 's'})`)));
+  if (keep && list.some((e) => e.experiment === keep)) sel.value = keep;
+}
+
 export async function refreshHparams(force = false) {
+  if (!$('#hp-experiment').options.length) await loadExperiments();
   const target = $('#hp-target').value;
-  const rows = await select(hparamsQuery(target));
+  const rows = await select(hparamsQuery(target, experiment()));
   $('#hp-error').hidden = true;
-  const key = JSON.stringify([target, rows, [...state.runColor]]);
+  const key = JSON.stringify([target, experiment(), rows]);
   if (!force && key === lastKey) return;
   lastKey = key;
   draw(rows, $('#hp-target').selectedOptions[0].textContent, /loss|mse/.test(target));
+}
+
+function clearBrush() {
+  pc = null;
+  if (state.brush) { state.brush = null; emit('brush'); }
+}
+
+/** The brushed runs: a filter on the runs table and their curves below the parallel coordinates. */
+async function brushed(runs, all, targetLabel) {
+  const exp = $('#hp-experiment');
+  state.brush = runs ? { experiment: experiment(), experimentName: exp.selectedOptions[0]?.textContent.replace(/ \(\d+ runs?\)$/, ''), runs } : null;
+  emit('brush');
+  $('#pc-summary').textContent = runs ? `${runs.size} of ${all} runs in the brushed ranges — the runs table shows only these.` : `${all} runs; brush an axis to select some.`;
+  const mine = ++curvesGeneration;
+  for (const c of pcCharts) c.destroy();
+  pcCharts = [];
+  const box = $('#pc-curves');
+  if (!runs || !runs.size) { box.replaceChildren(); return; }
+  if (runs.size > MAX_BRUSHED_CURVES) {
+    box.replaceChildren(el('p', { class: 'empty-note' }, `Brush further to see the curves (at most ${MAX_BRUSHED_CURVES} runs; ${runs.size} selected).`));
+    return;
+  }
+  const list = [...runs];
+  const [metrics, adaptations] = await Promise.all([select(curvesQuery(list)), select(adaptationsQuery(list))]);
+  if (mine !== curvesGeneration) return;
+  box.replaceChildren();
+  const metric = $('#hp-target').value.split(':')[1];
+  pcCharts = drawCharts(box, seriesData(metrics), { runs: chartRuns(list), adaptations, hiddenSplits: new Set(['train', 'test']), height: 220, onlyMetrics: [metric] });
+  if (!pcCharts.length) box.append(el('p', { class: 'empty-note' }, `No val ${metric} recorded for the brushed runs.`));
+  else box.firstChild.querySelector('h4').textContent = `val ${metric} of the brushed runs (${targetLabel})`;
 }
 
 function draw(rows, targetLabel, lowerIsBetter) {
@@ -54,6 +107,20 @@ function draw(rows, targetLabel, lowerIsBetter) {
     container.append(el('p', { class: 'empty-note' }, 'All runs use the same hyperparameters; nothing to compare yet.'));
   }
   const runList = [...runs.values()];
+  // Parallel coordinates; kept while a brush is active (a poll must not throw the brush away).
+  if (!state.brush || !pc) {
+    if (state.brush) { state.brush = null; emit('brush'); }
+    const box = $('#pc-chart');
+    if (runList.length && varying.length) {
+      pc = parallelCoordinates(box, { runs: runList, axes: varying, resultLabel: targetLabel, lowerIsBetter, onBrush: (keep) => brushed(keep, runList.length, targetLabel).catch(showError) });
+      box.append(pcLegend(targetLabel, lowerIsBetter));
+      $('#pc-summary').textContent = `${runList.length} runs; brush an axis to select some.`;
+    } else {
+      pc = null;
+      box.replaceChildren(el('p', { class: 'empty-note' }, runList.length ? 'The runs of this experiment share every hyperparameter.' : `No run of this experiment has a ${targetLabel} yet.`));
+      $('#pc-summary').textContent = '';
+    }
+  }
   for (const name of varying) {
     const vals = [...names.get(name)];
     const numeric = vals.every((v) => typeof v === 'number');
@@ -86,10 +153,10 @@ function draw(rows, targetLabel, lowerIsBetter) {
         { label: name },
         ...withValue.map((r) => ({
           label: shortId(r.runId),
-          stroke: state.runColor.get(r.run) ?? '#333',
-          fill: state.runColor.get(r.run) ?? '#333',
+          stroke: colorOf(r.run),
+          fill: colorOf(r.run),
           paths: () => null,
-          points: { show: true, size: 11, fill: state.runColor.get(r.run) ?? '#333', stroke: '#fff', width: 1 },
+          points: { show: true, size: 11, fill: colorOf(r.run), stroke: '#fff', width: 1 },
         })),
       ],
     }, data, box));
@@ -99,7 +166,7 @@ function draw(rows, targetLabel, lowerIsBetter) {
   const table = $('#hp-table');
   table.tHead.replaceChildren(el('tr', {}, el('th', {}, 'Run'), ...varying.map((n) => el('th', { class: 'num' }, n)), el('th', { class: 'num' }, targetLabel)));
   table.tBodies[0].replaceChildren(...runList.sort((a, b) => (lowerIsBetter ? a.result - b.result : b.result - a.result)).map((r) => el('tr', {},
-    el('td', { class: 'mono', title: r.run }, el('span', { class: 'swatch', style: `background:${state.runColor.get(r.run)}` }), shortId(r.runId)),
+    el('td', { class: 'mono', title: r.run }, el('span', { class: 'swatch', style: `background:${colorOf(r.run)}` }), shortId(r.runId)),
     ...varying.map((n) => el('td', { class: 'num' }, fmtParam(r.params[n]))),
     el('td', { class: 'num strong' }, fmt(r.result)))));
 }
@@ -113,7 +180,15 @@ function decades(lo, hi) {
   return out;
 }
 
+function showError(e) {
+  const p = $('#hp-error');
+  p.hidden = false;
+  p.textContent = String(e.message ?? e);
+}
+
 export function onShowHparams() {
-  lookedAt('hparams', 'Hyperparameter comparison', hparamsQuery($('#hp-target').value));
-  refreshHparams(true).catch((e) => { const p = $('#hp-error'); p.hidden = false; p.textContent = String(e.message ?? e); });
+  loadExperiments().then(() => {
+    lookedAt('hparams', 'Hyperparameter comparison', currentQuery());
+    return refreshHparams(true);
+  }).catch(showError);
 }

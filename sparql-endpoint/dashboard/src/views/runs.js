@@ -1,7 +1,10 @@
-import { $, el, fmt, fmtParam, fmtTime, shortId, runStatus, PALETTE } from '../util.js';
+// The runs table: one page of runs at a time, sorted and filtered by the SPARQL query
+// (runsPageQuery), so it stays fast with tens of thousands of runs in the store.  While the
+// answer is on its way, a new sort or filter is applied to the rows already shown.
+import { $, el, fmt, fmtParam, fmtTime, runStatus } from '../util.js';
 import { select } from '../sparql.js';
-import { runsQuery } from '../queries.js';
-import { state, emit, lookedAt } from '../state.js';
+import { runsQuery, runsPageQuery, runsCountQuery, runningRunsQuery } from '../queries.js';
+import { state, emit, lookedAt, colorOf, on } from '../state.js';
 
 const COLUMNS = [
   { key: 'plot', label: '', sortable: false },
@@ -18,79 +21,157 @@ const COLUMNS = [
   { key: 'bestValR2', label: 'Best val R²', num: true },
   { key: 'minValLoss', label: 'Min val loss', num: true },
 ];
+export const PAGE_SIZE = 50;
 
-let sortKey = 'started';
-let sortDir = -1;
+const view = { sortKey: 'started', sortDir: -1, offset: 0, text: '', matching: 0, total: 0 };
 let lastJson = '';
+let generation = 0; // answers to an older sort / filter / page are dropped
+let filterTimer = null;
+
+const pageSpec = () => ({ text: view.text, only: state.brush?.runs ?? null, sortKey: view.sortKey, sortDir: view.sortDir, offset: view.offset, limit: PAGE_SIZE });
 
 export function currentQuery() {
-  return runsQuery();
+  return runsPageQuery(pageSpec());
 }
 
 export function initRuns() {
   const thead = $('#runs-table thead');
   const tr = el('tr');
   for (const c of COLUMNS) {
-    const th = el('th', { class: (c.num ? 'num ' : '') + (c.sortable === false ? '' : 'sortable'), dataset: { key: c.key }, title: c.sortable === false ? 'plot under Curves' : 'sort' }, c.label);
+    const th = el('th', { class: (c.num ? 'num ' : '') + (c.sortable === false ? '' : 'sortable'), dataset: { key: c.key }, title: c.sortable === false ? 'plot under Curves, compare' : 'sort' }, c.label);
     if (c.sortable !== false) {
       th.addEventListener('click', () => {
-        if (sortKey === c.key) sortDir = -sortDir;
-        else { sortKey = c.key; sortDir = c.num || c.key === 'started' ? -1 : 1; }
-        render();
+        if (view.sortKey === c.key) view.sortDir = -view.sortDir;
+        else { view.sortKey = c.key; view.sortDir = c.num || c.key === 'started' ? -1 : 1; }
+        view.offset = 0;
+        changed();
       });
     }
     tr.append(th);
   }
   thead.append(tr);
-  $('#runs-filter').addEventListener('input', render);
+  $('#runs-filter').addEventListener('input', () => {
+    view.text = $('#runs-filter').value.trim();
+    view.offset = 0;
+    render(); // at once on the rows shown, then from the store
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => refreshRuns().catch(showError), 200);
+  });
+  $('#runs-prev').addEventListener('click', () => { view.offset = Math.max(0, view.offset - PAGE_SIZE); changed(); });
+  $('#runs-next').addEventListener('click', () => { if (view.offset + PAGE_SIZE < view.matching) { view.offset += PAGE_SIZE; changed(); } });
+  $('#compare-button').addEventListener('click', () => {
+    const ids = [...state.selected].map((r) => state.known.get(r)?.runId).filter(Boolean);
+    if (ids.length >= 2 && ids.length <= 8) location.hash = `#compare/${ids.map(encodeURIComponent).join(',')}`;
+  });
+  $('#runs-brush-clear').addEventListener('click', () => { state.brush = null; emit('brush'); });
+  on('brush', () => { view.offset = 0; changed(); });
+  on('selection', renderCompareButton);
 }
 
+function changed() {
+  render();
+  refreshRuns().catch(showError);
+}
+
+function showError(e) {
+  const p = $('#runs-error');
+  p.hidden = false;
+  p.textContent = `Could not query the endpoint: ${e.message ?? e}`;
+}
+
+/** Details of the page's runs, the selected runs and the running runs, in one query. */
 export async function refreshRuns() {
-  const rows = await select(runsQuery());
+  const mine = ++generation;
+  const spec = pageSpec();
+  const [page, count, running] = await Promise.all([
+    select(runsPageQuery(spec)), select(runsCountQuery(spec)), select(runningRunsQuery())]);
+  if (mine !== generation) return;
+  const pageRuns = page.map((r) => r.run);
+  const wanted = [...new Set([...pageRuns, ...state.selected, ...running.map((r) => r.run)])];
+  const rows = wanted.length ? await select(runsQuery(wanted)) : [];
+  if (mine !== generation) return;
   const byRun = new Map();
   for (const r of rows) if (!byRun.has(r.run)) byRun.set(r.run, r);
-  const runs = [...byRun.values()];
-  // Colours by start order, so a run keeps its colour as new runs appear.
-  [...runs].sort((a, b) => String(a.started ?? '').localeCompare(String(b.started ?? '')) || a.run.localeCompare(b.run))
-    .forEach((r) => { if (!state.runColor.has(r.run)) state.runColor.set(r.run, PALETTE[state.runColor.size % PALETTE.length]); });
-  for (const r of runs) r.statusText = runStatus(r);
-  if (state.selected.size === 0 && runs.length) {
-    // Default selection: the running runs, else the three most recent.
-    const running = runs.filter((r) => r.statusText === 'running');
-    const pick = running.length ? running : [...runs].sort((a, b) => String(b.started).localeCompare(String(a.started))).slice(0, 3);
-    for (const r of pick) state.selected.add(r.run);
+  for (const r of byRun.values()) {
+    r.statusText = runStatus(r);
+    state.known.set(r.run, r);
   }
-  state.runs = runs;
-  const json = JSON.stringify(runs);
+  // Colours by start order, so a run keeps its colour as new runs appear.
+  [...byRun.values()].sort((a, b) => String(a.started ?? '').localeCompare(String(b.started ?? '')) || a.run.localeCompare(b.run))
+    .forEach((r) => colorOf(r.run));
+  if (state.selected.size === 0 && byRun.size && !state.defaultChosen) {
+    // Default selection: the running runs, else the three most recent.
+    state.defaultChosen = true;
+    const pick = running.length ? running.map((r) => r.run) : (view.sortKey === 'started' && view.sortDir < 0 ? pageRuns.slice(0, 3) : []);
+    for (const r of pick) state.selected.add(r);
+  }
+  state.runs = pageRuns.map((r) => byRun.get(r)).filter(Boolean);
+  state.running = running.map((r) => byRun.get(r.run)).filter(Boolean);
+  view.matching = count[0]?.count ?? state.runs.length;
+  const json = JSON.stringify([state.runs, state.running, view]);
+  $('#runs-error').hidden = true;
   if (json !== lastJson) {
     lastJson = json;
-    render();
-    emit('runs', runs);
+    render(true);
+    emit('runs', state.runs);
   }
 }
 
 function cmp(a, b) {
   if (a === undefined || a === null || a === '') return 1;
   if (b === undefined || b === null || b === '') return -1;
-  if (typeof a === 'number' && typeof b === 'number') return (a - b) * sortDir;
-  return String(a).localeCompare(String(b)) * sortDir;
+  if (typeof a === 'number' && typeof b === 'number') return (a - b) * view.sortDir;
+  return (a < b ? -1 : a > b ? 1 : 0) * view.sortDir;
 }
 
-export function render() {
-  const q = $('#runs-filter').value.trim().toLowerCase();
+/** Draws the page; until the store answers (`fromStore` false) the filter and sort apply to the rows shown. */
+export function render(fromStore = false) {
+  const q = view.text.toLowerCase().split(/\s+/).filter(Boolean);
   const tbody = $('#runs-table tbody');
-  const rows = state.runs
-    .filter((r) => !q || COLUMNS.some((c) => String(cell(r, c.key)).toLowerCase().includes(q)) || r.run.toLowerCase().includes(q))
-    .sort((a, b) => cmp(a[sortKey], b[sortKey]));
+  let rows = state.runs;
+  if (!fromStore) {
+    const hay = (r) => [r.runId, r.experiment, r.person, r.statusText, r.optimizer].map((x) => String(x ?? '')).join(' ').toLowerCase();
+    rows = rows.filter((r) => q.every((w) => hay(r).includes(w))).sort((a, b) => cmp(a[view.sortKey], b[view.sortKey]) || cmp(a.runId, b.runId) * view.sortDir);
+  }
   tbody.replaceChildren(...rows.map(rowFor));
   if (!rows.length) {
-    tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: COLUMNS.length }, state.runs.length ? 'No run matches the filter.' : 'No training runs in the store yet.')));
+    tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: COLUMNS.length }, view.text || state.brush ? 'No run matches the filter.' : 'No training runs in the store yet.')));
   }
   for (const th of document.querySelectorAll('#runs-table th')) {
-    th.classList.toggle('sorted', th.dataset.key === sortKey);
-    th.dataset.dir = th.dataset.key === sortKey ? (sortDir > 0 ? 'asc' : 'desc') : '';
+    th.classList.toggle('sorted', th.dataset.key === view.sortKey);
+    th.dataset.dir = th.dataset.key === view.sortKey ? (view.sortDir > 0 ? 'asc' : 'desc') : '';
   }
-  $('#runs-count').textContent = `${rows.length} of ${state.runs.length} run${state.runs.length === 1 ? '' : 's'}`;
+  const matching = fromStore ? view.matching : Math.max(rows.length, view.matching);
+  const first = rows.length ? view.offset + 1 : 0;
+  const last = view.offset + rows.length;
+  $('#runs-count').textContent = matching > PAGE_SIZE ? `${first}–${last} of ${matching.toLocaleString('en')} runs` : `${rows.length} of ${matching} run${matching === 1 ? '' : 's'}`;
+  $('#runs-pager').hidden = matching <= PAGE_SIZE && view.offset === 0;
+  $('#runs-prev').disabled = view.offset === 0;
+  $('#runs-next').disabled = last >= matching;
+  $('#runs-page').textContent = `page ${Math.floor(view.offset / PAGE_SIZE) + 1} of ${Math.max(1, Math.ceil(matching / PAGE_SIZE))}`;
+  const chip = $('#runs-brush');
+  chip.hidden = !state.brush;
+  if (state.brush) $('#runs-brush-text').textContent = `Only the ${state.brush.runs.size} run${state.brush.runs.size === 1 ? '' : 's'} brushed in the parallel coordinates of ${state.brush.experimentName ?? 'the experiment'}`;
+  renderCompareButton();
+}
+
+/** The ticks and highlighted rows follow the selection, without drawing the rows again. */
+export function syncSelection() {
+  for (const tr of document.querySelectorAll('#runs-table tbody tr[data-run]')) {
+    const on = state.selected.has(tr.dataset.run);
+    tr.classList.toggle('selected', on);
+    const box = tr.querySelector('td.plot input');
+    if (box && box.checked !== on) box.checked = on;
+  }
+  renderCompareButton();
+}
+
+function renderCompareButton() {
+  const n = [...state.selected].filter((r) => state.known.get(r)?.runId).length;
+  const b = $('#compare-button');
+  b.disabled = n < 2 || n > 8;
+  b.textContent = `Compare ticked runs (${n})`;
+  b.title = n < 2 ? 'tick 2 to 8 runs to compare them' : n > 8 ? 'at most 8 runs can be compared' : 'side by side: hyperparameters, architecture, datasets, curves, adaptations';
 }
 
 function cell(r, key) {
@@ -108,19 +189,16 @@ function rowFor(r) {
   for (const c of COLUMNS) {
     let td;
     if (c.key === 'plot') {
-      const box = el('input', { type: 'checkbox', title: 'plot under Curves', 'aria-label': `plot run ${r.runId}` });
+      const box = el('input', { type: 'checkbox', title: 'plot under Curves; tick 2–8 to compare', 'aria-label': `plot run ${r.runId}` });
       box.checked = state.selected.has(r.run);
       box.addEventListener('change', () => {
         if (box.checked) state.selected.add(r.run); else state.selected.delete(r.run);
         tr.classList.toggle('selected', box.checked);
         emit('selection');
       });
-      td = el('td', { class: 'plot' }, el('span', { class: 'swatch', style: `background:${state.runColor.get(r.run)}` }), box);
+      td = el('td', { class: 'plot' }, el('span', { class: 'swatch', style: `background:${colorOf(r.run)}` }), box);
     } else if (c.key === 'runId') {
-      td = el('td', { class: 'mono' }, el('a', {
-        href: '#curves', title: `${r.run}\nclick: plot only this run`,
-        onclick: () => { state.selected.clear(); state.selected.add(r.run); emit('selection'); },
-      }, shortId(r.runId)));
+      td = el('td', { class: 'mono' }, el('a', { href: `#run/${encodeURIComponent(r.runId)}`, title: `${r.run}\nopen the run's page` }, r.runId && r.runId.length > 12 ? r.runId.slice(0, 8) : r.runId));
     } else if (c.key === 'statusText') {
       td = el('td', {}, el('span', { class: `pill ${r.statusText}` }, r.statusText));
     } else {
@@ -132,5 +210,5 @@ function rowFor(r) {
 }
 
 export function onShowRuns() {
-  lookedAt('runs', 'Runs table', runsQuery());
+  lookedAt('runs', 'Runs table', currentQuery());
 }

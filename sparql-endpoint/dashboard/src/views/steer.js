@@ -26,8 +26,12 @@ export function initSteer() {
 
 function fillRuns() {
   const sel = $('#steer-run');
-  const keep = sel.value;
-  const runs = [...state.runs].sort((a, b) => (a.statusText === 'running' ? 0 : 1) - (b.statusText === 'running' ? 0 : 1)
+  const keep = state.steerRun ?? sel.value;
+  state.steerRun = null;
+  // The running runs first (only they can be steered), then the selected runs and the runs table's page.
+  const candidates = new Map();
+  for (const r of [...(state.running ?? []), ...[...state.selected].map((x) => state.known.get(x)).filter(Boolean), ...state.runs]) candidates.set(r.run, r);
+  const runs = [...candidates.values()].sort((a, b) => (a.statusText === 'running' ? 0 : 1) - (b.statusText === 'running' ? 0 : 1)
     || String(b.started ?? '').localeCompare(String(a.started ?? '')));
   sel.replaceChildren(...runs.map((r) => el('option', { value: r.run },
     `${shortId(r.runId)} · ${r.experiment ?? 'no experiment'} · ${r.statusText}${r.epochs !== undefined ? ` · epoch ${r.epochs}` : ''}`)));
@@ -67,7 +71,7 @@ function showCurrent() {
     const prev = byGroup.get(g);
     if (!prev || (s.epoch ?? -1) > (prev.epoch ?? -1)) byGroup.set(g, s);
   }
-  const run = state.runs.find((r) => r.run === $('#steer-run').value);
+  const run = state.known.get($('#steer-run').value);
   const text = action === 'stop' ? '' : [...byGroup.values()].map((s) => `${name}${s.paramGroup !== undefined ? `[${s.paramGroup}]` : ''} = ${fmtParam(s.value)}`).join(', ');
   const epochs = action === 'set_epochs' && run?.epochsPlanned ? `planned epochs = ${run.epochsPlanned}` : '';
   $('#steer-current').textContent = text || epochs ? `current: ${text || epochs}` : '';
@@ -133,7 +137,7 @@ export async function refreshRequests() {
   const run = $('#steer-run').value;
   const table = $('#steer-requests');
   const note = $('#steer-requests-note');
-  $('#steer-requests-run').textContent = run ? `for ${shortId(state.runs.find((r) => r.run === run)?.runId ?? run)}` : '';
+  $('#steer-requests-run').textContent = run ? `for ${shortId(state.known.get(run)?.runId ?? run)}` : '';
   table.tHead.replaceChildren(el('tr', {}, ...['Created', 'Action', 'Hyperparameter', 'Value', 'Status', 'Person', 'Reason', 'Request'].map((h) => el('th', {}, h))));
   if (!run) { table.tBodies[0].replaceChildren(); return; }
   try {
