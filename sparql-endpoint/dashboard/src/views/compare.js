@@ -123,7 +123,7 @@ export async function showCompare(idList) {
   const adaptTable = el('table', { class: 'grid compact', 'data-testid': 'compare-adaptations' },
     el('thead', {}, el('tr', {}, ...['Run', 'Epoch', 'Change', 'By', 'Reason', 'Time'].map((h) => el('th', {}, h)))),
     el('tbody', {}, ...(adaptations.length ? adaptations.map((a) => el('tr', {},
-      el('td', { class: 'mono' }, el('span', { class: 'swatch', style: `background:${colorOf(a.run)}` }), label(a.run)),
+      el('td', { class: 'mono' }, el('span', { class: 'swatch', style: `background:${colorOf(a.run)}` }), el('a', { href: `#run/${encodeURIComponent(infoBy.get(a.run)?.runId ?? '')}` }, label(a.run))),
       el('td', { class: 'num' }, a.epoch ?? ''), el('td', {}, describeAdaptation(a)),
       el('td', {}, a.agentName ?? '', el('span', { class: 'muted' }, a.agentKind ? ` (${a.agentKind})` : '')),
       el('td', {}, a.reason ?? ''), el('td', { class: 'muted' }, fmtTime(a.time))))

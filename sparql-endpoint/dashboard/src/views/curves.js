@@ -1,4 +1,4 @@
-import { $, el, fmtTime, shortId } from '../util.js';
+import { $, el, fmtTime } from '../util.js';
 import { select } from '../sparql.js';
 import { curvesQuery, adaptationsQuery } from '../queries.js';
 import { state, lookedAt, colorOf, runLabel, chartRuns } from '../state.js';
@@ -117,7 +117,7 @@ function renderAdaptationTable() {
   const list = data.adaptations.filter((a) => state.selected.has(a.run));
   table.tHead.replaceChildren(el('tr', {}, ...['Run', 'Epoch', 'Change', 'By', 'Reason', 'Time'].map((h) => el('th', {}, h))));
   table.tBodies[0].replaceChildren(...(list.length ? list.map((a) => el('tr', {},
-    el('td', { class: 'mono' }, el('span', { class: 'swatch', style: `background:${colorOf(a.run)}` }), shortId(runLabel(a.run))),
+    el('td', { class: 'mono' }, el('span', { class: 'swatch', style: `background:${colorOf(a.run)}` }), el('a', { href: `#run/${encodeURIComponent(state.known.get(a.run)?.runId ?? a.run.split('/').pop())}` }, runLabel(a.run))),
     el('td', { class: 'num' }, a.epoch ?? ''),
     el('td', {}, describeAdaptation(a)),
     el('td', {}, `${a.agentName ?? ''}`, el('span', { class: 'muted' }, a.agentKind ? ` (${a.agentKind})` : '')),

@@ -166,7 +166,7 @@ function draw(rows, targetLabel, lowerIsBetter) {
   const table = $('#hp-table');
   table.tHead.replaceChildren(el('tr', {}, el('th', {}, 'Run'), ...varying.map((n) => el('th', { class: 'num' }, n)), el('th', { class: 'num' }, targetLabel)));
   table.tBodies[0].replaceChildren(...runList.sort((a, b) => (lowerIsBetter ? a.result - b.result : b.result - a.result)).map((r) => el('tr', {},
-    el('td', { class: 'mono', title: r.run }, el('span', { class: 'swatch', style: `background:${colorOf(r.run)}` }), shortId(r.runId)),
+    el('td', { class: 'mono', title: r.run }, el('span', { class: 'swatch', style: `background:${colorOf(r.run)}` }), el('a', { href: `#run/${encodeURIComponent(r.runId)}` }, shortId(r.runId))),
     ...varying.map((n) => el('td', { class: 'num' }, fmtParam(r.params[n]))),
     el('td', { class: 'num strong' }, fmt(r.result)))));
 }
