@@ -43,6 +43,7 @@ constexpr DrawnClass drawn_classes[] = {
     {"dl:AdaptationRequest", "AdaptationRequest", Kind::entity},
     {"dl:AnalysisQuery", "AnalysisQuery", Kind::entity},
     {"dl:SteeringRule", "SteeringRule", Kind::agent},
+    {"dl:Scheduler", "Scheduler", Kind::agent},
     {"prov:Person", "Person", Kind::agent},
     {"dl:Trainer", "Trainer", Kind::agent},
     {"dl:Machine", "Machine", Kind::agent},
@@ -195,6 +196,7 @@ std::vector<std::string> label_of(const std::string& iri, const Facts& f, bool b
   if (t == "AnalysisQuery") return {"analysis query"};
   if (t == "Person") return {f.value("dl:name").empty() ? or_label(local_name(iri)) : f.value("dl:name")};
   if (t == "SteeringRule") return {"steering rule", f.value("dl:name").empty() ? local_name(iri) : f.value("dl:name")};
+  if (t == "Scheduler") return {f.value("dl:name").empty() ? local_name(iri) : f.value("dl:name"), "scheduler"};
   if (t == "Trainer") {
     std::string program = f.value("dl:program");
     if (auto v = f.get("dl:version")) program += " " + *v;

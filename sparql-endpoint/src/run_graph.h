@@ -14,7 +14,7 @@
 //    (activities); datasets, hyperparameter settings, the optimizer, the
 //    model, checkpoints, the metric values of evaluations, adaptation
 //    requests and analysis queries (entities); persons, the trainer, the
-//    machine and steering rules (agents).  Per-epoch metric values, steps
+//    machine, steering rules and schedulers (agents).  Per-epoch metric values, steps
 //    and layers are left out: they are the run page's curves and tables.
 //  - edges: prov:used, wasGeneratedBy, wasDerivedFrom, wasRevisionOf,
 //    wasAssociatedWith, actedOnBehalfOf, wasInformedBy, wasAttributedTo

@@ -134,6 +134,19 @@ LIMIT ${limit}
 `;
 }
 
+/** The agent an ?adaptation is associated with: ?agentName and ?agentKind (person, steering rule, scheduler, trainer). */
+const adaptationAgent = (indent) => ['OPTIONAL {',
+  '  ?adaptation prov:wasAssociatedWith ?agent .',
+  '  OPTIONAL { ?agent dl:name ?n }',
+  '  OPTIONAL { ?agent dl:program ?prog }',
+  '  OPTIONAL { ?agent a prov:Person . BIND ("person" AS ?kindP) }',
+  '  OPTIONAL { ?agent a dl:SteeringRule . BIND ("steering rule" AS ?kindR) }',
+  '  OPTIONAL { ?agent a dl:Scheduler . BIND ("scheduler" AS ?kindS) }',
+  '  OPTIONAL { ?agent a dl:Trainer . BIND ("trainer" AS ?kindT) }',
+  '  BIND (COALESCE(?n, ?prog, STR(?agent)) AS ?agentName)',
+  '  BIND (COALESCE(?kindP, ?kindR, ?kindS, ?kindT, "agent") AS ?agentKind)',
+  '}'].map((l) => `${indent}${l}\n`).join('');
+
 /** Metric values per epoch (and evaluation) of the given runs. */
 export function curvesQuery(runs) {
   return `${PREFIXES}
@@ -163,17 +176,7 @@ ${values(runs)}  ?adaptation a dl:Adaptation ; dl:partOfRun ?run .
     OPTIONAL { ?new dl:paramGroup ?paramGroup }
     OPTIONAL { ?new prov:wasRevisionOf ?old . ?old prov:value ?oldValue }
   }
-  OPTIONAL {
-    ?adaptation prov:wasAssociatedWith ?agent .
-    OPTIONAL { ?agent dl:name ?n }
-    OPTIONAL { ?agent dl:program ?prog }
-    OPTIONAL { ?agent a prov:Person . BIND ("person" AS ?kindP) }
-    OPTIONAL { ?agent a dl:SteeringRule . BIND ("steering rule" AS ?kindR) }
-    OPTIONAL { ?agent a dl:Trainer . BIND ("trainer" AS ?kindT) }
-    BIND (COALESCE(?n, ?prog, STR(?agent)) AS ?agentName)
-    BIND (COALESCE(?kindP, ?kindR, ?kindT, "agent") AS ?agentKind)
-  }
-}
+${adaptationAgent('  ')}}
 ORDER BY ?run ?epoch ?adaptation
 `;
 }
@@ -298,17 +301,7 @@ WHERE {
     OPTIONAL { ?adaptation dl:epoch ?epoch }
     OPTIONAL { ?adaptation prov:startedAtTime ?time }
     OPTIONAL { ?adaptation dl:reason ?reason }
-    OPTIONAL {
-      ?adaptation prov:wasAssociatedWith ?agent .
-      OPTIONAL { ?agent dl:name ?n }
-      OPTIONAL { ?agent dl:program ?prog }
-      OPTIONAL { ?agent a prov:Person . BIND ("person" AS ?kindP) }
-      OPTIONAL { ?agent a dl:SteeringRule . BIND ("steering rule" AS ?kindR) }
-      OPTIONAL { ?agent a dl:Trainer . BIND ("trainer" AS ?kindT) }
-      BIND (COALESCE(?n, ?prog, STR(?agent)) AS ?agentName)
-      BIND (COALESCE(?kindP, ?kindR, ?kindT, "agent") AS ?agentKind)
-    }
-  }
+${adaptationAgent('    ')}  }
   ?setting dl:name ?hyperparameter ; prov:value ?value .
   OPTIONAL { ?setting dl:paramGroup ?paramGroup }
   OPTIONAL { ?setting dl:valueType ?valueType }
@@ -416,7 +409,8 @@ WHERE {
   OPTIONAL { ?agent a dl:Trainer . BIND ("program" AS ?rT) }
   OPTIONAL { ?agent a dl:Machine . BIND ("machine" AS ?rM) }
   OPTIONAL { ?agent a dl:SteeringRule . BIND ("steering rule" AS ?rR) }
-  BIND (COALESCE(?rR, ?rP, ?rT, ?rM, "agent") AS ?role)
+  OPTIONAL { ?agent a dl:Scheduler . BIND ("scheduler" AS ?rS) }
+  BIND (COALESCE(?rR, ?rS, ?rP, ?rT, ?rM, "agent") AS ?role)
   OPTIONAL { ?agent dl:name ?name }
   OPTIONAL { ?agent dl:program ?program }
   OPTIONAL { ?agent dl:version ?version }
