@@ -1,28 +1,35 @@
-// SHA-256 (FIPS 180-4) of byte streams and files, for dataset and checkpoint hashes.
+// SHA-256 of byte streams and files, for dataset and checkpoint hashes,
+// computed by OpenSSL's EVP digests (a maintained implementation that uses
+// the CPU's SHA extensions where it has them).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_md_ctx_st;
 
 namespace torchprov::detail {
 
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
   void update(const void* data, std::size_t size);
   std::array<std::uint8_t, 32> finish();
   std::string finish_hex();
 
  private:
-  void compress(const std::uint8_t* block);
-  std::array<std::uint32_t, 8> state_;
-  std::array<std::uint8_t, 64> buffer_{};
-  std::size_t buffered_ = 0;
-  std::uint64_t total_bytes_ = 0;
+  struct Free {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, Free> context_;
 };
 
 std::string sha256_hex(std::string_view bytes);
