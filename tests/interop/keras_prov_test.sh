@@ -113,7 +113,7 @@ grep -q "dl.ttl:1:1: not a statement of a MonetDB SQL dump" "$work/ttl.log" || {
 
 # --endpoint: the same runs through a server's Graph Store.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-tp serve --store "$work/served" --port "$port" > "$work/serve.log" 2>&1 &
+"$build/torchprov" serve --store "$work/served" --port "$port" > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.2; done
 tp import --from keras-prov --endpoint "http://127.0.0.1:$port" --token-file "$work/served/token" "$work/fixture.sql" \

@@ -57,7 +57,7 @@ echo "ok: PROV-N: $(grep -c '^    ' "$work/run.provn") records in the run's bund
 
 # GET /data: the same documents, by content negotiation.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-tp serve --store "$store" --port "$port" > "$work/serve.log" 2>&1 &
+"$build/torchprov" serve --store "$store" --port "$port" > "$work/serve.log" 2>&1 &
 server=$!
 base=http://127.0.0.1:$port
 for _ in $(seq 100); do curl -sf "$base/health" > /dev/null && break; sleep 0.2; done
