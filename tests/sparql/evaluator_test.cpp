@@ -528,3 +528,58 @@ TEST(EvaluatorAtScale, GroupCountsWithoutRowsAgreeWithSums) {
   // No solutions, no groups.
   EXPECT_TRUE(query(trainings(), "SELECT ?p (COUNT(*) AS ?c) WHERE { ?s ?p :nothing } GROUP BY ?p").rows.empty());
 }
+
+// SERVICE against endpoints answered in process (a dataset each).
+class EvaluatorService : public ::testing::Test {
+ protected:
+  EvaluatorService() {
+    remote_ = make(":b :q 10 . :c :q 20 .");
+    options_.service_allowed = [](const std::string& endpoint) { return endpoint == "http://allowed/sparql"; };
+    options_.service = [this](const std::string& endpoint, const std::string& text) {
+      asked_.push_back(endpoint);
+      if (endpoint != "http://allowed/sparql") throw sparql::ServiceFailed("unreachable " + endpoint);
+      if (fail_) throw sparql::ServiceFailed("the endpoint failed");
+      return sparql::execute_query(remote_, text);
+    };
+  }
+  Dataset remote_;
+  sparql::QueryOptions options_;
+  std::vector<std::string> asked_;
+  bool fail_ = false;
+};
+
+TEST_F(EvaluatorService, JoinsLocalSolutionsWithTheEndpoints) {
+  auto ds = make(":a :p :b . :a :p :c . :a :p :d .");
+  auto r = query(ds, "SELECT ?o ?v { :a :p ?o SERVICE <http://allowed/sparql> { ?o :q ?v } }", options_);
+  EXPECT_EQ(rows(r), (Rows{":b 10", ":c 20"}));
+  EXPECT_EQ(asked_, (std::vector<std::string>{"http://allowed/sparql"}));
+}
+
+TEST_F(EvaluatorService, RefusesEndpointsNotAllowedEvenWhenSilent) {
+  auto ds = make(":a :p :b .");
+  EXPECT_THROW(query(ds, "SELECT * { SERVICE <http://other/sparql> { ?s ?p ?o } }", options_), sparql::ServiceRefused);
+  EXPECT_THROW(query(ds, "SELECT * { SERVICE SILENT <http://other/sparql> { ?s ?p ?o } }", options_),
+               sparql::ServiceRefused);
+  EXPECT_TRUE(asked_.empty()) << "a refused endpoint must not be contacted";
+  // Without a service function at all, SERVICE is refused too.
+  EXPECT_THROW(query(ds, "SELECT * { SERVICE <http://allowed/sparql> { ?s ?p ?o } }"), sparql::ServiceRefused);
+}
+
+TEST_F(EvaluatorService, SilentTurnsAFailureIntoOneEmptySolution) {
+  auto ds = make(":a :p :b .");
+  fail_ = true;
+  EXPECT_THROW(query(ds, "SELECT * { :a :p ?o SERVICE <http://allowed/sparql> { ?o :q ?v } }", options_),
+               sparql::ServiceFailed);
+  auto r = query(ds, "SELECT ?o ?v { :a :p ?o SERVICE SILENT <http://allowed/sparql> { ?o :q ?v } }", options_);
+  EXPECT_EQ(rows(r), (Rows{":b UNDEF"}));
+}
+
+TEST_F(EvaluatorService, AsksAVariableEndpointOncePerValue) {
+  auto ds = make(":x :endpoint <http://allowed/sparql> . :y :endpoint <http://allowed/sparql> . :z :endpoint <http://other/sparql> .");
+  EXPECT_THROW(query(ds, "SELECT * { ?k :endpoint ?e SERVICE ?e { ?s :q ?v } }", options_), sparql::ServiceRefused);
+  asked_.clear();
+  auto r = query(ds, "SELECT ?k ?v { { ?k :endpoint ?e FILTER(?e != <http://other/sparql>) } SERVICE ?e { ?s :q ?v } }",
+                 options_);
+  EXPECT_EQ(rows(r), (Rows{":x 10", ":x 20", ":y 10", ":y 20"}));
+  EXPECT_EQ(asked_.size(), 1u);
+}

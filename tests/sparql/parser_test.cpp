@@ -93,13 +93,21 @@ TEST(Parser, UndefinedPrefixIsAnError) {
   EXPECT_THROW(sparql::parse_query("SELECT * { ?s ex:p ?o }"), sparql::SyntaxError);
 }
 
-TEST(Parser, ServiceIsUnsupported) {
-  try {
-    sparql::parse_query("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }");
-    FAIL() << "no error";
-  } catch (const sparql::UnsupportedFeature& e) {
-    EXPECT_NE(std::string(e.what()).find("SERVICE"), std::string::npos);
-  }
+TEST(Parser, ServiceKeepsItsPatternAsWrittenWithThePrologue) {
+  const auto q = sparql::parse_query(
+      "BASE <http://b/> PREFIX x: <http://x/> SELECT * { ?a x:p ?b SERVICE SILENT <http://remote/sparql> "
+      "{ ?b x:q ?c # comment\n FILTER(?c > 1) } }");
+  const auto& service = q.where.elements.back();
+  ASSERT_EQ(service.kind, sparql::syntax::ElementKind::service);
+  EXPECT_TRUE(service.silent);
+  EXPECT_EQ(service.graph.term.value, "http://remote/sparql");
+  EXPECT_NE(service.service_query.find("PREFIX x: <http://x/>"), std::string::npos) << service.service_query;
+  EXPECT_NE(service.service_query.find("BASE <http://b/>"), std::string::npos) << service.service_query;
+  EXPECT_NE(service.service_query.find("SELECT * WHERE { ?b x:q ?c # comment\n FILTER(?c > 1) }"), std::string::npos)
+      << service.service_query;
+  EXPECT_EQ(sparql::service_endpoints(q), (std::vector<std::string>{"http://remote/sparql"}));
+  const auto variable = sparql::parse_query("SELECT * { ?e ?p ?o SERVICE ?e { ?s ?p ?o } }");
+  EXPECT_EQ(sparql::service_endpoints(variable), (std::vector<std::string>{"?e"}));
 }
 
 TEST(Parser, ParsesPathsAndModifiers) {

@@ -132,7 +132,11 @@ TestCase read_test(const ManifestGraph& graph, const Term& entry, const std::str
   test.query_iri = graph.object_value(*action, vocabulary_iri(qt_ns, "query"));
   for (const auto& data : graph.objects(*action, vocabulary_iri(qt_ns, "data"))) test.data_iris.push_back(data.value);
   for (const auto& data : graph.objects(*action, vocabulary_iri(qt_ns, "graphData"))) test.graph_data_iris.push_back(data.value);
-  test.uses_service_data = !graph.objects(*action, vocabulary_iri(qt_ns, "serviceData")).empty();
+  for (const auto& service : graph.objects(*action, vocabulary_iri(qt_ns, "serviceData"))) {
+    std::vector<std::string> files;
+    for (const auto& data : graph.objects(service, vocabulary_iri(qt_ns, "data"))) files.push_back(data.value);
+    test.service_data.emplace_back(graph.object_value(service, vocabulary_iri(qt_ns, "endpoint")), std::move(files));
+  }
   test.result_iri = graph.object_value(entry, vocabulary_iri(mf_ns, "result"));
   return test;
 }

@@ -38,7 +38,9 @@ struct TestCase {
   std::vector<GraphFile> update_graphs;      // ut:graphData before the update
   std::string result_iri;                    // query tests' expected result
   std::vector<GraphFile> expected_graphs;    // update tests: default and named graphs after
-  bool uses_service_data = false;            // qt:serviceData: needs federation
+  // qt:serviceData: the endpoints a SERVICE may ask and their data (the
+  // runner answers them in process).
+  std::vector<std::pair<std::string, std::vector<std::string>>> service_data;
   std::vector<std::string> requirements;     // mf:requires / other reasons to skip
 };
 

@@ -64,9 +64,11 @@ TEST(W3cSparql11Suite, PassesAtLeastTheBaseline) {
 
   std::vector<TestCase> tests = read_manifest_tree(query_manifest);
   for (auto& test : read_manifest_tree(update_manifest)) tests.push_back(std::move(test));
-  // The result-format tests (CSV / TSV / JSON) exercise the result readers.
-  if (fs::exists(suite / "manifest-sparql11-results.ttl")) {
-    for (auto& test : read_manifest_tree(suite / "manifest-sparql11-results.ttl")) tests.push_back(std::move(test));
+  // The result-format tests (CSV / TSV / JSON) exercise the result readers;
+  // the federated-query tests SERVICE (their endpoints answered in process).
+  for (const char* extra : {"manifest-sparql11-results.ttl", "manifest-sparql11-fed.ttl"}) {
+    if (!fs::exists(suite / extra)) continue;
+    for (auto& test : read_manifest_tree(suite / extra)) tests.push_back(std::move(test));
   }
   const auto filter = environment("TORCHPROV_W3C_FILTER");
 

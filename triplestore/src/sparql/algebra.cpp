@@ -62,6 +62,7 @@ void ordered_scope(const GroupPattern& group, std::vector<std::string>& out) {
       case ElementKind::optional:
       case ElementKind::union_of:
       case ElementKind::group:
+      case ElementKind::service:
         for (const auto& g : el.groups) ordered_scope(g, out);
         break;
       case ElementKind::subselect: ordered_scope_query(*el.subquery, out); break;
@@ -216,6 +217,18 @@ class Translator {
           break;
         }
         case ElementKind::group: g = join(g, translate_group(el.groups[0])); break;
+        case ElementKind::service: {
+          // Evaluated by the endpoint: only its variables matter here.
+          auto sv = make(OpKind::service);
+          sv->graph = pattern_term(el.graph);
+          sv->silent = el.silent;
+          sv->service_query = el.service_query;
+          std::vector<std::string> names;
+          ordered_scope(el.groups[0], names);
+          for (const auto& name : names) sv->service_slots.emplace_back(name, slot(name));
+          g = join(g, sv);
+          break;
+        }
         case ElementKind::bind: {
           auto ext = make(OpKind::extend);
           ext->expr = el.expr;
@@ -440,6 +453,9 @@ void bound_slots(const Op& op, std::vector<int>& out) {
     case OpKind::graph:
       if (op.graph.is_var()) out.push_back(op.graph.slot);
       break;
+    case OpKind::service:
+      for (const auto& [name, slot] : op.service_slots) out.push_back(slot);
+      return;
     case OpKind::minus:
       bound_slots(*op.children[0], out);
       return;
@@ -471,7 +487,7 @@ std::string pattern_text(const PatternTerm& t, const QueryPlan& plan) {
 
 std::string to_string(const Op& op, const QueryPlan& plan, int indent) {
   static const char* names[] = {"bgp",    "join",  "leftjoin", "filter",  "union",    "minus", "graph", "extend",
-                                "group",  "order", "project",  "distinct", "reduced", "slice", "table"};
+                                "group",  "order", "project",  "distinct", "reduced", "slice", "table", "service"};
   std::ostringstream out;
   out << std::string(indent * 2, ' ') << "(" << names[static_cast<int>(op.kind)];
   if (op.kind == OpKind::bgp) {
@@ -481,7 +497,7 @@ std::string to_string(const Op& op, const QueryPlan& plan, int indent) {
           << pattern_text(p.object, plan) << "]";
     }
   }
-  if (op.kind == OpKind::graph) out << " " << pattern_text(op.graph, plan);
+  if (op.kind == OpKind::graph || op.kind == OpKind::service) out << " " << pattern_text(op.graph, plan);
   if (op.kind == OpKind::extend) out << " ?" << plan.slot_names[op.slot];
   if (op.kind == OpKind::project)
     for (int s : op.projection) out << " ?" << plan.slot_names[s];

@@ -42,6 +42,7 @@ enum class OpKind {
   reduced,
   slice,
   table,
+  service,
 };
 
 struct AggregateBinding {
@@ -72,7 +73,7 @@ struct Op {
   std::vector<PatternElement> patterns;       // bgp
   std::vector<AttachedFilter> attached_filters;  // bgp (optimizer)
   std::vector<Expr> conditions;               // filter / left_join (conjunction)
-  PatternTerm graph;                          // graph
+  PatternTerm graph;                          // graph; service: the endpoint
   int slot = -1;                              // extend target
   Expr expr;                                  // extend
   std::vector<GroupKey> group_keys;           // group
@@ -83,6 +84,9 @@ struct Op {
   std::optional<std::size_t> limit;           // slice
   std::vector<int> table_slots;               // table
   std::vector<std::vector<std::optional<Term>>> table_rows;
+  bool silent = false;                                       // service
+  std::string service_query;                                 // service: the SELECT sent
+  std::vector<std::pair<std::string, int>> service_slots;    // service: its variables
 };
 
 using OpPtr = std::shared_ptr<Op>;

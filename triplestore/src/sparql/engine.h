@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,8 +23,17 @@ struct SyntaxError : std::runtime_error {
   SyntaxError(const std::string& message, std::size_t line, std::size_t column);
   std::size_t line, column;
 };
-// Well-formed but asks for something the engine does not do (e.g. SERVICE).
+// Well-formed but asks for something the engine does not do.
 struct UnsupportedFeature : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// SERVICE to an endpoint the options do not allow (never silenced by
+// SILENT: the query is refused).
+struct ServiceRefused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// SERVICE to an allowed endpoint that failed (silenced by SILENT).
+struct ServiceFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 struct QueryTimeout : std::runtime_error {
@@ -38,6 +48,15 @@ struct UpdateError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct QueryResult;
+
+// SERVICE <endpoint> { pattern }: `service_allowed` says whether the
+// endpoint may be asked; `service` asks it `query` (SELECT * WHERE {
+// pattern }, with the query's prefixes and base) and returns its solutions,
+// throwing ServiceFailed when it cannot.  Without both, SERVICE is refused.
+using ServiceAllowed = std::function<bool(const std::string& endpoint)>;
+using ServiceCall = std::function<QueryResult(const std::string& endpoint, const std::string& query)>;
+
 struct QueryOptions {
   std::string base_iri;
   // SPARQL Protocol default-graph-uri / named-graph-uri: when either is set
@@ -50,6 +69,8 @@ struct QueryOptions {
   // W3C tests' convention).
   bool union_default_graph = true;
   const std::atomic<bool>* cancel = nullptr;
+  ServiceAllowed service_allowed;
+  ServiceCall service;
 };
 
 enum class QueryForm { select, ask, construct, describe };

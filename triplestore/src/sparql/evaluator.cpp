@@ -107,6 +107,8 @@ EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<st
   EvaluationSettings settings;
   settings.base_iri = options.base_iri;
   settings.cancel = options.cancel;
+  settings.service_allowed = options.service_allowed;
+  settings.service = options.service;
   settings.max_rows = options.max_rows;
   if (options.timeout.count() > 0) settings.deadline = std::chrono::steady_clock::now() + options.timeout;
   bool protocol = !options.default_graphs.empty() || !options.named_graphs.empty();
@@ -193,6 +195,9 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
         return std::find(right_slots.begin(), right_slots.end(), s) != right_slots.end();
       });
       std::vector<Row> out;
+      if (right_op.kind == OpKind::service && right_op.graph.is_var() &&
+          std::find(left_slots.begin(), left_slots.end(), right_op.graph.slot) != left_slots.end())
+        return join_service(std::move(left), right_op);
       if (right_op.kind == OpKind::bgp && shares) {
         // The BGP continues from the left rows' bindings.
         return eval_bgp_batch(right_op, left, scope, nullptr);
@@ -344,6 +349,7 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
       return out;
     }
     case OpKind::graph: return eval_graph(op, seed, scope);
+    case OpKind::service: return eval_service(op, seed);
     case OpKind::extend: {
       auto rows = eval(*op.children[0], seed, scope);
       std::vector<Row> out;
@@ -915,6 +921,81 @@ std::vector<Row> Evaluator::eval_graph(const Op& op, const Row& seed, const Grap
       r[slot] = g;
       out.push_back(std::move(r));
     }
+  }
+  return out;
+}
+
+std::vector<Row> Evaluator::eval_service(const Op& op, const Row& seed) {
+  std::string endpoint;
+  if (op.graph.is_var()) {
+    const TermId bound = seed[op.graph.slot];
+    if (bound == any_term)
+      throw UnsupportedFeature("SERVICE with a variable endpoint needs the variable bound by the patterns before it");
+    const Term& term = terms_.term(bound);
+    if (term.kind != TermKind::iri) {
+      if (op.silent) return {seed};
+      throw ServiceFailed("SERVICE: the endpoint " + term.value + " is not an IRI");
+    }
+    endpoint = term.value;
+  } else {
+    endpoint = op.graph.term.value;
+  }
+  if (!settings_.service || !settings_.service_allowed || !settings_.service_allowed(endpoint))
+    throw ServiceRefused("SERVICE <" + endpoint + "> is not allowed here" +
+                         (settings_.service ? "; the server's --service-allow lists the endpoints it may ask"
+                                            : ": this query runs without federation"));
+  QueryResult remote;
+  try {
+    remote = settings_.service(endpoint, op.service_query);
+  } catch (const ServiceFailed&) {
+    if (op.silent) return {seed};  // SILENT: as if the endpoint had answered one empty solution
+    throw;
+  }
+  check_limits();
+  // The endpoint's variables, by slot; those the pattern does not have are dropped.
+  std::vector<int> slot_of_column(remote.variables.size(), -1);
+  for (std::size_t c = 0; c < remote.variables.size(); ++c)
+    for (const auto& [name, slot] : op.service_slots)
+      if (name == remote.variables[c]) slot_of_column[c] = slot;
+  std::vector<Row> out;
+  if (remote.form == QueryForm::ask) {
+    if (remote.boolean) out.push_back(seed);
+    return out;
+  }
+  const TermId endpoint_id = op.graph.is_var() ? seed[op.graph.slot] : any_term;
+  for (const auto& values : remote.rows) {
+    Row r(slot_count_, any_term);
+    for (std::size_t c = 0; c < values.size() && c < slot_of_column.size(); ++c)
+      if (slot_of_column[c] >= 0 && values[c]) r[slot_of_column[c]] = terms_.id_of(*values[c]);
+    if (endpoint_id != any_term) {
+      if (r[op.graph.slot] != any_term && r[op.graph.slot] != endpoint_id) continue;
+      r[op.graph.slot] = endpoint_id;
+    }
+    if (!compatible(r, seed)) continue;
+    out.push_back(merge(r, seed));
+    if (settings_.max_rows && out.size() > settings_.max_rows * 64 + 1000000)
+      throw ResultTooLarge("the SERVICE answer exceeds the row limit");
+  }
+  return out;
+}
+
+std::vector<Row> Evaluator::join_service(std::vector<Row> left, const Op& op) {
+  const int slot = op.graph.slot;
+  std::map<TermId, std::vector<Row>> answers;  // by endpoint, asked once each
+  std::vector<Row> out;
+  for (const auto& l : left) {
+    const TermId endpoint = l[slot];
+    auto found = answers.find(endpoint);
+    if (found == answers.end()) {
+      Row seed(slot_count_, any_term);
+      seed[slot] = endpoint;
+      found = answers.emplace(endpoint, endpoint == any_term ? std::vector<Row>{} : eval_service(op, seed)).first;
+    }
+    for (const auto& r : found->second) {
+      if (!compatible(l, r)) continue;
+      out.push_back(merge(l, r));
+    }
+    check_limits();
   }
   return out;
 }

@@ -53,6 +53,8 @@ struct EvaluationSettings {
   const std::atomic<bool>* cancel = nullptr;
   std::size_t max_rows = 0;
   std::string base_iri;
+  ServiceAllowed service_allowed;
+  ServiceCall service;
 };
 
 // The dataset a query runs over: FROM / FROM NAMED (or the protocol's
@@ -112,6 +114,12 @@ class Evaluator {
   // the planned BGP and those slots; built once per query.
   std::map<std::pair<const Op*, std::vector<int>>, std::unique_ptr<Op>> seeded_plans_;
   std::vector<Row> eval_graph(const Op& op, const Row& seed, const GraphScope& scope);
+  // SERVICE: the endpoint's solutions for the pattern, compatible with the
+  // seed.  A variable endpoint must be bound by the seed.
+  std::vector<Row> eval_service(const Op& op, const Row& seed);
+  // The same for a variable endpoint bound by the rows on the left of a
+  // join: the endpoint is asked once per distinct endpoint IRI.
+  std::vector<Row> join_service(std::vector<Row> left, const Op& op);
   std::vector<Row> eval_group(const Op& op, const Row& seed, const GraphScope& scope);
   void eval_path(const PatternElement& element, Row& row, const GraphScope& scope,
                  const std::function<void()>& emit);

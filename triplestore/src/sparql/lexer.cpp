@@ -35,11 +35,13 @@ class Lexer {
       Token token;
       token.line = line_;
       token.column = column_;
+      token.offset = token.end = pos_;
       if (pos_ >= text_.size()) {
         tokens.push_back(token);
         return tokens;
       }
       scan(token);
+      token.end = pos_;
       tokens.push_back(std::move(token));
     }
   }

@@ -33,6 +33,7 @@ struct Token {
   std::string text;
   std::string local;
   std::size_t line = 1, column = 1;
+  std::size_t offset = 0, end = 0;  // bytes of the source text it spans
 };
 
 // Splits the whole text into tokens; throws SyntaxError on a malformed one.

@@ -106,6 +106,7 @@ void in_scope_variables(const GroupPattern& group, std::set<std::string>& out) {
       case ElementKind::optional:
       case ElementKind::union_of:
       case ElementKind::group:
+      case ElementKind::service:
         for (const auto& g : el.groups) in_scope_variables(g, out);
         break;
       case ElementKind::subselect: subquery_variables(*el.subquery, out); break;
@@ -121,7 +122,7 @@ namespace {
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string base) : tokens_(tokenize(text)), base_(std::move(base)) {}
+  Parser(std::string_view text, std::string base) : text_(text), tokens_(tokenize(text)), base_(std::move(base)) {}
 
   Query parse_query_unit() {
     parse_prologue();
@@ -651,10 +652,19 @@ class Parser {
       el.groups.push_back(parse_group_graph_pattern());
       return el;
     }
-    if (is_word("SERVICE")) {
-      const Token& t = next();
-      throw UnsupportedFeature("SERVICE (federated query) is not supported (line " + std::to_string(t.line) +
-                               ", column " + std::to_string(t.column) + ")");
+    if (accept_word("SERVICE")) {
+      el.kind = ElementKind::service;
+      el.silent = accept_word("SILENT");
+      el.graph = parse_var_or_iri();
+      // The endpoint gets the pattern as written, with this query's
+      // prologue (its prefixes and base), as SELECT * WHERE { ... }.
+      const std::size_t open = peek().offset;
+      el.groups.push_back(parse_group_graph_pattern());
+      const std::size_t close = tokens_[pos_ - 1].end;
+      std::string prologue = base_.empty() ? std::string() : "BASE <" + base_ + ">\n";
+      for (const auto& [prefix, iri] : prefixes_) prologue += "PREFIX " + prefix + ": <" + iri + ">\n";
+      el.service_query = prologue + "SELECT * WHERE " + std::string(text_.substr(open, close - open));
+      return el;
     }
     AggregateScope no_aggregates(*this, false);
     if (accept_word("FILTER")) {
@@ -1277,6 +1287,7 @@ class Parser {
     return e;
   }
 
+  std::string_view text_;  // the source, for SERVICE patterns sent as written
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
   std::string base_;
@@ -1397,6 +1408,46 @@ std::string resolve_iri(const std::string& base, const std::string& ref) {
   out += t.path;
   if (t.has_query) out += "?" + t.query;
   if (r.has_fragment) out += "#" + r.fragment;
+  return out;
+}
+
+namespace {
+
+void collect_services(const syntax::GroupPattern& group, std::vector<std::string>& out);
+
+void collect_services(const Expr& expr, std::vector<std::string>& out) {
+  if (expr.group) collect_services(*expr.group, out);
+  for (const auto& arg : expr.args) collect_services(arg, out);
+}
+
+void collect_services(const syntax::Query& query, std::vector<std::string>& out) {
+  collect_services(query.where, out);
+  for (const auto& item : query.select)
+    if (item.expr) collect_services(*item.expr, out);
+  for (const auto& e : query.having) collect_services(e, out);
+  for (const auto& o : query.order_by) collect_services(o.expr, out);
+}
+
+void collect_services(const syntax::GroupPattern& group, std::vector<std::string>& out) {
+  for (const auto& el : group.elements) {
+    if (el.kind == syntax::ElementKind::service) out.push_back(el.graph.is_var ? "?" + el.graph.var : el.graph.term.value);
+    if (el.kind == syntax::ElementKind::filter || el.kind == syntax::ElementKind::bind) collect_services(el.expr, out);
+    if (el.subquery) collect_services(*el.subquery, out);
+    for (const auto& g : el.groups) collect_services(g, out);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> service_endpoints(const syntax::Query& query) {
+  std::vector<std::string> out;
+  collect_services(query, out);
+  return out;
+}
+
+std::vector<std::string> service_endpoints(const syntax::Update& update) {
+  std::vector<std::string> out;
+  for (const auto& op : update.operations) collect_services(op.where, out);
   return out;
 }
 

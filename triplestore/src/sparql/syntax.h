@@ -90,7 +90,7 @@ struct ValuesBlock {
   std::vector<std::vector<std::optional<Term>>> rows;
 };
 
-enum class ElementKind { triples, filter, optional, minus, union_of, graph, bind, values, subselect, group };
+enum class ElementKind { triples, filter, optional, minus, union_of, graph, bind, values, subselect, group, service };
 
 struct Element {
   ElementKind kind = ElementKind::triples;
@@ -98,9 +98,11 @@ struct Element {
   Expr expr;                         // filter, bind
   std::string var;                   // bind target
   std::vector<GroupPattern> groups;  // optional/minus/graph/group: 1; union: n
-  VarOrTerm graph;
+  VarOrTerm graph;                   // graph; service: the endpoint
   ValuesBlock values;
   std::shared_ptr<const Query> subquery;
+  bool silent = false;               // service
+  std::string service_query;         // service: the SELECT the endpoint is sent
 };
 
 struct GroupPattern {
@@ -179,5 +181,11 @@ std::string resolve_iri(const std::string& base, const std::string& ref);
 // the text declares BASE.
 syntax::Query parse_query(std::string_view text, const std::string& base_iri = {});
 syntax::Update parse_update(std::string_view text, const std::string& base_iri = {});
+
+// The endpoints of every SERVICE in the text, nested ones included, as
+// written (a variable endpoint as "?name"), for a server that passes the
+// text on and must check where it would reach.
+std::vector<std::string> service_endpoints(const syntax::Query& query);
+std::vector<std::string> service_endpoints(const syntax::Update& update);
 
 }  // namespace torchprov::triplestore::sparql
