@@ -4,6 +4,7 @@
 #include <torchprov/triplestore.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -13,7 +14,13 @@ const char* const usage =
     "usage: torchprov serve --store DIR [--port 7878] [--bind 127.0.0.1] [--token-file F]\n"
     "                       [--read-only] [--reads-need-token] [--cors ORIGINS|none] [--query-timeout S]\n"
     "                       [--static DIR] [--threads N] [--max-body-mb N] [--max-rows N]\n"
-    "                       [--storage NAME] [--storage-options S]\n";
+    "                       [--storage NAME] [--storage-options S] [--service-allow IRI[,IRI...]]\n"
+    "       torchprov serve --backend URL --store DIR [--backend-update URL] [--backend-data URL]\n"
+    "                       [--backend-user U --backend-password-file F] [--backend-ack-wait S] [options above]\n"
+    "  --backend URL: the data lives in the SPARQL 1.1 store whose query endpoint is URL (Virtuoso:\n"
+    "  http://HOST:8890/sparql); --backend-update: its update endpoint (default: URL); --backend-data:\n"
+    "  its Graph Store endpoint (Virtuoso: http://HOST:8890/sparql-graph-crud; default: writes go as\n"
+    "  SPARQL Update); DIR then holds the server's journal, token and state, not the data.\n";
 
 // dl.ttl next to the sources, or installed next to the program.
 std::filesystem::path find_ontology() {
@@ -36,7 +43,8 @@ std::filesystem::path find_static_dir() {
 int run_serve_command(int argc, char** argv) {
   torchprov::endpoint::ServerOptions options;
   torchprov::triplestore::StoreOptions store_options;
-  std::string store_dir;
+  torchprov::endpoint::BackendOptions backend;
+  std::string store_dir, password_file;
   options.ontology_file = find_ontology();
   options.static_dir = find_static_dir();
   try {
@@ -62,6 +70,23 @@ int run_serve_command(int argc, char** argv) {
       else if (a == "--max-rows") options.max_result_rows = std::stoull(value());
       else if (a == "--storage") store_options.storage = value();
       else if (a == "--storage-options") store_options.storage_options = value();
+      else if (a == "--service-allow") {
+        const std::string list = value();
+        std::size_t start = 0;
+        while (start <= list.size()) {
+          const auto comma = list.find(',', start);
+          const std::string iri = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+          if (!iri.empty()) options.service_allow.push_back(iri);
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+      } else if (a == "--backend") backend.query_url = value();
+      else if (a == "--backend-update") backend.update_url = value();
+      else if (a == "--backend-data") backend.data_url = value();
+      else if (a == "--backend-user") backend.user = value();
+      else if (a == "--backend-password-file") password_file = value();
+      else if (a == "--backend-ack-wait")
+        backend.acknowledge_wait = std::chrono::milliseconds(static_cast<long>(std::stod(value()) * 1000));
       else if (a == "--help" || a == "-h") {
         std::cout << usage;
         return 0;
@@ -70,11 +95,23 @@ int run_serve_command(int argc, char** argv) {
       }
     }
     if (store_dir.empty()) throw std::invalid_argument("--store DIR is required");
+    if (backend.query_url.empty() &&
+        (!backend.update_url.empty() || !backend.data_url.empty() || !backend.user.empty() || !password_file.empty()))
+      throw std::invalid_argument("--backend-update, --backend-data and --backend-user need --backend URL");
+    if (backend.user.empty() != password_file.empty())
+      throw std::invalid_argument("--backend-user and --backend-password-file go together");
+    if (!password_file.empty()) {
+      std::ifstream in(password_file);
+      if (!in) throw std::invalid_argument("cannot read the password file " + password_file);
+      std::getline(in, backend.password);
+      if (!backend.password.empty() && backend.password.back() == '\r') backend.password.pop_back();
+    }
   } catch (const std::exception& error) {
     std::cerr << "torchprov serve: " << error.what() << "\n" << usage;
     return 2;
   }
   try {
+    if (!backend.query_url.empty()) return torchprov::endpoint::serve(backend, store_dir, options);
     namespace ts = torchprov::triplestore;
     if (options.read_only) {
       // Nothing is written, and writers are kept out while it serves (a copy

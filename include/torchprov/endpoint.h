@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <torchprov/triplestore.h>
 
@@ -55,9 +56,31 @@ struct ServerOptions {
   std::filesystem::path static_dir;     // dashboard assets; empty: a plain index page
   std::filesystem::path ontology_file;  // served at /ontology
   int threads = 4;  // reader threads (queries); I/O has two more, writes one
+  // SERVICE endpoints queries may reach (exact IRIs); any other SERVICE is
+  // refused with 403, so the server cannot be made to reach arbitrary hosts.
+  std::vector<std::string> service_allow;
 };
 
 // Serves until SIGINT or SIGTERM; returns the process exit code.
 int serve(triplestore::Store& store, ServerOptions options);
+
+// Backend mode: the data lives in an external SPARQL 1.1 store (Virtuoso,
+// GraphDB, Fuseki, another torchprov ...) and this server fronts it with
+// the same routes.  Queries are checked here (syntax, limits, formats) and
+// answered by the store; every write is first made durable in a local
+// journal under the state directory, acknowledged once the store confirmed
+// it (or after `acknowledge_wait`, while the store is down or slow), and
+// replayed oldest first until the store confirms it.  A batch the store
+// refuses is set aside in STATE/backend-rejected for an operator.
+struct BackendOptions {
+  std::string query_url;   // SPARQL 1.1 Protocol query endpoint
+  std::string update_url;  // SPARQL 1.1 Update endpoint; empty: query_url
+  // Graph Store HTTP Protocol endpoint; empty: data goes as SPARQL Update.
+  std::string data_url;
+  std::string user, password;  // HTTP Basic, or Digest when challenged
+  std::chrono::milliseconds acknowledge_wait{2000};
+};
+// `state_directory` holds the server's journal, token and state, not the data.
+int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options);
 
 }  // namespace torchprov::endpoint

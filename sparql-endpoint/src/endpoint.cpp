@@ -6,10 +6,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "dataset.h"
+#include "embedded_store.h"
+#include "remote_query.h"
 #include "rdf_io.h"
+#include "results/json_value.h"
 #include "results/result_format.h"
-#include "results/result_stream.h"
 #include "run_graph_route.h"
 #include "sparql/engine.h"
 #include "sparql/syntax.h"
@@ -19,7 +20,6 @@ namespace torchprov::endpoint {
 namespace {
 
 using triplestore::RdfFormat;
-namespace sparql = triplestore::sparql;
 namespace results = triplestore::results;
 
 std::optional<RdfFormat> rdf_format_of_media_type(std::string_view type) {
@@ -163,12 +163,34 @@ std::string Endpoint::service_iri() const {
   return "http://" + (v6 ? "[" + options_.bind + "]" : options_.bind) + ":" + std::to_string(options_.port) + "/sparql";
 }
 
-Endpoint::Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens)
-    : store_(store), options_(std::move(options)), tokens_(std::move(tokens)) {
-  if (!options_.read_only) rules_ = std::make_unique<Rules>(store_);
+Endpoint::Endpoint(DataStore& data, ServerOptions options, Tokens tokens)
+    : data_(data), options_(std::move(options)), tokens_(std::move(tokens)) {
+  if (!options_.read_only) {
+    rules_ = std::make_unique<Rules>(data_);
+    data_.on_stored([rules = rules_.get()](std::span<const Statement> statements, const std::string& graph) {
+      rules->ingested(statements, graph);
+    });
+  }
 }
 
-Endpoint::~Endpoint() = default;
+Endpoint::Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens)
+    : owned_data_(std::make_unique<EmbeddedStore>(store)),
+      data_(*owned_data_),
+      options_(std::move(options)),
+      tokens_(std::move(tokens)) {
+  if (!options_.read_only) {
+    rules_ = std::make_unique<Rules>(data_);
+    data_.on_stored([rules = rules_.get()](std::span<const Statement> statements, const std::string& graph) {
+      rules->ingested(statements, graph);
+    });
+  }
+}
+
+Endpoint::~Endpoint() {
+  // The rules' worker goes first: the hook must not outlive it.
+  data_.on_stored({});
+  rules_.reset();
+}
 
 Reply Endpoint::handle_streaming(const Request& request) {
   const auto started = std::chrono::steady_clock::now();
@@ -299,20 +321,18 @@ Reply Endpoint::route(const Request& request, const Target& target, std::string&
   if (path == "/api/adaptations") {
     route_name = "adaptations";
     if (request.method() == http::verb::get || request.method() == http::verb::head)
-      return list_adaptations(store_, request, target);
+      return list_adaptations(data_, request, target);
     if (request.method() != http::verb::post)
       return text_response(http::status::method_not_allowed, "/api/adaptations takes GET and POST");
     if (auto refusal = refuse_write(caller, request)) return *refusal;
-    return submit_adaptation(store_, request, caller.person);
+    return submit_adaptation(data_, request, caller.person);
   }
   if (is_run_graph_path(path)) {
     route_name = "run_graph";
     return run_graph_route(request, target, [this](const std::string& text) {
       sparql::QueryOptions options;
       options.timeout = options_.query_timeout;
-      pass_turnstile();
-      const auto view = store_.read();
-      return sparql::execute_query(view.dataset(), text, options);
+      return data_.query_terms(text, options);
     });
   }
   if (path == "/api/rules") {
@@ -337,9 +357,7 @@ Reply Endpoint::route(const Request& request, const Target& target, std::string&
   }
   if (path == "/metrics") {
     route_name = "metrics";
-    const auto stats = store_.stats();
-    return text_response(http::status::ok, metrics_.render(stats.triples, stats.graphs.size(), stats.memory_bytes),
-                         "text/plain; version=0.0.4");
+    return text_response(http::status::ok, metrics_.render(data_.metrics()), "text/plain; version=0.0.4");
   }
   if (path == "/ontology" || path.starts_with("/ontology/")) {
     route_name = "ontology";
@@ -398,42 +416,6 @@ Reply Endpoint::sparql(const Request& request, const Target& target, const Calle
   return run_query(request, *query, target, params);
 }
 
-// A query result written a piece at a time, each under a read view of the
-// store taken for that piece only: ingest is never held up by a slow
-// client, and the ids the result holds keep their meaning (the dictionary
-// only grows).
-class Endpoint::QueryBody : public BodyStream {
- public:
-  QueryBody(Endpoint& endpoint, results::ResultStream stream) : endpoint_(endpoint), stream_(std::move(stream)) {}
-
-  bool next(std::string& piece) override {
-    endpoint_.pass_turnstile();
-    const auto view = endpoint_.store_.read();
-    return stream_.next(view.dataset(), piece, piece_bytes);
-  }
-
-  static constexpr std::size_t piece_bytes = 256 * 1024;
-
- private:
-  Endpoint& endpoint_;
-  results::ResultStream stream_;
-};
-
-// A graph or the whole store exported a piece at a time, each under the
-// read lock for that piece only.
-class Endpoint::ExportBody : public BodyStream {
- public:
-  ExportBody(Endpoint& endpoint, triplestore::Store::Export export_) : endpoint_(endpoint), export_(std::move(export_)) {}
-  bool next(std::string& piece) override {
-    endpoint_.pass_turnstile();
-    return export_.next(piece);
-  }
-
- private:
-  Endpoint& endpoint_;
-  triplestore::Store::Export export_;
-};
-
 namespace {
 // A piece already made, then the rest of a stream.
 class PrefixedBody : public BodyStream {
@@ -483,11 +465,19 @@ Reply Endpoint::run_query(const Request& request, const std::string& query, cons
   options.named_graphs = all(params, "named-graph-uri");
   options.timeout = options_.query_timeout;
   options.max_rows = options_.max_result_rows;
-  sparql::CompactResult result;
+  enable_services(options);
   try {
-    pass_turnstile();
-    const auto view = store_.read();
-    result = sparql::execute_query_compact(view.dataset(), query, options);
+    auto answer = data_.query(query, options);
+    const auto format = results::negotiate(request[http::field::accept], answer->form());
+    if (!format) {
+      return text_response(http::status::not_acceptable,
+                           "no acceptable format for this result; SELECT and ASK give application/sparql-results+json, "
+                           "application/sparql-results+xml, text/csv, text/tab-separated-values; CONSTRUCT and "
+                           "DESCRIBE give text/turtle, application/n-triples, application/n-quads, application/trig");
+    }
+    std::string type(results::media_type(*format));
+    if (!is_rdf_format(*format) || type.starts_with("text/")) type += "; charset=utf-8";
+    return piecewise_reply(answer->write(*format), type);
   } catch (const sparql::SyntaxError& e) {
     return syntax_error_response(e);
   } catch (const sparql::UnsupportedFeature& e) {
@@ -499,17 +489,13 @@ Reply Endpoint::run_query(const Request& request, const std::string& query, cons
     return text_response(http::status::service_unavailable,
                          "result larger than the limit of " + std::to_string(options_.max_result_rows) +
                              " rows; add a LIMIT: " + e.what());
+  } catch (const BackendError& e) {
+    return text_response(e.status, e.what());
+  } catch (const sparql::ServiceRefused& e) {
+    return text_response(http::status::forbidden, e.what());
+  } catch (const sparql::ServiceFailed& e) {
+    return text_response(http::status::bad_gateway, e.what());
   }
-  const auto format = results::negotiate(request[http::field::accept], result.form);
-  if (!format) {
-    return text_response(http::status::not_acceptable,
-                         "no acceptable format for this result; SELECT and ASK give application/sparql-results+json, "
-                         "application/sparql-results+xml, text/csv, text/tab-separated-values; CONSTRUCT and "
-                         "DESCRIBE give text/turtle, application/n-triples, application/n-quads, application/trig");
-  }
-  std::string type(results::media_type(*format));
-  if (!is_rdf_format(*format) || type.starts_with("text/")) type += "; charset=utf-8";
-  return piecewise_reply(std::make_shared<QueryBody>(*this, results::ResultStream(std::move(result), *format)), type);
 }
 
 Response Endpoint::run_update(const std::string& update, const std::multimap<std::string, std::string>& params) {
@@ -518,6 +504,7 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
   options.default_graphs = all(params, "using-graph-uri");
   options.named_graphs = all(params, "using-named-graph-uri");
   options.timeout = options_.query_timeout;
+  enable_services(options);
   try {
     // SPARQL 1.1 Protocol 2.2.3: using-graph-uri / using-named-graph-uri
     // together with USING or WITH in the request is an error.
@@ -527,12 +514,12 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
           return text_response(http::status::bad_request,
                                "using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH");
     }
-    std::lock_guard writer_first(turnstile_);
-    const auto delta = store_.modify(
-        [&](triplestore::Dataset& dataset) { return sparql::execute_update(dataset, update, options); });
-    metrics_.add_ingested(delta.added.size());
-    return text_response(http::status::ok, "update applied: " + std::to_string(delta.added.size()) + " added, " +
-                                               std::to_string(delta.removed.size()) + " removed");
+    const auto outcome = data_.update(update, options);
+    if (outcome.changed) metrics_.add_ingested(*outcome.changed);
+    if (!outcome.confirmed) return text_response(http::status::accepted, "update journaled, not applied yet: " + outcome.note);
+    if (!outcome.changed) return text_response(http::status::ok, "update applied" + (outcome.note.empty() ? "" : ": " + outcome.note));
+    return text_response(http::status::ok, "update applied: " + std::to_string(*outcome.changed) + " added, " +
+                                               std::to_string(outcome.removed.value_or(0)) + " removed");
   } catch (const sparql::SyntaxError& e) {
     return syntax_error_response(e);
   } catch (const sparql::UnsupportedFeature& e) {
@@ -541,7 +528,50 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
     return text_response(http::status::bad_request, std::string("update failed, nothing changed: ") + e.what());
   } catch (const sparql::QueryTimeout& e) {
     return text_response(http::status::service_unavailable, std::string("update timed out, nothing changed: ") + e.what());
+  } catch (const BackendError& e) {
+    return text_response(e.status, e.what());
+  } catch (const sparql::ServiceRefused& e) {
+    return text_response(http::status::forbidden, std::string(e.what()) + "; nothing changed");
+  } catch (const sparql::ServiceFailed& e) {
+    return text_response(http::status::bad_gateway, std::string(e.what()) + "; nothing changed");
   }
+}
+
+void Endpoint::enable_services(sparql::QueryOptions& options) {
+  options.service_allowed = [this](const std::string& endpoint) {
+    return std::find(options_.service_allow.begin(), options_.service_allow.end(), endpoint) !=
+           options_.service_allow.end();
+  };
+  options.service = [this](const std::string& endpoint, const std::string& query) {
+    return ask_service(endpoint, query);
+  };
+}
+
+sparql::QueryResult Endpoint::ask_service(const std::string& endpoint, const std::string& query) {
+  BackendUrl url;
+  try {
+    url = BackendUrl::parse(endpoint);
+  } catch (const std::invalid_argument& e) {
+    throw sparql::ServiceFailed("SERVICE <" + endpoint + ">: " + e.what());
+  }
+  BackendClient* client;
+  {
+    std::lock_guard lock(service_mutex_);
+    auto& slot = service_clients_[url.host + ":" + url.port];
+    if (!slot) slot = std::make_unique<BackendClient>(url.host, url.port);
+    client = slot.get();
+  }
+  sparql::QueryResult result;
+  TermsReceiver receiver(result, options_.max_result_rows);
+  RemoteQuery remote;
+  remote.text = query;
+  remote.timeout = options_.query_timeout;
+  try {
+    send_remote_query(*client, url, remote, receiver, "SERVICE <" + endpoint + ">");
+  } catch (const BackendError& e) {
+    throw sparql::ServiceFailed(e.what());
+  }
+  return result;
 }
 
 Response Endpoint::service_description(const Request& request) const {
@@ -557,8 +587,9 @@ Response Endpoint::service_description(const Request& request) const {
       "  sd:resultFormat fmt:SPARQL_Results_JSON, fmt:SPARQL_Results_XML, fmt:SPARQL_Results_CSV,\n"
       "    fmt:SPARQL_Results_TSV, fmt:Turtle, fmt:N-Triples, fmt:N-Quads, fmt:TriG ;\n"
       "  sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] .\n";
-  // BasicFederatedQuery is not offered: SERVICE answers 501.
-  body.replace(body.find(", sd:BasicFederatedQuery"), std::string_view(", sd:BasicFederatedQuery").size(), "");
+  // BasicFederatedQuery only where SERVICE may reach somewhere.
+  if (options_.service_allow.empty())
+    body.replace(body.find(", sd:BasicFederatedQuery"), std::string_view(", sd:BasicFederatedQuery").size(), "");
   return text_response(http::status::ok, body, "text/turtle; charset=utf-8");
 }
 
@@ -576,101 +607,93 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
     graph = "";
   }
   const auto method = request.method();
-  if (method == http::verb::get || method == http::verb::head) {
-    // A named graph that holds nothing is not there.
-    auto missing_graph = [&]() -> std::optional<Response> {
-      if (!graph || graph->empty()) return std::nullopt;
-      const auto view = store_.read();
-      const auto id = view.dataset().lookup(Term::iri(*graph));
-      if (id && view.dataset().count({0, 0, 0, *id}) > 0) return std::nullopt;
-      return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
-    };
-    if (const auto prov = prov_format_wanted(request[http::field::accept])) {
-      // A document, not a stream: PROV-JSON groups records by kind.
-      pass_turnstile();
-      if (auto missing = missing_graph()) return std::move(*missing);
-      std::ostringstream body;
-      interop::write_prov(body, interop::statements_of(store_, graph), *prov);
-      return text_response(http::status::ok, body.str(),
-                           *prov == interop::ProvFormat::json ? "application/json"
-                                                              : "text/provenance-notation; charset=utf-8");
-    }
-    const auto format = graph ? negotiate_rdf(request[http::field::accept],
-                                              {RdfFormat::turtle, RdfFormat::ntriples, RdfFormat::nquads, RdfFormat::trig})
-                              : negotiate_rdf(request[http::field::accept], {RdfFormat::nquads, RdfFormat::trig});
-    if (!format) {
-      return text_response(http::status::not_acceptable,
-                           graph ? "a graph is served as text/turtle, application/n-triples, application/n-quads, "
-                                   "application/trig, application/json (PROV-JSON) or text/provenance-notation"
-                                 : "the whole store is served as application/n-quads, application/trig, "
-                                   "application/json (PROV-JSON) or text/provenance-notation");
-    }
-    pass_turnstile();
-    if (auto missing = missing_graph()) return std::move(*missing);
-    const std::string type = std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8";
-    return piecewise_reply(std::make_shared<ExportBody>(*this, store_.export_pieces(*format, graph)), type);
-  }
-  if (method != http::verb::put && method != http::verb::post && method != http::verb::delete_) {
-    return text_response(http::status::method_not_allowed, "/data takes GET, HEAD, PUT, POST and DELETE");
-  }
-  if (auto refusal = refuse_write(caller, request)) return *refusal;
-  if (method == http::verb::delete_) {
-    if (!graph) return text_response(http::status::bad_request, "DELETE /data needs ?graph=IRI or ?default");
-    std::lock_guard writer_first(turnstile_);
-    const std::size_t removed = store_.delete_graph(*graph);
-    if (removed == 0 && !graph->empty()) return text_response(http::status::not_found, "no graph <" + *graph + ">");
-    return text_response(http::status::ok, "deleted " + std::to_string(removed) + " triples");
-  }
-  const std::string type = media_type_of(request[http::field::content_type]);
-  const auto format = rdf_format_of_media_type(type);
-  if (!format || !charset_is_utf8(request[http::field::content_type])) {
-    return text_response(http::status::unsupported_media_type,
-                         "send text/turtle, application/n-triples, application/n-quads or application/trig, not '" +
-                             type + "'");
-  }
-  if (graph && (*format == RdfFormat::nquads || *format == RdfFormat::trig)) {
-    return text_response(http::status::bad_request, "quads cannot be sent to one graph: POST them to /data without ?graph");
-  }
-  if (method == http::verb::put && !graph) {
-    return text_response(http::status::bad_request, "PUT /data needs ?graph=IRI or ?default");
-  }
-  // Parse everything before touching the store: a bad body changes nothing.
-  std::vector<Statement> statements;
   try {
-    triplestore::rdf_io::parse_text(request.body(), *format, [&](const Statement& s) { statements.push_back(s); },
-                                    "request body");
-  } catch (const triplestore::ParseError& e) {
-    return text_response(http::status::bad_request, std::string("malformed RDF, nothing stored: ") + e.what());
+    if (method == http::verb::get || method == http::verb::head) {
+      // A named graph that holds nothing is not there.
+      const bool missing = graph && !graph->empty() && !data_.graph_exists(*graph);
+      if (const auto prov = prov_format_wanted(request[http::field::accept])) {
+        // A document, not a stream: PROV-JSON groups records by kind.
+        if (missing) return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
+        std::ostringstream body;
+        interop::write_prov(body, data_.statements(graph), *prov);
+        return text_response(http::status::ok, body.str(),
+                             *prov == interop::ProvFormat::json ? "application/json"
+                                                                : "text/provenance-notation; charset=utf-8");
+      }
+      const auto format = graph ? negotiate_rdf(request[http::field::accept], {RdfFormat::turtle, RdfFormat::ntriples,
+                                                                               RdfFormat::nquads, RdfFormat::trig})
+                                : negotiate_rdf(request[http::field::accept], {RdfFormat::nquads, RdfFormat::trig});
+      if (!format) {
+        return text_response(http::status::not_acceptable,
+                             graph ? "a graph is served as text/turtle, application/n-triples, application/n-quads, "
+                                     "application/trig, application/json (PROV-JSON) or text/provenance-notation"
+                                   : "the whole store is served as application/n-quads, application/trig, "
+                                     "application/json (PROV-JSON) or text/provenance-notation");
+      }
+      if (missing) return text_response(http::status::not_found, "no graph <" + *graph + "> in this store");
+      const std::string type = std::string(media_type_of_rdf_format(*format)) + "; charset=utf-8";
+      return piecewise_reply(data_.export_graph(graph, *format), type);
+    }
+    if (method != http::verb::put && method != http::verb::post && method != http::verb::delete_) {
+      return text_response(http::status::method_not_allowed, "/data takes GET, HEAD, PUT, POST and DELETE");
+    }
+    if (auto refusal = refuse_write(caller, request)) return *refusal;
+    if (method == http::verb::delete_) {
+      if (!graph) return text_response(http::status::bad_request, "DELETE /data needs ?graph=IRI or ?default");
+      if (!graph->empty() && !data_.graph_exists(*graph))
+        return text_response(http::status::not_found, "no graph <" + *graph + ">");
+      const auto outcome = data_.delete_graph(*graph);
+      if (!outcome.confirmed)
+        return text_response(http::status::accepted, "deletion journaled, not applied yet: " + outcome.note);
+      if (!outcome.removed) return text_response(http::status::ok, "deleted the graph");
+      return text_response(http::status::ok, "deleted " + std::to_string(*outcome.removed) + " triples");
+    }
+    const std::string type = media_type_of(request[http::field::content_type]);
+    const auto format = rdf_format_of_media_type(type);
+    if (!format || !charset_is_utf8(request[http::field::content_type])) {
+      return text_response(http::status::unsupported_media_type,
+                           "send text/turtle, application/n-triples, application/n-quads or application/trig, not '" +
+                               type + "'");
+    }
+    if (graph && (*format == RdfFormat::nquads || *format == RdfFormat::trig)) {
+      return text_response(http::status::bad_request,
+                           "quads cannot be sent to one graph: POST them to /data without ?graph");
+    }
+    if (method == http::verb::put && !graph) {
+      return text_response(http::status::bad_request, "PUT /data needs ?graph=IRI or ?default");
+    }
+    // Parse everything before touching the store: a bad body changes nothing.
+    std::vector<Statement> statements;
+    try {
+      triplestore::rdf_io::parse_text(request.body(), *format, [&](const Statement& s) { statements.push_back(s); },
+                                      "request body");
+    } catch (const triplestore::ParseError& e) {
+      return text_response(http::status::bad_request, std::string("malformed RDF, nothing stored: ") + e.what());
+    }
+    const bool existed = !graph || graph->empty() || data_.graph_exists(*graph);
+    const auto outcome =
+        method == http::verb::put ? data_.replace_graph(*graph, statements) : data_.insert(statements, graph.value_or(""));
+    metrics_.add_ingested(statements.size());
+    if (!outcome.confirmed) {
+      return text_response(http::status::accepted,
+                           "stored " + std::to_string(statements.size()) + " statements in the journal: " + outcome.note);
+    }
+    return text_response(existed ? http::status::ok : http::status::created,
+                         "stored " + std::to_string(statements.size()) + " statements" +
+                             (outcome.changed ? " (" + std::to_string(*outcome.changed) + " new)" : ""));
+  } catch (const BackendError& e) {
+    return text_response(e.status, e.what());
   }
-  bool existed = true;
-  if (graph && !graph->empty()) {
-    const auto view = store_.read();
-    const auto id = view.dataset().lookup(Term::iri(*graph));
-    existed = id && view.dataset().count({0, 0, 0, *id}) > 0;
-  }
-  std::size_t changed;
-  std::lock_guard writer_first(turnstile_);
-  if (method == http::verb::put) {
-    changed = store_.replace_graph(*graph, statements);
-  } else {
-    changed = store_.insert(statements, graph.value_or(""));
-  }
-  metrics_.add_ingested(statements.size());
-  if (rules_) rules_->ingested(statements, graph.value_or(""));
-  auto response = text_response(existed ? http::status::ok : http::status::created,
-                                "stored " + std::to_string(statements.size()) + " statements (" +
-                                    std::to_string(changed) + " new)");
-  return response;
 }
 
 // ------------------------------------------------------------ small routes
 
 Response Endpoint::health() {
-  const auto stats = store_.stats();
-  return text_response(http::status::ok,
-                       "{\"status\":\"ok\",\"triples\":" + std::to_string(stats.triples) +
-                           ",\"graphs\":" + std::to_string(stats.graphs.size()) + "}",
-                       "application/json");
+  const auto health = data_.health();
+  std::string body = "{\"status\":" + std::string(health.ok ? "\"ok\"" : "\"degraded\"");
+  if (!health.ok) body += ",\"reason\":" + results::json_quote(health.reason);
+  if (!health.json_members.empty()) body += "," + health.json_members;
+  return text_response(http::status::ok, body + "}", "application/json");
 }
 
 Response Endpoint::ontology(const Request&) const {

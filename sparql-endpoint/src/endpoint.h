@@ -5,9 +5,12 @@
 
 #include <torchprov/endpoint.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 
+#include "backend_client.h"
+#include "data_store.h"
 #include "http.h"
 #include "metrics.h"
 #include "rules.h"
@@ -17,6 +20,9 @@ namespace torchprov::endpoint {
 
 class Endpoint {
  public:
+  // The routes over any DataStore, which must outlive the Endpoint.
+  Endpoint(DataStore& data, ServerOptions options, Tokens tokens);
+  // Over the embedded store.
   Endpoint(triplestore::Store& store, ServerOptions options, Tokens tokens);
   ~Endpoint();
   // Never throws: every failure becomes a 4xx / 5xx response naming it.
@@ -44,26 +50,23 @@ class Endpoint {
   Response service_description(const Request& request) const;
   std::string service_iri() const;
   Response health();
+  // SERVICE for queries run here: the allow list and the remote call.
+  void enable_services(sparql::QueryOptions& options);
+  sparql::QueryResult ask_service(const std::string& endpoint, const std::string& query);
   Response ontology(const Request& request) const;
   Response static_file(const Request& request, const std::string& path) const;
   Caller identify(const Request& request) const;
   std::optional<Response> refuse_write(const Caller& caller, const Request& request) const;
   void add_cors(const Request& request, Response& response) const;
 
-  triplestore::Store& store_;
+  std::unique_ptr<DataStore> owned_data_;  // when made from a Store
+  DataStore& data_;
   ServerOptions options_;
   Tokens tokens_;
   Metrics metrics_;
-  // Writers first.  The store's shared_mutex prefers readers (glibc), so
-  // with queries always running on some I/O thread a POST /data waited for
-  // seconds.  A writer holds the turnstile while it waits for and holds the
-  // exclusive lock; readers pass through it before taking the shared lock,
-  // so new readers queue behind a waiting writer.
-  std::mutex turnstile_;
-  void pass_turnstile() { std::lock_guard pass(turnstile_); }
   std::unique_ptr<Rules> rules_;  // steering rules (rules.h), evaluated on ingest
-  class QueryBody;
-  class ExportBody;
+  std::mutex service_mutex_;
+  std::map<std::string, std::unique_ptr<BackendClient>> service_clients_;  // by host:port
 };
 
 }  // namespace torchprov::endpoint

@@ -14,7 +14,7 @@ void Metrics::record(const std::string& route, unsigned status, std::chrono::dur
   h.sum += latency.count();
 }
 
-std::string Metrics::render(std::size_t store_triples, std::size_t store_graphs, std::size_t memory_bytes) const {
+std::string Metrics::render(const std::string& store_lines) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
   out << "# HELP torchprov_http_requests_total HTTP requests by route and status.\n"
@@ -34,13 +34,7 @@ std::string Metrics::render(std::size_t store_triples, std::size_t store_graphs,
   }
   const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   const auto ingested = ingested_.load();
-  out << "# HELP torchprov_store_triples Quads in the store.\n# TYPE torchprov_store_triples gauge\n"
-      << "torchprov_store_triples " << store_triples << "\n"
-      << "# HELP torchprov_store_graphs Named graphs in the store.\n# TYPE torchprov_store_graphs gauge\n"
-      << "torchprov_store_graphs " << store_graphs << "\n"
-      << "# HELP torchprov_store_memory_bytes Approximate resident size of the in-memory dataset.\n"
-         "# TYPE torchprov_store_memory_bytes gauge\n"
-      << "torchprov_store_memory_bytes " << memory_bytes << "\n"
+  out << store_lines
       << "# HELP torchprov_ingested_triples_total Triples written through /data and updates.\n"
          "# TYPE torchprov_ingested_triples_total counter\n"
       << "torchprov_ingested_triples_total " << ingested << "\n"

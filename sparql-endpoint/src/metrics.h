@@ -16,8 +16,9 @@ class Metrics {
  public:
   void record(const std::string& route, unsigned status, std::chrono::duration<double> latency);
   void add_ingested(std::uint64_t triples) { ingested_.fetch_add(triples, std::memory_order_relaxed); }
-  // Prometheus text; store figures are passed in by the caller.
-  std::string render(std::size_t store_triples, std::size_t store_graphs, std::size_t memory_bytes) const;
+  // Prometheus text; the store's own lines (complete, with HELP and TYPE)
+  // are passed in by the caller.
+  std::string render(const std::string& store_lines) const;
 
  private:
   static constexpr std::array<double, 12> bucket_bounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

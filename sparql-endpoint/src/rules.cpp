@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "api_text.h"
-#include "dataset.h"
 #include "results/json_value.h"
 #include "sparql/engine.h"
 #include "steering.h"
@@ -162,7 +161,7 @@ std::string bind_run(const std::string& query, const std::string& run_iri) {
 }
 
 struct Rules::State {
-  triplestore::Store& store;
+  DataStore& store;
   std::chrono::milliseconds min_interval;
   mutable std::mutex mutex;
   std::condition_variable wake;
@@ -170,11 +169,12 @@ struct Rules::State {
   std::map<std::string, Clock::time_point> dirty;      // run -> when to evaluate
   std::map<std::string, Clock::time_point> last_eval;  // run -> last evaluation
   std::atomic<bool> any_rules{false};
+  Clock::time_point last_load;
   std::atomic<bool> cancel{false};
   bool stopping = false;
   std::thread worker;
 
-  State(triplestore::Store& s, std::chrono::milliseconds interval) : store(s), min_interval(interval) {}
+  State(DataStore& s, std::chrono::milliseconds interval) : store(s), min_interval(interval) {}
 
   sparql::QueryResult query(const std::string& text, std::chrono::milliseconds timeout = rule_timeout,
                             std::size_t max_rows = 0) {
@@ -182,8 +182,7 @@ struct Rules::State {
     options.timeout = timeout;
     options.max_rows = max_rows;
     options.cancel = &cancel;
-    const auto view = store.read();
-    return sparql::execute_query(view.dataset(), text, options);
+    return store.query_terms(text, options);
   }
 
   void load() {
@@ -200,6 +199,8 @@ struct Rules::State {
         std::chrono::seconds(30));
     auto cell = [](const std::optional<Term>& t) { return t ? t->value : std::string(); };
     std::lock_guard lock(mutex);
+    last_load = Clock::now();
+    const std::size_t before = rules.size();
     for (const auto& row : result.rows) {
       Rule rule;
       rule.iri = cell(row[0]);
@@ -216,10 +217,58 @@ struct Rules::State {
       rule.query = cell(row[11]);
       rule.owner = cell(row[12]);
       rule.created = cell(row[13]);
+      // What this server counted for a rule it knew stays (a reload from a
+      // store other servers share must not reset it).
+      if (const auto known = rules.find(rule.name); known != rules.end() && known->second.query_iri == rule.query_iri) {
+        rule.evaluations = known->second.evaluations;
+        rule.fired = known->second.fired;
+        rule.last_error = known->second.last_error;
+        rule.last_fired = known->second.last_fired;
+        rule.fired_epoch = known->second.fired_epoch;
+      }
       rules[rule.name] = std::move(rule);
     }
     any_rules = !rules.empty();
-    if (!rules.empty()) std::cerr << "torchprov: " << rules.size() << " steering rule(s) loaded\n";
+    if (rules.size() != before) std::cerr << "torchprov: " << rules.size() << " steering rule(s) loaded\n";
+  }
+
+  // Loads the rules and marks the running runs they watch.
+  bool load_and_watch() {
+    try {
+      load();
+      std::vector<Rule> active;
+      {
+        std::lock_guard lock(mutex);
+        for (const auto& [name, rule] : rules)
+          if (rule.active) active.push_back(rule);
+      }
+      for (const auto& rule : active) mark_running_runs(rule);
+      return true;
+    } catch (const std::exception& error) {
+      if (!cancel) std::cerr << "torchprov: could not load the steering rules: " << error.what() << "\n";
+      return false;
+    }
+  }
+
+  void load_until_loaded() {
+    while (!load_and_watch()) {
+      std::unique_lock lock(mutex);
+      if (wake.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; })) return;
+    }
+  }
+
+  // Rules other servers added or removed, when the store is shared.
+  void reload_if_stale() {
+    if (!store.shared()) return;
+    {
+      std::lock_guard lock(mutex);
+      if (Clock::now() - last_load < std::chrono::seconds(5)) return;
+    }
+    try {
+      load();
+    } catch (const std::exception& error) {
+      std::cerr << "torchprov: could not reload the steering rules: " << error.what() << "\n";
+    }
   }
 
   // Marks a run for evaluation, no sooner than min_interval after the last.
@@ -261,8 +310,12 @@ struct Rules::State {
       }
       dirty.erase(run);
       last_eval[run] = now;
+      lock.unlock();
+      reload_if_stale();
+      lock.lock();
       std::vector<Rule> snapshot;
       for (const auto& [name, rule] : rules) snapshot.push_back(rule);
+      if (snapshot.empty()) continue;
       lock.unlock();
       try {
         evaluate(run, snapshot);
@@ -400,21 +453,16 @@ struct Rules::State {
   }
 };
 
-Rules::Rules(triplestore::Store& store, std::chrono::milliseconds min_interval)
+Rules::Rules(DataStore& store, std::chrono::milliseconds min_interval)
     : state_(std::make_unique<State>(store, min_interval)) {
-  try {
-    state_->load();
-    std::vector<Rule> active;
-    {
-      std::lock_guard lock(state_->mutex);
-      for (const auto& [name, rule] : state_->rules)
-        if (rule.active) active.push_back(rule);
-    }
-    for (const auto& rule : active) state_->mark_running_runs(rule);
-  } catch (const std::exception& error) {
-    std::cerr << "torchprov: could not load the steering rules: " << error.what() << "\n";
-  }
-  state_->worker = std::thread([this] { state_->run_worker(); });
+  // The embedded store answers at once; an external one may be down or
+  // slow when the server starts, which must not hold the start up: the
+  // worker loads the rules then, and tries again until the store answers.
+  if (!store.shared()) state_->load_and_watch();
+  state_->worker = std::thread([this] {
+    if (state_->store.shared()) state_->load_until_loaded();
+    state_->run_worker();
+  });
 }
 
 Rules::~Rules() {
@@ -428,7 +476,7 @@ Rules::~Rules() {
 }
 
 void Rules::ingested(std::span<const Statement> statements, const std::string& graph) {
-  if (!state_->any_rules) return;
+  if (!state_->any_rules && !state_->store.shared()) return;
   std::set<std::string> runs;
   const std::string* previous = nullptr;
   for (const auto& s : statements) {
@@ -441,6 +489,7 @@ void Rules::ingested(std::span<const Statement> statements, const std::string& g
 }
 
 Response Rules::list() const {
+  state_->reload_if_stale();
   std::lock_guard lock(state_->mutex);
   std::string out = "[";
   bool first_rule = true;
@@ -561,9 +610,7 @@ Response Rules::add(const Request& request, const std::string& person) {
   // A removed rule of that name: its description goes, its earlier
   // conditions stay (requests it fired derive from them).
   const std::string graph_ref = "<" + std::string(rules_graph) + ">";
-  state_->store.modify([&](triplestore::Dataset& dataset) {
-    return sparql::execute_update(dataset, "DELETE WHERE { GRAPH " + graph_ref + " { <" + rule.iri + "> ?p ?o } }");
-  });
+  state_->store.update("DELETE WHERE { GRAPH " + graph_ref + " { <" + rule.iri + "> ?p ?o } }", {});
   const auto versions = state_->query(prefixes + "SELECT (COUNT(DISTINCT ?q) AS ?n) WHERE { GRAPH " + graph_ref +
                                       " { ?q a dl:AnalysisQuery } FILTER(STRSTARTS(STR(?q), \"" + rule.iri +
                                       "/query/\")) }");
@@ -628,12 +675,10 @@ Response Rules::remove(const Target& target) {
   }
   // Kept as provenance (requests it fired refer to it), marked removed.
   const std::string g = "<" + std::string(rules_graph) + ">";
-  state_->store.modify([&](triplestore::Dataset& dataset) {
-    return sparql::execute_update(dataset, "PREFIX dl: <" + dl + "> DELETE { GRAPH " + g + " { <" + iri +
-                                               "> dl:status ?s } } INSERT { GRAPH " + g + " { <" + iri +
-                                               "> dl:status \"removed\" } } WHERE { GRAPH " + g + " { <" + iri +
-                                               "> dl:status ?s } }");
-  });
+  state_->store.update("PREFIX dl: <" + dl + "> DELETE { GRAPH " + g + " { <" + iri + "> dl:status ?s } } INSERT { GRAPH " +
+                           g + " { <" + iri + "> dl:status \"removed\" } } WHERE { GRAPH " + g + " { <" + iri +
+                           "> dl:status ?s } }",
+                       {});
   std::lock_guard lock(state_->mutex);
   if (const auto it = state_->rules.find(*name); it != state_->rules.end()) it->second.active = false;
   return text_response(http::status::ok, "{\"removed\":" + json_quote(iri) + "}", "application/json");

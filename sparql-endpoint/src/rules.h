@@ -29,13 +29,12 @@
 // prov:qualifiedAssociation whose prov:hadPlan is the query.
 #pragma once
 
-#include <torchprov/triplestore.h>
-
 #include <chrono>
 #include <memory>
 #include <span>
 #include <string>
 
+#include "data_store.h"
 #include "http.h"
 
 namespace torchprov::endpoint {
@@ -50,7 +49,7 @@ std::string bind_run(const std::string& query, const std::string& run_iri);
 class Rules {
  public:
   // Loads the rules from the store and starts the worker thread.
-  explicit Rules(triplestore::Store& store,
+  explicit Rules(DataStore& store,
                  std::chrono::milliseconds min_interval = std::chrono::milliseconds(1000));
   ~Rules();
   Rules(const Rules&) = delete;

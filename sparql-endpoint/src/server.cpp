@@ -15,7 +15,9 @@
 #include <iostream>
 #include <thread>
 
+#include "embedded_store.h"
 #include "endpoint.h"
+#include "sparql_store.h"
 
 namespace torchprov::endpoint {
 namespace {
@@ -25,9 +27,12 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 // Where requests run: queries and other reads on `readers`, requests that
-// change the store on `writer` (the store serialises writers anyway).
+// change the store on `writer`: one thread for the embedded store (which
+// serialises writers anyway), several in backend mode, where a write waits
+// for the external store's confirmation and concurrent writes are
+// delivered together.
 struct Workers {
-  explicit Workers(std::size_t reader_threads) : readers(reader_threads), writer(1) {}
+  Workers(std::size_t reader_threads, std::size_t writer_threads) : readers(reader_threads), writer(writer_threads) {}
   net::thread_pool readers;
   net::thread_pool writer;
   void join() {
@@ -206,8 +211,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 }  // namespace
 
-int serve(triplestore::Store& store, ServerOptions options) {
-  if (options.token_file.empty()) options.token_file = store.directory() / "token";
+namespace {
+
+int serve_data(DataStore& data, const std::filesystem::path& state_directory, ServerOptions options) {
+  if (options.token_file.empty()) options.token_file = state_directory / "token";
   bool created = false;
   Tokens tokens;
   // A read-only server writes nothing into the store: it reads an existing
@@ -227,11 +234,11 @@ int serve(triplestore::Store& store, ServerOptions options) {
   const std::size_t body_limit = options.max_body_bytes;
   const auto address = net::ip::make_address(options.bind);
   const auto port = options.port;
-  Endpoint endpoint(store, std::move(options), std::move(tokens));
+  Endpoint endpoint(data, std::move(options), std::move(tokens));
 
   // Two I/O threads move bytes (one alone capped point queries at ~8 k/s);
-  // `threads` reader threads and one writer thread do the work.
-  Workers workers(static_cast<std::size_t>(threads));
+  // `threads` reader threads and the writer threads do the work.
+  Workers workers(static_cast<std::size_t>(threads), data.serial_writes() ? 1 : static_cast<std::size_t>(threads));
   net::io_context ioc(2);
   try {
     std::make_shared<Listener>(ioc, tcp::endpoint{address, port}, endpoint, body_limit, workers)->run();
@@ -247,8 +254,22 @@ int serve(triplestore::Store& store, ServerOptions options) {
   second_io.join();
   workers.join();
   std::cout << "torchprov: stopped; flushing the store" << std::endl;
-  store.flush();
+  data.flush();
   return 0;
+}
+
+}  // namespace
+
+int serve(triplestore::Store& store, ServerOptions options) {
+  EmbeddedStore data(store);
+  return serve_data(data, store.directory(), std::move(options));
+}
+
+int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options) {
+  std::filesystem::create_directories(state_directory);
+  SparqlStore data(backend, state_directory);
+  std::cout << "torchprov: data in " << data.describe() << "; journal in " << state_directory.string() << std::endl;
+  return serve_data(data, state_directory, std::move(options));
 }
 
 }  // namespace torchprov::endpoint

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "api_text.h"
-#include "dataset.h"
 #include "results/json_value.h"
 #include "sparql/engine.h"
 
@@ -63,16 +62,15 @@ std::string sparql_string(const std::string& text) {
   return out + "\"";
 }
 
-sparql::QueryResult query(triplestore::Store& store, const std::string& text) {
+sparql::QueryResult query(DataStore& store, const std::string& text) {
   sparql::QueryOptions options;
   options.timeout = std::chrono::seconds(10);
-  const auto view = store.read();
-  return sparql::execute_query(view.dataset(), text, options);
+  return store.query_terms(text, options);
 }
 
 }  // namespace
 
-Response submit_adaptation(triplestore::Store& store, const Request& request, const std::string& token_person) {
+Response submit_adaptation(DataStore& store, const Request& request, const std::string& token_person) {
   if (media_type_of(request[http::field::content_type]) != "application/json")
     return json_error(http::status::unsupported_media_type, "send the request as application/json");
   Json body;
@@ -127,7 +125,7 @@ Response submit_adaptation(triplestore::Store& store, const Request& request, co
   return response;
 }
 
-AdaptationOutcome create_adaptation_request(triplestore::Store& store, const AdaptationSpec& spec) {
+AdaptationOutcome create_adaptation_request(DataStore& store, const AdaptationSpec& spec) {
   auto refuse = [](http::status status, std::string message) {
     return AdaptationOutcome{status, std::move(message), {}};
   };
@@ -231,7 +229,7 @@ AdaptationOutcome create_adaptation_request(triplestore::Store& store, const Ada
   return AdaptationOutcome{http::status::accepted, {}, iri};
 }
 
-Response list_adaptations(triplestore::Store& store, const Request& request, const Target& target) {
+Response list_adaptations(DataStore& store, const Request& request, const Target& target) {
   const auto run = first(target.query, "run");
   const auto wanted = first(target.query, "status");
   std::string filter;

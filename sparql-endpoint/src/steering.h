@@ -8,11 +8,10 @@
 //   GET  /api/adaptations?run=IRI[&status=pending]  JSON list, or TSV for trainers
 #pragma once
 
-#include <torchprov/triplestore.h>
-
 #include <optional>
 #include <string>
 
+#include "data_store.h"
 #include "http.h"
 
 namespace torchprov::endpoint {
@@ -20,7 +19,7 @@ namespace torchprov::endpoint {
 // Hyperparameters a trainer can change between epochs.
 inline constexpr const char* steerable_hyperparameters[] = {"learning_rate", "weight_decay", "momentum"};
 
-Response submit_adaptation(triplestore::Store& store, const Request& request, const std::string& token_person);
+Response submit_adaptation(DataStore& store, const Request& request, const std::string& token_person);
 
 // One adaptation request, however it arrived: from the API (a person) or
 // fired by a steering rule (rules.cpp), which sets the rule_* fields: the
@@ -39,7 +38,7 @@ struct AdaptationOutcome {
 };
 // Validates (run exists and runs, hyperparameter steerable, value in range)
 // and stores the request in the run's graph.
-AdaptationOutcome create_adaptation_request(triplestore::Store& store, const AdaptationSpec& spec);
-Response list_adaptations(triplestore::Store& store, const Request& request, const Target& target);
+AdaptationOutcome create_adaptation_request(DataStore& store, const AdaptationSpec& spec);
+Response list_adaptations(DataStore& store, const Request& request, const Target& target);
 
 }  // namespace torchprov::endpoint

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <string>
 
+#include "json_result_stream.h"
 #include "json_value.h"
 #include "result_readers.h"
 
@@ -13,6 +14,8 @@ const std::string& required_string(const Json& object, std::string_view key) {
     throw ResultParseError("SPARQL JSON results: missing string \"" + std::string(key) + "\"");
   return value->get_ref<const std::string&>();
 }
+
+}  // namespace
 
 Term read_json_term(const Json& value) {
   if (!value.is_object()) throw ResultParseError("SPARQL JSON results: a binding is not an object");
@@ -31,8 +34,6 @@ Term read_json_term(const Json& value) {
   }
   throw ResultParseError("SPARQL JSON results: unknown term type \"" + type + "\"");
 }
-
-}  // namespace
 
 sparql::QueryResult read_json_results(std::string_view text) {
   Json document;

@@ -1,0 +1,357 @@
+#include "backend_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cctype>
+#include <limits>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+namespace torchprov::endpoint {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string form_encode(std::string_view text) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(char(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string base64(std::string_view data) {
+  static const char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    const unsigned v = (unsigned char)data[i] << 16 | (unsigned char)data[i + 1] << 8 | (unsigned char)data[i + 2];
+    out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], table[v & 63]};
+  }
+  if (i + 1 == data.size()) {
+    const unsigned v = (unsigned char)data[i] << 16;
+    out += {table[v >> 18], table[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == data.size()) {
+    const unsigned v = (unsigned char)data[i] << 16 | (unsigned char)data[i + 1] << 8;
+    out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+std::string md5_hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_md5(), nullptr) != 1)
+    throw std::runtime_error("MD5 is not available from OpenSSL");
+  std::string out;
+  char byte[3];
+  for (unsigned i = 0; i < length; ++i) {
+    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
+    out += byte;
+  }
+  return out;
+}
+
+// The value of `name` in a challenge's parameter list (quoted or token).
+std::string challenge_parameter(std::string_view challenge, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < challenge.size()) {
+    while (pos < challenge.size() && (challenge[pos] == ',' || challenge[pos] == ' ')) ++pos;
+    const auto eq = challenge.find('=', pos);
+    if (eq == std::string_view::npos) break;
+    std::string_view key = challenge.substr(pos, eq - pos);
+    while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+    if (const auto space = key.rfind(' '); space != std::string_view::npos) key.remove_prefix(space + 1);
+    std::string value;
+    pos = eq + 1;
+    if (pos < challenge.size() && challenge[pos] == '"') {
+      ++pos;
+      while (pos < challenge.size() && challenge[pos] != '"') {
+        if (challenge[pos] == '\\' && pos + 1 < challenge.size()) ++pos;
+        value.push_back(challenge[pos++]);
+      }
+      ++pos;
+    } else {
+      while (pos < challenge.size() && challenge[pos] != ',') value.push_back(challenge[pos++]);
+    }
+    if (iequals(key, name)) return value;
+  }
+  return {};
+}
+
+}  // namespace
+
+BackendUrl BackendUrl::parse(const std::string& url) {
+  constexpr std::string_view scheme = "http://";
+  if (url.size() < scheme.size() || !iequals(std::string_view(url).substr(0, scheme.size()), scheme)) {
+    throw std::invalid_argument("the backend must be an http:// URL, not '" + url + "'");
+  }
+  BackendUrl out;
+  out.text = url;
+  std::string rest = url.substr(scheme.size());
+  const auto slash = rest.find_first_of("/?");
+  const std::string authority = rest.substr(0, slash);
+  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (out.target.front() == '?') out.target.insert(0, "/");
+  if (authority.find('@') != std::string::npos)
+    throw std::invalid_argument("give the backend's user with --backend-user, not in the URL '" + url + "'");
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string::npos) throw std::invalid_argument("malformed IPv6 address in '" + url + "'");
+    out.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') out.port = authority.substr(close + 2);
+  } else {
+    const auto colon = authority.rfind(':');
+    out.host = authority.substr(0, colon);
+    if (colon != std::string::npos) out.port = authority.substr(colon + 1);
+  }
+  if (out.host.empty()) throw std::invalid_argument("the backend URL has no host: '" + url + "'");
+  if (out.port.empty() || out.port.find_first_not_of("0123456789") != std::string::npos)
+    throw std::invalid_argument("the backend URL has a malformed port: '" + url + "'");
+  return out;
+}
+
+std::string BackendUrl::with_parameter(std::string_view name, std::string_view value) const {
+  return target + (target.find('?') == std::string::npos ? "?" : "&") + std::string(name) + "=" + form_encode(value);
+}
+
+std::string BackendResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (iequals(key, name)) return value;
+  return {};
+}
+
+// One keep-alive connection; its io_context runs each operation to
+// completion or to the deadline (the stream closes the socket when it
+// expires, so a silent server cannot hang a request).
+class BackendClient::Connection {
+ public:
+  net::io_context ioc{1};
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  bool connected = false;
+
+  template <class Start>
+  beast::error_code run(Clock::time_point deadline, Start start) {
+    beast::error_code result;
+    stream.expires_at(deadline);
+    start([&result](beast::error_code ec, std::size_t = 0) { result = ec; });
+    ioc.restart();
+    ioc.run();
+    return result;
+  }
+};
+
+BackendClient::BackendClient(std::string host, std::string port, std::string user, std::string password)
+    : host_(std::move(host)), port_(std::move(port)), user_(std::move(user)), password_(std::move(password)) {}
+
+BackendClient::~BackendClient() = default;
+
+std::unique_ptr<BackendClient::Connection> BackendClient::take() {
+  std::lock_guard lock(mutex_);
+  if (cancelled_) throw TransportError(TransportFailure::broken, "the server is shutting down");
+  std::unique_ptr<Connection> connection;
+  if (!idle_.empty()) {
+    connection = std::move(idle_.back());
+    idle_.pop_back();
+  } else {
+    connection = std::make_unique<Connection>();
+  }
+  busy_.push_back(connection.get());
+  return connection;
+}
+
+void BackendClient::give_back(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < 32 && !cancelled_) idle_.push_back(std::move(connection));
+}
+
+void BackendClient::release(Connection* connection) {
+  std::lock_guard lock(mutex_);
+  std::erase(busy_, connection);
+}
+
+void BackendClient::cancel() {
+  std::lock_guard lock(mutex_);
+  cancelled_ = true;
+  for (Connection* connection : busy_)
+    net::post(connection->ioc, [connection] { connection->stream.cancel(); });
+}
+
+std::string BackendClient::authorization(const BackendRequest& request) {
+  if (user_.empty()) return {};
+  std::lock_guard lock(mutex_);
+  if (!digest_) return "Basic " + base64(user_ + ":" + password_);
+  Digest& d = digest_.value();
+  char count[9];
+  std::snprintf(count, sizeof count, "%08x", ++d.count);
+  std::random_device entropy;
+  char cnonce[17];
+  std::snprintf(cnonce, sizeof cnonce, "%08x%08x", entropy(), entropy());
+  const std::string ha1 = md5_hex(user_ + ":" + d.realm + ":" + password_);
+  const std::string ha2 = md5_hex(request.method + ":" + request.target);
+  const bool qop = !d.qop.empty();
+  const std::string response = qop ? md5_hex(ha1 + ":" + d.nonce + ":" + count + ":" + cnonce + ":auth:" + ha2)
+                                   : md5_hex(ha1 + ":" + d.nonce + ":" + ha2);
+  std::string header = "Digest username=\"" + user_ + "\", realm=\"" + d.realm + "\", nonce=\"" + d.nonce +
+                       "\", uri=\"" + request.target + "\", response=\"" + response + "\", algorithm=MD5";
+  if (qop) header += std::string(", qop=auth, nc=") + count + ", cnonce=\"" + cnonce + "\"";
+  if (!d.opaque.empty()) header += ", opaque=\"" + d.opaque + "\"";
+  return header;
+}
+
+BackendResponse BackendClient::send(const BackendRequest& request, Clock::time_point deadline, std::size_t max_body) {
+  return exchange(request, deadline, nullptr, nullptr, max_body);
+}
+
+BackendResponse BackendClient::stream(const BackendRequest& request, Clock::time_point deadline,
+                                      const std::function<void(const BackendResponse&)>& on_header,
+                                      const std::function<bool(std::string_view)>& consume) {
+  return exchange(request, deadline, &on_header, &consume, 0);
+}
+
+BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::time_point deadline,
+                                        const std::function<void(const BackendResponse&)>* on_header,
+                                        const std::function<bool(std::string_view)>* consume, std::size_t max_body) {
+  const std::string where = host_ + ":" + port_;
+  bool challenged = false;
+  for (int attempt = 0;; ++attempt) {
+    auto connection = take();
+    struct InUse {
+      BackendClient& client;
+      Connection* connection;
+      ~InUse() { client.release(connection); }
+    } in_use{*this, connection.get()};
+    const bool reused = connection->connected;
+    auto fail = [&](beast::error_code ec, const char* during) -> TransportError {
+      connection->connected = false;
+      if (ec == net::error::operation_aborted)
+        return TransportError(TransportFailure::broken, "the request to " + where + " was cancelled");
+      if (ec == beast::error::timeout)
+        return TransportError(TransportFailure::timed_out, "no answer from " + where + " in time (" + during + ")");
+      if (ec == net::error::connection_refused || ec == net::error::host_not_found ||
+          ec == net::error::host_not_found_try_again || ec == net::error::network_unreachable ||
+          ec == net::error::host_unreachable)
+        return TransportError(TransportFailure::unreachable, "cannot reach " + where + ": " + ec.message());
+      return TransportError(TransportFailure::broken, "connection to " + where + " failed while " +
+                                                          std::string(during) + ": " + ec.message());
+    };
+    if (!connection->connected) {
+      tcp::resolver resolver(connection->ioc);
+      beast::error_code ec;
+      const auto addresses = resolver.resolve(host_, port_, ec);
+      if (ec) throw fail(ec, "resolving");
+      connection->buffer.clear();
+      ec = connection->run(deadline, [&](auto handler) {
+        connection->stream.async_connect(addresses, [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
+      });
+      if (ec) throw fail(ec, "connecting");
+      connection->connected = true;
+    }
+    bhttp::request<bhttp::string_body> message{bhttp::string_to_verb(request.method), request.target, 11};
+    message.set(bhttp::field::host, host_ + ":" + port_);
+    message.set(bhttp::field::user_agent, "torchprov");
+    for (const auto& [name, value] : request.headers) message.set(name, value);
+    if (const auto credentials = authorization(request); !credentials.empty())
+      message.set(bhttp::field::authorization, credentials);
+    message.body() = request.body;
+    message.keep_alive(true);
+    message.prepare_payload();
+    auto ec = connection->run(deadline, [&](auto handler) { bhttp::async_write(connection->stream, message, handler); });
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    // No limit (the caller bounds what it keeps).  Not boost::none: Boost
+    // 1.74 compares a Content-Length against an empty limit as "too large".
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (!ec) {
+      ec = connection->run(deadline, [&](auto handler) {
+        bhttp::async_read_header(connection->stream, connection->buffer, parser, handler);
+      });
+    }
+    if (ec) {
+      // A kept connection the server closed meanwhile: once more on a new one.
+      if (reused && attempt == 0 && ec != beast::error::timeout) continue;
+      throw fail(ec, "sending the request");
+    }
+    BackendResponse response;
+    response.status = int(parser.get().result_int());
+    for (const auto& field : parser.get())
+      response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    const bool retry_with_digest = response.status == 401 && !user_.empty() && !challenged &&
+                                   iequals(response.header("WWW-Authenticate").substr(0, 6), "digest");
+    const bool streaming = consume != nullptr && !retry_with_digest;
+    if (streaming) (*on_header)(response);
+    std::array<char, 64 * 1024> piece;
+    bool stopped = false;
+    while (!parser.is_done()) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      ec = connection->run(deadline, [&](auto handler) {
+        bhttp::async_read(connection->stream, connection->buffer, parser, handler);
+      });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) throw fail(ec, "reading the answer");
+      const std::size_t got = piece.size() - parser.get().body().size;
+      if (streaming) {
+        if (!(*consume)(std::string_view(piece.data(), got))) {
+          stopped = true;
+          break;
+        }
+      } else {
+        if (response.body.size() + got > max_body && max_body > 0)
+          throw TransportError(TransportFailure::broken, "the answer from " + where + " is larger than " +
+                                                             std::to_string(max_body >> 20) + " MB");
+        response.body.append(piece.data(), got);
+      }
+    }
+    if (!stopped && parser.get().keep_alive()) {
+      give_back(std::move(connection));
+    } else {
+      beast::error_code ignored;
+      connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      connection->stream.close();
+    }
+    if (retry_with_digest) {
+      challenged = true;
+      const std::string challenge = response.header("WWW-Authenticate").substr(6);
+      std::lock_guard lock(mutex_);
+      digest_ = Digest{challenge_parameter(challenge, "realm"), challenge_parameter(challenge, "nonce"),
+                       challenge_parameter(challenge, "opaque"), challenge_parameter(challenge, "qop"),
+                       challenge_parameter(challenge, "algorithm"), 0};
+      continue;
+    }
+    return response;
+  }
+}
+
+}  // namespace torchprov::endpoint
