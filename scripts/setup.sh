@@ -18,6 +18,8 @@ packages=(
   chromium fonts-dejavu-core
   # data
   dataset-fashion-mnist
+  # an external SPARQL store for the backend-mode tests and benchmarks
+  virtuoso-opensource
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -34,6 +36,11 @@ else
   echo "setup: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  # Virtuoso's package asks for a dba password; an empty answer keeps the
+  # system-wide daemon disabled (the tests start private servers of their
+  # own), and answering here keeps the install from waiting for a person.
+  printf '%s\n' 'virtuoso-opensource-7 virtuoso-opensource-7/dba-password password ' \
+    'virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password ' | $SUDO debconf-set-selections
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

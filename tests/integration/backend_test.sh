@@ -278,7 +278,7 @@ if [ -n "$virtuoso" ]; then
   # A permission error: anonymous writers lose the SPARQL_UPDATE role.
   isql-vt "$VIRTUOSO_SQL_PORT" dba dba exec='revoke SPARQL_UPDATE from "SPARQL";' > /dev/null
   refused_batch='<http://ex/refused> <http://ex/p> "refused" <http://ex/g-refused> .'
-  refused_update='INSERT DATA { <http://ex/v> <http://ex/p> 1 }'
+  refused_update='INSERT DATA { GRAPH <http://ex/g-refused> { <http://ex/v> <http://ex/p> 1 } }'
   refusal=permission
 else
   stop_store

@@ -14,16 +14,18 @@ server= trainer=
 cleanup() {
   [ -n "$trainer" ] && kill "$trainer" 2>/dev/null || true
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  stop_test_backend
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+source "$source/tests/integration/serve.sh"
 fail() { echo "FAIL: $*"; echo "--- server log"; tail -20 "$work/serve.log" || true; echo "--- training log"; tail -20 "$work/train.log" || true; exit 1; }
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-"$build/torchprov" serve --store "$work/store" --port "$port" --static "$source/sparql-endpoint/dashboard/dist" \
-  > "$work/serve.log" 2>&1 &
+serve_store "$work/store" "$port" --static "$source/sparql-endpoint/dashboard/dist" > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 50); do curl -sf "$base/health" > /dev/null && break; sleep 0.2; done
 curl -sf "$base/health" > /dev/null || fail "server did not start"

@@ -19,10 +19,13 @@ passed=0 failed=0
 cleanup() {
   [ -n "$trainer" ] && kill "$trainer" 2>/dev/null
   [ -n "$server" ] && kill "$server" 2>/dev/null
+  wait "$server" 2>/dev/null
+  stop_test_backend
   wait 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
+source "$source/tests/integration/serve.sh"
 check() {  # check NAME COMMAND...
   local name=$1
   shift
@@ -36,7 +39,7 @@ fatal() {
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 start_server() {
-  "$build/torchprov" serve --store "$work/store" --port "$port" >> "$work/serve.log" 2>&1 &
+  serve_store "$work/store" "$port" >> "$work/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 50); do curl -sf "$base/health" > /dev/null && return 0; sleep 0.2; done
   fatal "server did not start"

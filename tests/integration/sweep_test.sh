@@ -7,30 +7,41 @@
 # ordered by best val accuracy, each with the best val_acc its training
 # printed, its learning rate and optimizer.  Then two random sweeps stream into
 # one server started here (--endpoint, --token-file): each ranking lists only
-# its own experiment's runs, and the server is left running.
+# its own experiment's runs, and the server is left running.  With
+# TORCHPROV_TEST_BACKEND=virtuoso that server runs in backend mode over a
+# Virtuoso (serve.sh) and the grid streams into it too.
 # usage: sweep_test.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
+source=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 server=
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  stop_test_backend
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+source "$source/tests/integration/serve.sh"
 export OMP_WAIT_POLICY=PASSIVE
 
-status=0
-"$build/examples/sweep" --example alexnet-fmnist --grid 'lr=0.001,0.003;optimizer=sgd,adam' --parallel 2 \
-  --experiment sweep-test --work-dir "$work/sweep" --epochs 2 --train-limit 300 --test-limit 100 \
-  --person "Sweep Sam" 2>&1 | tee "$work/sweep.out" || status=$?
-
-# Two random sweeps into one server of our own.
+# One server of our own, for the random sweeps (and, over Virtuoso, the grid).
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$build/torchprov" serve --store "$work/shared-store" --port "$port" > "$work/serve.log" 2>&1 &
+serve_store "$work/shared-store" "$port" > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.2; done
+
+status=0
+grid_server=()
+[ "$(test_backend)" = virtuoso ] &&
+  grid_server=(--endpoint "http://127.0.0.1:$port" --token-file "$work/shared-store/token")
+"$build/examples/sweep" --example alexnet-fmnist --grid 'lr=0.001,0.003;optimizer=sgd,adam' --parallel 2 \
+  --experiment sweep-test --work-dir "$work/sweep" --epochs 2 --train-limit 300 --test-limit 100 \
+  --person "Sweep Sam" "${grid_server[@]}" 2>&1 | tee "$work/sweep.out" || status=$?
+
+# Two random sweeps into that server.
 for exp in random-a:2 random-b:1; do
   "$build/examples/sweep" --example alexnet-fmnist --random "${exp#*:}" --random-seed 7 --lr-range 1e-4:1e-2 \
     --batch-sizes 32,64 --experiment "${exp%:*}" --work-dir "$work/${exp%:*}" --epochs 1 --train-limit 200 \
