@@ -18,6 +18,7 @@
 #include "embedded_store.h"
 #include "endpoint.h"
 #include "sparql_store.h"
+#include "store_lock.h"
 
 namespace torchprov::endpoint {
 namespace {
@@ -267,6 +268,12 @@ int serve(triplestore::Store& store, ServerOptions options) {
 
 int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options) {
   std::filesystem::create_directories(state_directory);
+  // The journal has one writer: two servers sharing a folder would deliver
+  // and confirm each other's batches.  Several servers may front one
+  // store, each with its own folder.
+  const auto lock = triplestore::files::StoreLock::exclusive(
+      state_directory, "It is a torchprov server in front of the SPARQL store at " + backend.query_url +
+                           "; another server in front of that store needs its own --store folder.");
   SparqlStore data(backend, state_directory);
   std::cout << "torchprov: data in " << data.describe() << "; journal in " << state_directory.string() << std::endl;
   return serve_data(data, state_directory, std::move(options));

@@ -16,7 +16,9 @@
 #   - a batch the backend refuses (a read-only torchprov; a Virtuoso whose
 #     anonymous user lost the SPARQL_UPDATE role) is kept in backend-rejected/, reported in
 #     /metrics with the backend's message, and later batches still go;
-#   - two fronts share steering rules through the backend;
+#   - several fronts share one backend: each its own folder (a second
+#     server on one is refused), concurrent ingest through both loses
+#     nothing, steering rules and requests made on one reach the other;
 #   - SERVICE joins a local store with the backend's data, only for
 #     endpoints listed by --service-allow (403 otherwise).
 # usage: backend_test.sh BUILD_DIR
@@ -229,9 +231,9 @@ check "a backend that never answers: 504 naming it, within the query timeout" \
 kill "$silent_front"; wait "$silent_front" 2>/dev/null
 
 # --- kill -9 during ingest: every acknowledged batch is in the backend
-ingest() {  # FIRST LAST TAG: one batch per number, its status in $work/acked-TAG
+ingest() {  # FIRST LAST TAG: one batch per number to $front, its status in $work/acked-TAG
   for i in $(seq "$1" "$2"); do
-    code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+    code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${ingest_token:-$token}" \
       -H 'Content-Type: application/n-quads' \
       --data-binary "<http://ex/batch/$3/$i> <http://ex/seq> \"$i\" <http://ex/ingest-$3> .
 <http://ex/batch/$3/$i> <http://ex/tag> \"$3\" <http://ex/ingest-$3> ." "$front/data")
@@ -324,6 +326,51 @@ check "a rule added on the first front: 201" test "$code" = 201
 for _ in $(seq 40); do curl -s "http://127.0.0.1:$second_port/api/rules" | grep -q '"name":"shared-rule"' && break; sleep 0.25; done
 check "the second front sees the rule (its state lives in the backend)" \
   grep -q '"name":"shared-rule".*"status":"active"' <<< "$(curl -s "http://127.0.0.1:$second_port/api/rules")"
+
+# --- several fronts, one backend
+# A front's folder holds its journal: a second server on it is refused at once.
+timeout 20 "$build/torchprov" serve --backend "$store_sparql" --backend-data "$store_data" "${backend_auth[@]}" \
+  --store "$work/front-2" --port "$(free_port)" > "$work/same-folder.out" 2>&1
+code=$?
+check "a second front on the same --store folder is refused, naming the holder" \
+  sh -c "[ $code != 0 ] && [ $code != 124 ] && grep -q 'in use' '$work/same-folder.out' && grep -q 'own --store folder' '$work/same-folder.out'"
+# Both fronts ingest at once: every acknowledged batch of each is in the backend.
+second=http://127.0.0.1:$second_port
+second_token=$(cut -d' ' -f1 "$work/front-2/token")  # each front has its own tokens
+: > "$work/acked-two-a"
+: > "$work/acked-two-b"
+ingest 1 40 two-a &
+first_ingester=$!
+front=$second ingest_token=$second_token ingest 1 40 two-b &
+second_ingester=$!
+wait "$first_ingester" "$second_ingester"
+for _ in $(seq 100); do
+  grep -q '"journal_unconfirmed_batches":0' <<< "$(curl -s "$second/health")" && break
+  sleep 0.2
+done
+drained || fail "the first front's journal did not drain"
+echo "acknowledged through the two fronts: $(wc -l < "$work/acked-two-a") + $(wc -l < "$work/acked-two-b") of 40 + 40"
+check "two fronts ingesting at once: every batch acknowledged" \
+  test "$(cat "$work/acked-two-a" "$work/acked-two-b" | wc -l)" = 80
+check "two fronts ingesting at once: no acknowledged batch lost" \
+  sh -c "[ $(acked_missing two-a) = 0 ] && [ $(acked_missing two-b) = 0 ]"
+# A person steers on one front; the trainer, polling the other, gets the request.
+shared_run=http://ex/run/shared
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/n-quads' \
+  --data-binary "<$shared_run> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/torchprov/dl#TrainingRun> <$shared_run/graph> ." \
+  "$front/data")
+check "a running run stored through the first front" sh -c "[ $code = 200 -o $code = 201 ]"
+code=$(curl -s -o "$work/adapt.out" -w '%{http_code}' -H "Authorization: Bearer $second_token" -H 'Content-Type: application/json' \
+  -d "{\"run\":\"$shared_run\",\"action\":\"stop\",\"reason\":\"asked on the second front\",\"person\":\"ana\"}" \
+  "$second/api/adaptations")
+check "a stop request on the second front: 202" test "$code" = 202 || cat "$work/adapt.out"
+for _ in $(seq 40); do
+  curl -s -H 'Accept: text/tab-separated-values' "$front/api/adaptations?run=$shared_run&status=pending" |
+    grep -q 'asked on the second front' && break
+  sleep 0.25
+done
+check "the trainer polling the first front gets the request made on the second" \
+  sh -c "curl -s -H 'Accept: text/tab-separated-values' '$front/api/adaptations?run=$shared_run&status=pending' | grep -q 'stop.*asked on the second front'"
 
 # --- SERVICE: a local store joined with the backend's data
 local_port=$(free_port)
