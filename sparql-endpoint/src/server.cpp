@@ -199,7 +199,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
   void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (!ec) std::make_shared<Session>(std::move(socket), endpoint_, body_limit_, workers_)->run();
+    if (!ec) {
+      // Answers are written a piece at a time (streamed results): without
+      // this, a small last piece waits for the client's delayed ACK.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), endpoint_, body_limit_, workers_)->run();
+    }
     accept();
   }
 
