@@ -7,6 +7,7 @@
 #include "rules_command.h"
 #include "serve_command.h"
 #include "store_commands.h"
+#include "scale_bench.h"
 #include "store_bench.h"
 
 namespace {
@@ -30,6 +31,8 @@ int usage(int code) {
                "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
                "  bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] [--dir D]\n"
                "                                                 store and queries against Oxigraph and Jena\n"
+               "  bench scale [--runs 555,5550] [--virtuoso-runs 555] [--epochs E] [--repeat N] [--dir D]\n"
+               "                                                 the embedded store and a Virtuoso backend by size\n"
                "  bench load [--seconds 10] [--connections 16]   endpoint under queries and ingest\n"
                "  version                                        print the version\n"
                "Run 'torchprov COMMAND --help' for a command's options.\n");
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
     if (argc >= 3 && std::strcmp(argv[2], "capture") == 0)
       return torchprov::bench::capture_overhead(argc - 3, argv + 3);
     if (argc >= 3 && std::strcmp(argv[2], "store") == 0) return torchprov::bench::store_benchmark(argc - 3, argv + 3);
+    if (argc >= 3 && std::strcmp(argv[2], "scale") == 0) return torchprov::bench::scale_benchmark(argc - 3, argv + 3);
     if (argc >= 3 && std::strcmp(argv[2], "load") == 0) return torchprov::bench::load_benchmark(argc - 3, argv + 3);
     std::fprintf(stderr, "torchprov bench: expected 'capture'\n");
     return 2;
