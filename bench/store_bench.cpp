@@ -51,6 +51,7 @@ constexpr double target_load_tps = 500'000;
 constexpr double target_query_ms = 40;
 constexpr double target_bytes_per_triple = 150;
 constexpr double target_reopen_s = 5;
+constexpr double target_disk_bytes_per_triple = 200;
 // A query (one repetition) running longer than this is reported as a timeout.
 constexpr int query_timeout_s = 60;
 
@@ -59,6 +60,7 @@ struct Settings {
   int epochs = 100;
   int repeat = 5;
   bool oxigraph = true, jena = true;
+  bool redland_sync = false;  // also time building the Redland copy (minutes at 15 M quads)
   fs::path dir;
   fs::path data;     // an N-Triples / N-Quads file instead of the generated provenance
   fs::path queries;  // a folder of NAME-ORDER.rq files instead of the canonical queries
@@ -383,7 +385,8 @@ std::string tail_of(const fs::path& file, std::size_t n = 600) {
 
 struct StoreFigures {
   std::size_t quads = 0;
-  double ack_ms = NAN, caught_up_ms = NAN, close_ms = NAN, reopen_ms = NAN;
+  double ack_ms = NAN, returned_ms = NAN, close_ms = NAN, reopen_ms = NAN, redland_sync_ms = NAN;
+  double disk_bytes = 0;  // every file of the store directory after close
   double rss_load = 0, rss_reopen = 0;  // bytes the store holds after load / after reopen
   std::size_t dataset_bytes = 0;
 };
@@ -482,6 +485,7 @@ int store_benchmark(int argc, char** argv) {
       else if (a == "--repeat") s.repeat = parse_int(next(), "--repeat");
       else if (a == "--skip-oxigraph") s.oxigraph = false;
       else if (a == "--skip-jena") s.jena = false;
+      else if (a == "--redland-sync") s.redland_sync = true;
       else if (a == "--dir") s.dir = next();
       else if (a == "--data") s.data = next();
       else if (a == "--queries") s.queries = next();
@@ -492,13 +496,15 @@ int store_benchmark(int argc, char** argv) {
         std::printf(
             "usage: torchprov bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] "
             "[--dir D]\n"
+            "                         [--redland-sync]\n"
             "                         [--data FILE.nt|.nq] [--queries DIR]\n"
             "  R runs x E epochs of synthetic provenance (default 1000 x 100), N timed repetitions per query\n"
             "  (default 5, median reported); D holds the data, the store and the engines' outputs.\n"
             "  --data loads a file of your own instead; --queries runs DIR/NAME-ORDER.rq (SELECT) instead\n"
             "  of the canonical queries, checking that every order of a NAME and every engine agree.\n"
             "  --generate-only FILE.nq [--experiments X] [--first-run K]: only write the synthetic provenance\n"
-            "  (runs numbered from K, default 0, spread over X experiments, default 1) to FILE and exit.\n");
+            "  (runs numbered from K, default 0, spread over X experiments, default 1) to FILE and exit.\n"
+            "  --redland-sync also times bringing the store's Redland copy up to date (torchprov redland-sync).\n");
         return 0;
       } else {
         throw std::invalid_argument("unknown option " + a);
@@ -566,20 +572,24 @@ int store_benchmark(int argc, char** argv) {
     {
       malloc_trim(0);
       const double rss0 = double(rss_bytes());
-      std::optional<ts::Store> store(ts::Store::open(store_dir));
+      // What `torchprov import --store` does, timed until it would return:
+      // open, import, close.
       t = Clock::now();
+      std::optional<ts::Store> store(ts::Store::open(store_dir));
       tp.quads = ts::import_file(*store, data);
       tp.ack_ms = ms_since(t);
-      std::printf("torchprov: %zu quads acknowledged (journal durable) in %.2f s; waiting for Redland...\n",
-                  tp.quads, tp.ack_ms / 1000);
-      std::fflush(stdout);
-      store->wait_for_redland();
-      tp.caught_up_ms = ms_since(t);
       malloc_trim(0);
       tp.rss_load = double(rss_bytes()) - rss0;
-      t = Clock::now();
-      store.reset();  // snapshot + journal truncation
-      tp.close_ms = ms_since(t);
+      const auto closing = Clock::now();
+      store.reset();
+      tp.close_ms = ms_since(closing);
+      tp.returned_ms = ms_since(t);
+      for (const auto& entry : fs::recursive_directory_iterator(store_dir))
+        if (entry.is_regular_file()) tp.disk_bytes += double(entry.file_size());
+      std::printf("torchprov: %zu quads acknowledged (journal durable) in %.2f s, closed %.2f s later: %.0f "
+                  "B a quad on disk\n",
+                  tp.quads, tp.ack_ms / 1000, tp.close_ms / 1000, tp.disk_bytes / double(tp.quads));
+      std::fflush(stdout);
       malloc_trim(0);
       const double rss1 = double(rss_bytes());
       t = Clock::now();
@@ -588,8 +598,7 @@ int store_benchmark(int argc, char** argv) {
       tp.rss_reopen = double(rss_bytes()) - rss1;
       auto view = store->read();
       tp.dataset_bytes = view.dataset().memory_bytes();
-      std::printf("torchprov: Redland caught up after %.2f s, close %.2f s, reopen %.2f s\n",
-                  tp.caught_up_ms / 1000, tp.close_ms / 1000, tp.reopen_ms / 1000);
+      std::printf("torchprov: reopen %.2f s\n", tp.reopen_ms / 1000);
       for (const Query& q : queries) {
         tp_out[q.id()] = run_torchprov_query(view.dataset(), q, s.repeat);
         std::printf("  %-34s %10s ms  %zu rows%s%s\n", q.id().c_str(), fmt_ms(tp_out[q.id()]).c_str(),
@@ -597,6 +606,14 @@ int store_benchmark(int argc, char** argv) {
                     tp_out[q.id()].error.c_str());
         std::fflush(stdout);
       }
+    }
+    if (s.redland_sync) {
+      // What `torchprov redland-sync` does for rdfproc users: build the copy.
+      t = Clock::now();
+      ts::Store store = ts::Store::open(store_dir, {.redland_copy = true});
+      store.wait_for_redland();
+      tp.redland_sync_ms = ms_since(t);
+      std::printf("torchprov: Redland copy built in %.2f s\n", tp.redland_sync_ms / 1000);
     }
 
     // ---- the other engines, one process each.
@@ -691,7 +708,7 @@ int store_benchmark(int argc, char** argv) {
 
     std::printf("\n%-34s %14s %14s %14s   %s\n", "load and memory", "torchprov", "oxigraph", "jena", "target");
     std::printf("%s\n", std::string(100, '-').c_str());
-    const double tp_ack_tps = double(tp.quads) / (tp.ack_ms / 1000);
+    const double tp_returned_tps = double(tp.quads) / (tp.returned_ms / 1000);
     auto engine_rate = [](const EngineLoad& l) { return l.ran ? fmt_rate(double(l.quads), l.load_ms) : "-"; };
     auto engine_mem = [](const EngineLoad& l) {
       return l.ran ? fmt_bytes_per(l.rss_after - l.rss_before, double(l.quads)) : "-";
@@ -699,11 +716,17 @@ int store_benchmark(int argc, char** argv) {
     std::printf("%-34s %14zu %14s %14s\n", "quads loaded", tp.quads,
                 ox_load.ran ? std::to_string(ox_load.quads).c_str() : "-",
                 jena_load.ran ? std::to_string(jena_load.quads).c_str() : "-");
-    std::printf("%-34s %14s %14s %14s   >= 500 k/s %s\n", "load, acknowledged (durable)",
-                fmt_rate(double(tp.quads), tp.ack_ms).c_str(), engine_rate(ox_load).c_str(),
-                engine_rate(jena_load).c_str(), pass(tp_ack_tps >= target_load_tps));
-    std::printf("%-34s %14s %14s %14s\n", "load, Redland caught up", fmt_rate(double(tp.quads), tp.caught_up_ms).c_str(),
-                "-", "-");
+    std::printf("%-34s %14s %14s %14s\n", "load, acknowledged (durable)", fmt_rate(double(tp.quads), tp.ack_ms).c_str(),
+                engine_rate(ox_load).c_str(), engine_rate(jena_load).c_str());
+    std::printf("%-34s %14s %14s %14s   >= 500 k/s %s\n", "load, until the command returns",
+                fmt_rate(double(tp.quads), tp.returned_ms).c_str(), "-", "-",
+                pass(tp_returned_tps >= target_load_tps));
+    std::printf("%-34s %14s %14s %14s   <= 200 B %s\n", "store on disk per quad",
+                fmt_bytes_per(tp.disk_bytes, double(tp.quads)).c_str(), "-", "-",
+                pass(tp.disk_bytes / double(tp.quads) <= target_disk_bytes_per_triple));
+    if (s.redland_sync)
+      std::printf("%-34s %14s %14s %14s\n", "Redland copy built (redland-sync)",
+                  fmt_rate(double(tp.quads), tp.redland_sync_ms).c_str(), "-", "-");
     std::printf("%-34s %14s %14s %14s\n", "RSS per quad after load",
                 fmt_bytes_per(tp.rss_load, double(tp.quads)).c_str(), engine_mem(ox_load).c_str(),
                 engine_mem(jena_load).c_str());

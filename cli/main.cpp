@@ -27,6 +27,8 @@ int usage(int code) {
                "          [--timeout S] [--limit-rows N] [--repeat N: time N runs] [--explain yes]\n"
                "  update  --store DIR (--file U | U)             run a SPARQL update\n"
                "  stats   --store DIR                            triples per graph and predicate\n"
+               "  redland-sync --store DIR [--storage S --storage-options O]\n"
+               "                                                 bring the Redland copy up to date (for rdfproc)\n"
                "  rules   add|list|remove --endpoint URL ...     steering rules (SPARQL ASK / SELECT)\n"
                "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
                "  bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] [--dir D]\n"

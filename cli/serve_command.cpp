@@ -1,5 +1,7 @@
 #include "serve_command.h"
 
+#include "progress_line.h"
+
 #include <torchprov/endpoint.h>
 #include <torchprov/triplestore.h>
 
@@ -14,13 +16,15 @@ const char* const usage =
     "usage: torchprov serve --store DIR [--port 7878] [--bind 127.0.0.1] [--token-file F]\n"
     "                       [--read-only] [--reads-need-token] [--cors ORIGINS|none] [--query-timeout S]\n"
     "                       [--static DIR] [--threads N] [--max-body-mb N] [--max-rows N]\n"
-    "                       [--storage NAME] [--storage-options S] [--service-allow IRI[,IRI...]]\n"
+    "                       [--redland] [--storage NAME] [--storage-options S] [--service-allow IRI[,IRI...]]\n"
     "       torchprov serve --backend URL --store DIR [--backend-update URL] [--backend-data URL]\n"
     "                       [--backend-user U --backend-password-file F] [--backend-ack-wait S] [options above]\n"
     "  --backend URL: the data lives in the SPARQL 1.1 store whose query endpoint is URL (Virtuoso:\n"
     "  http://HOST:8890/sparql); --backend-update: its update endpoint (default: URL); --backend-data:\n"
     "  its Graph Store endpoint (Virtuoso: http://HOST:8890/sparql-graph-crud; default: writes go as\n"
-    "  SPARQL Update); DIR then holds the server's journal, token and state, not the data.\n";
+    "  SPARQL Update); DIR then holds the server's journal, token and state, not the data.\n"
+    "  --redland keeps the Redland copy in DIR current while serving (so does naming a storage);\n"
+    "  without it, torchprov redland-sync --store DIR brings the copy up to date after the server stops.\n";
 
 // dl.ttl next to the sources, or installed next to the program.
 std::filesystem::path find_ontology() {
@@ -68,8 +72,9 @@ int run_serve_command(int argc, char** argv) {
       else if (a == "--threads") options.threads = std::stoi(value());
       else if (a == "--max-body-mb") options.max_body_bytes = std::stoull(value()) << 20;
       else if (a == "--max-rows") options.max_result_rows = std::stoull(value());
-      else if (a == "--storage") store_options.storage = value();
-      else if (a == "--storage-options") store_options.storage_options = value();
+      else if (a == "--redland") store_options.redland_copy = true;
+      else if (a == "--storage") store_options.storage = value(), store_options.redland_copy = true;
+      else if (a == "--storage-options") store_options.storage_options = value(), store_options.redland_copy = true;
       else if (a == "--service-allow") {
         const std::string list = value();
         std::size_t start = 0;
@@ -130,7 +135,10 @@ int run_serve_command(int argc, char** argv) {
                                   ")\" -H 'Content-Type: application/n-triples' --data-binary @FILE " + url +
                                   "/data (N-Quads: application/n-quads); queries go to " + url + "/sparql.";
     }
+    ProgressLine progress;  // opening a large store takes seconds
+    store_options.progress = progress.handler();
     auto store = ts::Store::open(store_dir, store_options);
+    progress.finish();
     if (store.created()) std::cerr << "torchprov: created a new store in " << store.directory().string() << "\n";
     return torchprov::endpoint::serve(store, options);
   } catch (const std::exception& error) {

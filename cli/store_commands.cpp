@@ -5,6 +5,7 @@
 
 #include "dataset.h"
 #include "http_client.h"
+#include "progress_line.h"
 #include "rdf_io.h"
 #include "results/result_format.h"
 #include "results/result_stream.h"
@@ -61,13 +62,19 @@ Arguments parse_arguments(int argc, char** argv) {
 // Commands that only read open the store read-only: they write nothing
 // into the folder, refuse one that holds no store, and see a consistent copy
 // beside a running server.  Commands that write take the store's lock.
-ts::Store open_store(const Arguments& args, ts::StoreAccess access) {
+// A writer keeps the Redland copy current only when asked (--redland yes,
+// or a Redland storage named): otherwise `redland-sync` brings it up to date.
+ts::Store open_store(const Arguments& args, ts::StoreAccess access, ProgressLine& progress) {
   const auto dir = args.get("store");
   if (!dir) throw std::invalid_argument("--store DIR is required");
   ts::StoreOptions options;
   options.access = access;
+  options.progress = progress.handler();
   if (auto s = args.get("storage")) options.storage = *s;
   if (auto s = args.get("storage-options")) options.storage_options = *s;
+  const std::string redland = args.get("redland").value_or("no");
+  if (redland != "yes" && redland != "no") throw std::invalid_argument("--redland takes yes or no");
+  options.redland_copy = redland == "yes" || args.get("storage") || args.get("storage-options");
   ts::Store store = ts::Store::open(*dir, options);
   if (store.created()) std::fprintf(stderr, "torchprov: created a new store in %s\n", store.directory().c_str());
   return store;
@@ -134,9 +141,10 @@ int import_command(const Arguments& args) {
   if (from && *from != "keras-prov") throw std::invalid_argument("unknown --from '" + *from + "' (keras-prov)");
   if (args.get("store").has_value() == args.get("endpoint").has_value())
     throw std::invalid_argument("give --store DIR or --endpoint URL");
+  ProgressLine progress;  // declared before the store: its line outlives the store's close
   Destination destination;
   if (args.get("store")) {
-    destination.store.emplace(open_store(args, ts::StoreAccess::write));
+    destination.store.emplace(open_store(args, ts::StoreAccess::write, progress));
   } else {
     destination.endpoint = torchprov::detail::HttpUrl::parse(*args.get("endpoint"));
     if (auto token_file = args.get("token-file")) destination.token = torchprov::read_token_file(*token_file);
@@ -165,7 +173,7 @@ int import_command(const Arguments& args) {
       } else if (is_prov_json(file, format_name)) {
         added = destination.deliver(torchprov::interop::read_prov_json(read_text(file), file), graph);
       } else if (destination.store) {
-        added = ts::import_file(*destination.store, file, format, graph);
+        added = ts::import_file(*destination.store, file, format, graph, progress.handler());
       } else {
         const auto chosen = format ? format : ts::format_from_path(file);
         if (!chosen) throw std::runtime_error(file + ": unknown format (use .ttl, .nt, .nq, .trig or .json)");
@@ -174,6 +182,7 @@ int import_command(const Arguments& args) {
         added = destination.deliver(statements, graph);
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.finish();
       std::printf("%s: %zu triples imported in %.2f s (%.0f triples/s)\n", file.c_str(), added, seconds,
                   seconds > 0 ? double(added) / seconds : 0.0);
     } catch (const ts::ParseError& e) {
@@ -213,7 +222,9 @@ int export_command(const Arguments& args) {
   const auto prov_format = torchprov::interop::prov_format_from_name(format_name);
   const auto format = ts::format_from_name(format_name);
   if (!format && !prov_format) throw std::invalid_argument("unknown format '" + format_name + "'");
-  ts::Store store = open_store(args, ts::StoreAccess::read);
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::read, progress);
+  progress.finish();
   std::optional<std::string> graph = args.get("graph");
   std::ofstream file;
   if (auto path = args.get("output")) {
@@ -237,7 +248,9 @@ int query_command(const Arguments& args) {
   ts::sparql::QueryOptions options;
   if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
   if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
-  ts::Store store = open_store(args, ts::StoreAccess::read);
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::read, progress);
+  progress.finish();
   // --repeat N runs the query N times and prints each time and the median
   // on stderr (the result is written once): timing without the store's
   // open cost, which dominates a single run.
@@ -278,7 +291,9 @@ int query_command(const Arguments& args) {
 
 int update_command(const Arguments& args) {
   const std::string text = request_text(args);
-  ts::Store store = open_store(args, ts::StoreAccess::write);
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::write, progress);
+  progress.finish();
   const ts::sparql::UpdateDelta delta =
       store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, text); });
   std::printf("%zu quads added, %zu removed\n", delta.added.size(), delta.removed.size());
@@ -286,12 +301,20 @@ int update_command(const Arguments& args) {
 }
 
 int stats_command(const Arguments& args) {
-  ts::Store store = open_store(args, ts::StoreAccess::read);
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::read, progress);
+  progress.finish();
   const ts::StoreStats s = store.stats();
   std::printf("triples      %zu\nterms        %zu\nmemory       %.1f MiB (%.0f bytes/triple)\n", s.triples, s.terms,
               double(s.memory_bytes) / (1 << 20), s.triples ? double(s.memory_bytes) / double(s.triples) : 0.0);
-  std::printf("journal      %llu bytes (batch %llu, Redland at %llu)\n", (unsigned long long)s.journal_bytes,
-              (unsigned long long)s.committed_sequence, (unsigned long long)s.redland_sequence);
+  std::printf("journal      %llu bytes (batch %llu)\n", (unsigned long long)s.journal_bytes,
+              (unsigned long long)s.committed_sequence);
+  if (s.redland_sequence >= s.committed_sequence)
+    std::printf("redland      a current copy (batch %llu)\n", (unsigned long long)s.redland_sequence);
+  else
+    std::printf("redland      copy at batch %llu of %llu: torchprov redland-sync --store %s brings it up to date\n",
+                (unsigned long long)s.redland_sequence, (unsigned long long)s.committed_sequence,
+                store.directory().c_str());
   if (!s.writer.empty())
     std::printf("writer       %s (this is the store as of now; it writes on)\n", s.writer.c_str());
   std::printf("graphs       %zu\n", s.graphs.size());
@@ -302,10 +325,31 @@ int stats_command(const Arguments& args) {
   return 0;
 }
 
+// Brings the Redland copy up to date (or builds it) for rdfproc and other
+// Redland tools, then stops: no writer may hold the store meanwhile.
+int redland_sync_command(Arguments args) {
+  args.options["redland"] = "yes";
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::write, progress);
+  const auto start = std::chrono::steady_clock::now();
+  store.wait_for_redland(progress.handler());
+  progress.finish();
+  const ts::StoreStats s = store.stats();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("the Redland copy in %s holds batch %llu (%zu triples) after %.2f s\n", store.directory().c_str(),
+              (unsigned long long)s.redland_sequence, s.triples, seconds);
+  const std::string storage = args.get("storage").value_or("hashes");
+  if (storage == "hashes" && !args.get("storage-options"))
+    std::printf("read it with: rdfproc -s hashes -t \"hash-type='bdb',dir='%s',contexts='yes'\" redland print\n",
+                store.directory().c_str());
+  return 0;
+}
+
 }  // namespace
 
 bool is_store_command(const std::string& verb) {
-  return verb == "import" || verb == "export" || verb == "query" || verb == "update" || verb == "stats";
+  return verb == "import" || verb == "export" || verb == "query" || verb == "update" || verb == "stats" ||
+         verb == "redland-sync";
 }
 
 int run_store_command(const std::string& verb, int argc, char** argv) {
@@ -316,6 +360,7 @@ int run_store_command(const std::string& verb, int argc, char** argv) {
     if (verb == "query") return query_command(args);
     if (verb == "update") return update_command(args);
     if (verb == "stats") return stats_command(args);
+    if (verb == "redland-sync") return redland_sync_command(args);
     std::fprintf(stderr, "torchprov: unknown store command '%s'\n", verb.c_str());
     return 2;
   } catch (const std::invalid_argument& e) {

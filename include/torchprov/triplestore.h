@@ -1,10 +1,12 @@
 // torchprov/triplestore.h — the persistent provenance store.
 //
-// A Store is a directory.  Redland (librdf) inside it is the store of record
-// that other RDF tools can read; a write-ahead journal makes every
-// acknowledged write durable before Redland has it (a background thread
-// applies the journal to Redland); a binary snapshot makes reopening fast.
-// Queries run on the in-memory Dataset (see the SPARQL engine).
+// A Store is a directory.  Its record is a terms log (the dictionary), a
+// write-ahead journal (every acknowledged write, fsync'ed before the write
+// returns) and a binary snapshot that makes reopening fast.  Queries run on
+// the in-memory Dataset (see the SPARQL engine).  A Redland (librdf) copy
+// that other RDF tools read is kept up to date on a background thread when
+// asked for (StoreOptions::redland_copy); otherwise it is left as it was and
+// brought up to date on demand (torchprov redland-sync).
 //
 //   auto store = torchprov::triplestore::Store::open("provenance.store");
 //   store.insert(statements, "https://w3id.org/torchprov/run/42");
@@ -69,6 +71,16 @@ struct StoreInUse : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Where a long operation stands (for a progress line on a terminal): `done`
+// of `total` units of `task`; `total` is 0 when unknown.  Called from the
+// working thread every few thousand items: keep it cheap.
+struct Progress {
+  std::string_view task;  // "reading run.nt", "writing the snapshot", ...
+  std::string_view unit;  // "bytes", "triples"
+  std::uint64_t done = 0, total = 0;
+};
+using ProgressHandler = std::function<void(const Progress&)>;
+
 enum class StoreAccess {
   // The one writer: creates the directory when absent and holds the store's
   // lock until the Store is destroyed.
@@ -88,13 +100,22 @@ struct StoreOptions {
   // A writer's word to processes it refuses (a server: where to send data
   // instead); kept in the lock file with the writer's pid and command line.
   std::string holder_note;
+  // Keep the Redland copy up to date on a background thread while the store
+  // is open for writing.  Off (the default), writes never wait for Redland:
+  // the copy stays at the batch it had (StoreStats::redland_sequence) until
+  // a store opened with the copy on catches it up (torchprov redland-sync).
+  // A copy the journal no longer covers is rebuilt from the dataset.
+  bool redland_copy = false;
   std::string storage = "hashes";  // Redland storage module: hashes, sqlite, postgresql, virtuoso
   // Redland options; empty picks a default for the module, for hashes
   // "hash-type='bdb',dir='<directory>',contexts='yes'".
   std::string storage_options;
   // Journal bytes after which the background thread writes a snapshot and
-  // truncates the journal.
+  // truncates the journal (also when the store closes: below it, the
+  // journal stays the record and closing writes nothing).
   std::uint64_t checkpoint_bytes = std::uint64_t(256) << 20;
+  // Told how opening, closing and catching Redland up proceed.
+  ProgressHandler progress;
 };
 
 struct StoreStats {
@@ -102,7 +123,9 @@ struct StoreStats {
   std::vector<std::pair<std::string, std::size_t>> graphs;      // default graph as ""
   std::vector<std::pair<std::string, std::size_t>> predicates;  // most used first
   std::uint64_t journal_bytes = 0;
-  std::uint64_t committed_sequence = 0, redland_sequence = 0;  // equal once Redland caught up
+  // The last committed batch and the last one the Redland copy holds (equal
+  // once it caught up; 0 when there is no copy).
+  std::uint64_t committed_sequence = 0, redland_sequence = 0;
   // For a read-only Store: the process holding the store for writing ("pid
   // 12 (torchprov serve ...)"), whose later writes this copy does not show;
   // empty when none.
@@ -118,7 +141,9 @@ class Store {
   static Store open(const std::filesystem::path& directory, StoreOptions options = {});
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
-  ~Store();  // lets Redland catch up, writes a snapshot
+  // Writes a snapshot when the journal has grown past checkpoint_bytes; a
+  // Redland copy stops where it is (the journal keeps what it lacks).
+  ~Store();
 
   // A shared lock on the in-memory dataset, for queries.
   class ReadView {
@@ -142,7 +167,8 @@ class Store {
     ~Import();
     void add(const Statement& statement);  // an empty graph means the Import's graph
     void add(std::span<const Statement> statements);  // the same, one lock for all
-    std::size_t commit();                  // returns the number of new quads
+    // Returns the number of new quads; `progress` hears the steps of a large commit.
+    std::size_t commit(const ProgressHandler& progress = {});
     std::size_t statements() const;
 
    private:
@@ -164,8 +190,11 @@ class Store {
   sparql::UpdateDelta modify(const std::function<sparql::UpdateDelta(Dataset&)>& update);
 
   void flush();              // journal fsync
-  void wait_for_redland();   // blocks until Redland has every committed batch
-  void checkpoint();         // Redland caught up + snapshot + journal truncated
+  // Blocks until the Redland copy has every batch committed before the
+  // call, telling `progress` (or the StoreOptions' handler) how far it is.
+  // Throws std::logic_error unless the store keeps a Redland copy.
+  void wait_for_redland(const ProgressHandler& progress = {});
+  void checkpoint();         // snapshot + journal truncated (through what Redland has, with a copy)
 
   // Writes one graph ("" = default graph) or, with nullopt, everything.
   void export_to(std::ostream& out, RdfFormat format, std::optional<std::string> graph = std::nullopt) const;
@@ -199,8 +228,10 @@ class Store {
 
 // Parses a file (format from its extension unless given) into one Import.
 // On a syntax error throws ParseError and the store is unchanged.
+// `progress` hears "reading FILE" in bytes of the file, then the commit.
 std::size_t import_file(Store& store, const std::filesystem::path& file,
-                        std::optional<RdfFormat> format = std::nullopt, std::string graph = {});
+                        std::optional<RdfFormat> format = std::nullopt, std::string graph = {},
+                        const ProgressHandler& progress = {});
 
 // A capture sink writing into a store: write() journals a batch, flush()
 // fsyncs the journal.  The store must outlive the sink.

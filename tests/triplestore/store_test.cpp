@@ -44,6 +44,19 @@ std::vector<Statement> batch(int first, int n, const std::string& graph = {}) {
   return out;
 }
 
+const ts::StoreOptions read_only{.access = ts::StoreAccess::read};
+
+// A writer that keeps the Redland copy current (StoreOptions::redland_copy).
+const ts::StoreOptions with_redland{.redland_copy = true};
+
+// Every statement of the store's Redland copy, read back through a store
+// without a snapshot (which loads the working set from Redland).
+std::size_t count_graph(const ts::Store& store, const std::string& graph);
+std::size_t count_in_redland(const std::filesystem::path& dir, const std::string& graph) {
+  std::filesystem::remove(dir / "dataset.snap");
+  return count_graph(ts::Store::open(dir), graph);
+}
+
 std::size_t count_graph(const ts::Store& store, const std::string& graph) {
   auto view = store.read();
   const ts::Dataset& d = view.dataset();
@@ -56,11 +69,13 @@ std::size_t count_graph(const ts::Store& store, const std::string& graph) {
 TEST(Store, PersistsAcrossReopenWithAndWithoutSnapshot) {
   TempDir dir;
   {
-    auto store = ts::Store::open(dir.path());
+    auto store = ts::Store::open(dir.path(), with_redland);
     EXPECT_EQ(store.insert(batch(0, 100), "urn:g1"), 100u);
     EXPECT_EQ(store.insert(batch(0, 100), "urn:g1"), 0u);  // duplicates change nothing
     EXPECT_EQ(store.insert(batch(50, 100)), 100u);         // default graph
     EXPECT_EQ(store.read().dataset().size(), 200u);
+    store.wait_for_redland();
+    store.checkpoint();  // the journal no longer holds the batches
   }
   {
     auto store = ts::Store::open(dir.path());
@@ -104,7 +119,11 @@ TEST(Store, DeleteAndReplaceGraph) {
     EXPECT_EQ(store.delete_graph("urn:never"), 0u);
     store.replace_graph("urn:b", batch(100, 3));
     EXPECT_EQ(count_graph(store, "urn:b"), 3u);
+  }
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);
     store.wait_for_redland();
+    store.checkpoint();
   }
   std::filesystem::remove(dir.path() / "dataset.snap");  // check Redland agrees
   auto store = ts::Store::open(dir.path());
@@ -204,7 +223,7 @@ TEST(Store, KillNineLosesNoAcknowledgedBatch) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(pipe_fds[0]);
-    auto store = ts::Store::open(dir.path());
+    auto store = ts::Store::open(dir.path(), with_redland);
     for (int i = 0;; ++i) {
       store.insert(batch(i * batch_size, batch_size), "urn:crash");
       const int acknowledged = i + 1;
@@ -220,11 +239,12 @@ TEST(Store, KillNineLosesNoAcknowledgedBatch) {
   ::close(pipe_fds[0]);
   ASSERT_GE(acknowledged, 40);
   {
-    auto store = ts::Store::open(dir.path());
+    auto store = ts::Store::open(dir.path(), with_redland);
     const std::size_t n = count_graph(store, "urn:crash");
     EXPECT_GE(n, std::size_t(acknowledged) * batch_size);
     EXPECT_EQ(n % batch_size, 0u);
     store.wait_for_redland();
+    store.checkpoint();
   }
   // Redland caught up, without duplicates, once the store reopened.
   std::filesystem::remove(dir.path() / "dataset.snap");
@@ -238,7 +258,7 @@ TEST(Store, KillNineLosesNoAcknowledgedBatch) {
 TEST(Store, RedlandFilesFailingAWriteAreRebuiltFromMemory) {
   TempDir dir;
   {
-    auto store = ts::Store::open(dir.path());
+    auto store = ts::Store::open(dir.path(), with_redland);
     store.insert(batch(0, 3000), "urn:g");
     store.wait_for_redland();
   }
@@ -249,15 +269,103 @@ TEST(Store, RedlandFilesFailingAWriteAreRebuiltFromMemory) {
     if (name.starts_with("redland-") && name.ends_with(".db")) std::filesystem::resize_file(entry.path(), 4096);
   }
   {
-    auto store = ts::Store::open(dir.path());
+    auto store = ts::Store::open(dir.path(), with_redland);
     store.insert(batch(3000, 3000), "urn:g");
     EXPECT_NO_THROW(store.wait_for_redland());
     EXPECT_EQ(count_graph(store, "urn:g"), 6000u);
+    store.checkpoint();
   }
   // Without the snapshot the working set is read back from Redland.
   std::filesystem::remove(dir.path() / "dataset.snap");
   auto store = ts::Store::open(dir.path());
   EXPECT_EQ(count_graph(store, "urn:g"), 6000u);
+}
+
+// Without a Redland copy, writes and closing never touch Redland: no
+// Redland file appears, and the journal is the record until it grows past
+// the checkpoint size (then a snapshot replaces it).
+TEST(Store, WithoutARedlandCopyNothingWaitsForRedland) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(0, 500), "urn:g");
+    EXPECT_THROW(store.wait_for_redland(), std::logic_error);
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("redland")) << entry.path();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "dataset.snap"));  // a new store's journal is enough
+  {
+    auto store = ts::Store::open(dir.path(), {.checkpoint_bytes = 4096});
+    EXPECT_EQ(count_graph(store, "urn:g"), 500u);
+    store.insert(batch(500, 500), "urn:g");  // past the checkpoint size
+    EXPECT_EQ(store.stats().redland_sequence, 0u);
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "dataset.snap"));
+  EXPECT_LT(std::filesystem::file_size(dir.path() / "journal.log"), 64u);
+  auto store = ts::Store::open(dir.path(), read_only);
+  EXPECT_EQ(count_graph(store, "urn:g"), 1000u);
+}
+
+// A copy that fell behind while writers ran without it catches up from the
+// journal, or, once checkpoints dropped the batches it lacks, is rebuilt
+// from the dataset: either way it ends up holding exactly the store.
+TEST(Store, RedlandCopyCatchesUpFromTheJournalOrIsRebuilt) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);
+    store.insert(batch(0, 100), "urn:g");
+    store.wait_for_redland();
+  }
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(100, 100), "urn:g");
+    store.delete_graph("urn:g");
+    store.insert(batch(200, 30), "urn:g");
+    EXPECT_EQ(store.stats().redland_sequence, 1u);
+  }
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);  // from the journal: batches 2 to 4
+    store.wait_for_redland();
+    EXPECT_EQ(store.stats().redland_sequence, 4u);
+    store.checkpoint();  // count_in_redland below then reads Redland, not the journal
+  }
+  EXPECT_EQ(count_in_redland(dir.path(), "urn:g"), 30u);
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(300, 40), "urn:h");
+    store.checkpoint();  // batch 5 now only in the snapshot
+  }
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);
+    store.wait_for_redland();  // rebuilt
+    EXPECT_EQ(store.stats().redland_sequence, 5u);
+    store.checkpoint();
+  }
+  EXPECT_EQ(count_in_redland(dir.path(), "urn:g"), 30u);
+  EXPECT_EQ(count_in_redland(dir.path(), "urn:h"), 40u);
+}
+
+// A snapshot deleted while the journal and the Redland copy no longer
+// cover what it held: opening refuses, naming the gap, instead of showing
+// a store that silently lacks acknowledged batches.
+TEST(Store, MissingBatchesAreRefusedNotSilentlyDropped) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(0, 10), "urn:g");
+    store.insert(batch(10, 10), "urn:g");
+    store.checkpoint();
+    store.insert(batch(20, 10), "urn:g");
+  }
+  std::filesystem::remove(dir.path() / "dataset.snap");
+  for (const ts::StoreOptions& options : {ts::StoreOptions{}, read_only}) {
+    try {
+      ts::Store::open(dir.path(), options);
+      FAIL() << "a store missing batches 1 and 2 opened";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("journal starts at batch 3"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // ------------------------------------------------------- one writer per store
@@ -272,8 +380,6 @@ std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>
     files[entry.path().string()] = {entry.is_regular_file() ? entry.file_size() : 0, entry.last_write_time()};
   return files;
 }
-
-const ts::StoreOptions read_only{.access = ts::StoreAccess::read};
 
 }  // namespace
 

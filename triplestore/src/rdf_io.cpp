@@ -211,12 +211,17 @@ void parse(RdfFormat format, const StatementHandler& handler, std::string_view n
 }  // namespace
 
 void parse_file(const std::filesystem::path& file, RdfFormat format, const StatementHandler& handler,
-                std::string_view blank_prefix) {
+                std::string_view blank_prefix, const std::function<void(std::uint64_t bytes_read)>& bytes_read) {
   std::unique_ptr<std::FILE, FileCloser> stream(std::fopen(file.c_str(), "rb"));
   if (!stream) throw std::runtime_error(file.string() + ": " + std::strerror(errno));
   std::string base = "file://" + std::filesystem::absolute(file).string();
   const std::string name = file.string();
-  parse(format, handler, name, blank_prefix, base, [&](SerdReader* reader) {
+  std::uint32_t count = 0;
+  const StatementHandler counting = [&](const Statement& st) {
+    handler(st);
+    if (++count % 4096 == 0) bytes_read(std::uint64_t(::ftello(stream.get())));
+  };
+  parse(format, bytes_read ? counting : handler, name, blank_prefix, base, [&](SerdReader* reader) {
     return serd_reader_read_file_handle(reader, stream.get(), reinterpret_cast<const uint8_t*>(name.c_str()));
   });
 }

@@ -6,6 +6,7 @@
 #include <torchprov/triplestore.h>
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -20,8 +21,11 @@ using StatementHandler = std::function<void(const Statement&)>;
 // already been delivered: callers stage them) and std::runtime_error when the
 // file cannot be read.  Blank node labels get `blank_prefix` so that two
 // files' _:b1 stay distinct.
+// `bytes_read`, when given, hears how far into the file the parse is every
+// few thousand statements.
 void parse_file(const std::filesystem::path& file, RdfFormat format, const StatementHandler& handler,
-                std::string_view blank_prefix = {});
+                std::string_view blank_prefix = {},
+                const std::function<void(std::uint64_t bytes_read)>& bytes_read = {});
 void parse_text(std::string_view text, RdfFormat format, const StatementHandler& handler,
                 std::string_view name = "<text>", std::string_view blank_prefix = {});
 

@@ -21,7 +21,7 @@ using WorldPtr = std::unique_ptr<librdf_world_s, WorldDeleter>;
 using StoragePtr = std::unique_ptr<librdf_storage_s, StorageDeleter>;
 using ModelPtr = std::unique_ptr<librdf_model_s, ModelDeleter>;
 
-// One Redland world, storage and model: the store of record.  Members are
+// One Redland world, storage and model: the store's Redland copy.  Members are
 // declared so that destruction frees the model before the storage before the
 // world.  Not thread-safe: the store's background writer owns it after open.
 class Model {

@@ -15,6 +15,7 @@
 #include "store_lock.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -33,6 +34,11 @@ std::filesystem::path journal_path(const std::filesystem::path& dir) { return di
 std::filesystem::path snapshot_path(const std::filesystem::path& dir) { return dir / "dataset.snap"; }
 std::filesystem::path applied_path(const std::filesystem::path& dir) { return dir / "redland.applied"; }
 std::filesystem::path damaged_marker_path(const std::filesystem::path& dir) { return dir / "redland.damaged"; }
+// Present while a writer applies batches to the Redland copy: 0 when any
+// batch after redland.applied may be half in it (a killed writer), else the
+// one batch a closing writer left half-applied.  Absent: the copy holds
+// exactly the batches through redland.applied.
+std::filesystem::path partial_marker_path(const std::filesystem::path& dir) { return dir / "redland.partial"; }
 
 Term graph_term(std::string_view graph) {
   if (graph.empty()) return Term::iri(std::string(default_graph_iri));
@@ -123,27 +129,38 @@ struct Store::Impl {
   std::filesystem::path dir;
   StoreOptions options;
   bool read_only = false;
+  bool keep_redland = false;  // a writer asked to keep the Redland copy current
   bool created = false;
   Dataset dataset;
   mutable std::shared_mutex dataset_mutex;  // readers vs the writer applying a batch
   std::mutex write_mutex;                   // one writer (or checkpoint) at a time
   files::TermsLog terms;
   files::Journal journal;
-  std::unique_ptr<redland::Model> model;  // used by the background thread only after open
+  std::unique_ptr<redland::Model> model;  // keep_redland only; the background thread's after open
   std::atomic<std::uint64_t> committed{0};
   std::atomic<std::uint64_t> journal_bytes{0};
+  std::optional<std::uint64_t> snapshot_sequence;  // the batch dataset.snap holds (under write_mutex)
   TermId logged_next = 0;  // terms.next_id(), cached (changed under write_mutex only)
 
-  // Background writer.
+  // Background thread: checkpoints, and the Redland copy when kept.
   std::mutex queue_mutex;
   std::condition_variable queue_cv, progress_cv;
-  std::deque<files::Batch> queue;
+  std::deque<files::Batch> queue;        // committed batches the Redland copy lacks
   std::uint64_t applied = 0;             // durable in Redland
   std::uint64_t verify_through = 0;      // batches that may be half in Redland already
+  bool rebuild_wanted = false;           // the copy is rebuilt from the dataset
+  bool rebuild_sets_aside = false;       // ... because its files are damaged (kept for a look)
   bool checkpoint_wanted = false, stopping = false;
+  std::atomic<bool> stop_now{false};     // ends a long Redland batch when the store closes
   std::uint64_t checkpoints_done = 0;
+  std::uint64_t ops_enqueued = 0;        // ops handed to Redland since open (for progress)
+  std::atomic<std::uint64_t> ops_applied{0};
   std::exception_ptr background_error;
   bool rebuilt_once = false;  // Redland rebuilt from memory after a failed write
+  bool marked_partial = false;      // redland.partial written in this session
+  std::uint64_t last_whole = 0;     // the last batch wholly applied to Redland
+  std::uint64_t interrupted = 0;    // the batch closing cut short (0: none)
+  bool rebuild_cut_short = false;   // closing stopped a rebuild: its files are dropped
   std::thread writer;
 
   // The lock is taken before any file is opened: a refused writer touches
@@ -154,11 +171,16 @@ struct Store::Impl {
         dir(std::move(directory)),
         options(std::move(o)),
         read_only(options.access != StoreAccess::write),
+        keep_redland(options.redland_copy && !read_only),
         terms(terms_path(dir), read_only),
         journal(journal_path(dir), read_only) {}
 
   void require_writable() const {
     if (read_only) throw std::logic_error("store " + dir.string() + " was opened read-only");
+  }
+
+  void tell(const Progress& progress) const {
+    if (options.progress) options.progress(progress);
   }
 
   // Interns and makes sure every new id is in the terms log (a typed literal
@@ -179,7 +201,7 @@ struct Store::Impl {
   }
 
   // Journals `batch` (terms first), applies it to the dataset and hands it
-  // to the background writer.  Caller holds write_mutex.
+  // on.  Caller holds write_mutex.
   void commit(files::Batch batch, bool sync, const std::function<void()>& apply) {
     batch.sequence = committed + 1;
     // The terms reach the OS before the journal frame that refers to them,
@@ -193,21 +215,36 @@ struct Store::Impl {
       apply();
     }
     committed = batch.sequence;
-    enqueue(std::move(batch));
+    hand_on(std::move(batch));
   }
 
-  void enqueue(files::Batch batch) {
+  // A committed batch goes to the Redland copy when one is kept; a journal
+  // grown past the checkpoint size wakes the background thread.
+  void hand_on(files::Batch batch) {
     {
       std::lock_guard lock(queue_mutex);
-      queue.push_back(std::move(batch));
+      if (keep_redland) {
+        ops_enqueued += batch.ops.size();
+        queue.push_back(std::move(batch));
+      } else if (journal_bytes <= options.checkpoint_bytes) {
+        return;
+      }
     }
     queue_cv.notify_one();
   }
 
-  void apply_to_redland(const files::Batch& batch) {
+  // False when the store began to close before the whole batch was applied
+  // (Redland keeps the part it got; the journal keeps the batch).
+  bool apply_to_redland(const files::Batch& batch) {
     TermResolver resolve(terms);
     const bool verify = batch.sequence <= verify_through;
+    std::size_t since_told = 0;
     for (const files::Op& op : batch.ops) {
+      if (++since_told == 4096) {
+        ops_applied.fetch_add(since_told, std::memory_order_relaxed);
+        since_told = 0;
+        if (stop_now.load(std::memory_order_relaxed)) return false;
+      }
       const Quad& q = op.quad;
       switch (op.kind) {
         case files::Op::add: {
@@ -223,20 +260,24 @@ struct Store::Impl {
         case files::Op::drop_graph: model->remove_graph(resolve(q.g)); break;
       }
     }
+    ops_applied.fetch_add(since_told, std::memory_order_relaxed);
+    return true;
   }
 
-  // Snapshot at the committed sequence, then drop journal batches Redland has.
+  // Snapshot at the committed sequence, then drop the journal batches that
+  // neither it nor the Redland copy (when kept) still needs.
   void do_checkpoint() {
     std::lock_guard write_lock(write_mutex);
-    std::uint64_t through;
-    {
+    std::uint64_t through = committed;
+    if (keep_redland) {
       std::lock_guard lock(queue_mutex);
       through = applied;
     }
     terms.sync();
-    {
+    if (snapshot_sequence != committed.load()) {
       std::shared_lock lock(dataset_mutex);
-      files::write_snapshot(snapshot_path(dir), dataset, committed);
+      files::write_snapshot(snapshot_path(dir), dataset, committed, options.progress);
+      snapshot_sequence = committed;
     }
     journal.truncate_through(through);
     journal_bytes = journal.bytes();
@@ -245,25 +286,41 @@ struct Store::Impl {
   void background() {
     std::unique_lock lock(queue_mutex);
     while (true) {
-      queue_cv.wait(lock, [&] { return stopping || checkpoint_wanted || !queue.empty(); });
+      queue_cv.wait(lock, [&] {
+        return stopping || checkpoint_wanted || rebuild_wanted || !queue.empty() ||
+               journal_bytes > options.checkpoint_bytes;
+      });
       try {
-        if (!queue.empty()) {
+        if (rebuild_wanted && !stopping) {
+          lock.unlock();
+          const bool done = rebuild_redland_from_dataset(rebuild_sets_aside);
+          lock.lock();
+          if (done) rebuild_wanted = false;
+          progress_cv.notify_all();
+          continue;
+        }
+        if (!queue.empty() && !stopping && !rebuild_wanted) {
           files::Batch batch = std::move(queue.front());
           queue.pop_front();
           const bool last = queue.empty();
           lock.unlock();
-          apply_to_redland(batch);
-          if (last) {
+          mark_partial();
+          const bool whole = apply_to_redland(batch);
+          if (whole) last_whole = batch.sequence;
+          else interrupted = batch.sequence;
+          if (whole && last) {
             model->sync();
             files::write_number(applied_path(dir), batch.sequence);
           }
           lock.lock();
-          if (last) applied = batch.sequence;
+          if (whole && last) applied = batch.sequence;
           if (last && journal_bytes > options.checkpoint_bytes) checkpoint_wanted = true;
           progress_cv.notify_all();
           continue;
         }
-        if (checkpoint_wanted || stopping || journal_bytes > options.checkpoint_bytes) {
+        // Closing writes a snapshot only past the checkpoint size: below it
+        // the journal, already durable, is the record.
+        if (checkpoint_wanted || journal_bytes > options.checkpoint_bytes) {
           lock.unlock();
           do_checkpoint();
           lock.lock();
@@ -272,6 +329,13 @@ struct Store::Impl {
           progress_cv.notify_all();
         }
       } catch (const std::exception& error) {
+        if (!keep_redland) {
+          background_error = std::current_exception();
+          std::fprintf(stderr, "torchprov store: writing a snapshot failed (%s); the journal keeps every batch\n",
+                       error.what());
+          progress_cv.notify_all();
+          return;
+        }
         std::ofstream(damaged_marker_path(dir)) << error.what() << "\n";
         if (lock.owns_lock()) lock.unlock();
         // Files damaged by a process killed while Redland wrote them can
@@ -283,16 +347,16 @@ struct Store::Impl {
           try {
             std::fprintf(stderr, "torchprov store: a write to Redland failed (%s); rebuilding it from memory\n",
                          error.what());
-            rebuild_redland_from_dataset();
-            rebuilt = true;
+            rebuilt = rebuild_redland_from_dataset(true);
           } catch (const std::exception& again) {
             std::fprintf(stderr, "torchprov store: rebuilding Redland failed too (%s)\n", again.what());
           }
         }
         lock.lock();
-        if (rebuilt) {
+        if (rebuilt || stopping) {
           progress_cv.notify_all();
-          continue;
+          if (rebuilt) continue;
+          return;
         }
         std::fprintf(stderr,
                      "torchprov store: background writer failed (%s); Redland is behind the journal and will "
@@ -302,7 +366,43 @@ struct Store::Impl {
         progress_cv.notify_all();
         return;
       }
-      if (stopping && queue.empty()) return;
+      if (stopping) {
+        lock.unlock();
+        finish_redland_session();
+        return;
+      }
+    }
+  }
+
+  // Before the first write to the copy in a session: a writer killed from
+  // now on leaves batches after redland.applied that may be half there.
+  void mark_partial() {
+    if (marked_partial) return;
+    files::write_number(partial_marker_path(dir), 0);
+    marked_partial = true;
+  }
+
+  // On close: the copy's files synced and exactly what it holds recorded, so
+  // the next session re-applies with contains checks (a scan each in
+  // Redland's hashes) only the one batch closing cut short.
+  void finish_redland_session() {
+    if (!keep_redland || !model || !marked_partial || background_error) return;
+    try {
+      if (rebuild_cut_short) {  // an empty copy at batch 0 is right; a part of one is not
+        model.reset();
+        for (const auto& file : redland_files()) std::filesystem::remove(file);
+        std::filesystem::remove(partial_marker_path(dir));
+        return;
+      }
+      model->sync();
+      if (last_whole > applied) {
+        files::write_number(applied_path(dir), last_whole);
+        applied = last_whole;
+      }
+      if (interrupted > 0) files::write_number(partial_marker_path(dir), interrupted);
+      else std::filesystem::remove(partial_marker_path(dir));
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "torchprov store: closing the Redland copy: %s\n", error.what());
     }
   }
 
@@ -310,124 +410,204 @@ struct Store::Impl {
     if (background_error) std::rethrow_exception(background_error);
   }
 
-  // Only the default embedded storage is rebuilt; other backends are the
+  // Only the default embedded storages are rebuilt; other backends are the
   // operator's to repair.
-  bool rebuildable() const { return options.storage == "hashes" && options.storage_options.empty(); }
+  bool rebuildable() const {
+    return (options.storage == "hashes" || options.storage == "sqlite") && options.storage_options.empty();
+  }
 
-  // Moves the BDB files out of the way, into DIR/redland-damaged-TIME/.
+  // The Redland copy's files in the store directory (hashes, sqlite).
+  std::vector<std::filesystem::path> redland_files() const {
+    std::vector<std::filesystem::path> found;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const auto file = entry.path().filename().string();
+      if ((file.starts_with("redland-") && file.ends_with(".db")) || file == "redland.sqlite")
+        found.push_back(entry.path());
+    }
+    return found;
+  }
+
+  // Moves damaged Redland files out of the way, into DIR/redland-damaged-TIME/.
   void set_aside_redland_files(const std::string& reason) {
     const auto aside = dir / ("redland-damaged-" + std::to_string(std::time(nullptr)));
     std::filesystem::create_directories(aside);
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      const auto file = entry.path().filename().string();
-      if (file.starts_with("redland-") && file.ends_with(".db")) std::filesystem::rename(entry.path(), aside / file);
-    }
+    for (const auto& file : redland_files()) std::filesystem::rename(file, aside / file.filename());
     std::fprintf(stderr, "torchprov store: Redland files in %s set aside in %s (%s)\n", dir.c_str(), aside.c_str(),
                  reason.c_str());
   }
 
-  // A fresh Redland holding exactly the dataset, at the committed sequence.
-  // Runs on the background thread; the write lock keeps commits out.
-  void rebuild_redland_from_dataset() {
-    std::lock_guard write_lock(write_mutex);
-    model.reset();
-    set_aside_redland_files("a write to them failed");
-    const auto [name, redland_options] = redland_location(dir, options);
-    model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+  // A fresh Redland copy of the dataset at the committed sequence, on the
+  // background thread: writers wait only while the quads are listed.  False
+  // when the store began to close first (the next copy starts again).
+  bool rebuild_redland_from_dataset(bool set_aside) {
     files::Batch everything;
     {
+      std::lock_guard write_lock(write_mutex);
       std::shared_lock lock(dataset_mutex);
       everything.ops.reserve(dataset.size());
       dataset.match({0, 0, 0, 0}, [&](const Quad& q) {
         everything.ops.push_back({files::Op::add, q});
         return true;
       });
+      everything.sequence = committed;
     }
-    everything.sequence = committed;
-    verify_through = 0;  // a fresh model holds no half-applied batch
-    apply_to_redland(everything);
-    model->sync();
-    files::write_number(applied_path(dir), committed);
+    model.reset();
+    // The copy says it holds nothing before its files change: a crash in
+    // between leaves a copy that the next open rebuilds again.
+    files::write_number(applied_path(dir), 0);
+    {
+      std::lock_guard lock(queue_mutex);
+      applied = 0;
+    }
+    if (set_aside) set_aside_redland_files("a write to them failed; rebuilding the copy from the store");
+    else
+      for (const auto& file : redland_files()) std::filesystem::remove(file);
     std::filesystem::remove(damaged_marker_path(dir));
+    const auto [name, redland_options] = redland_location(dir, options);
+    model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+    verify_through = 0;  // a fresh model holds no half-applied batch
+    mark_partial();
+    if (!apply_to_redland(everything)) {
+      rebuild_cut_short = true;
+      return false;
+    }
+    model->sync();
+    files::write_number(applied_path(dir), everything.sequence);
+    last_whole = everything.sequence;
     std::lock_guard lock(queue_mutex);
-    std::erase_if(queue, [&](const files::Batch& b) { return b.sequence <= committed; });
-    applied = committed;
+    for (const files::Batch& b : queue)
+      if (b.sequence <= everything.sequence) ops_applied += b.ops.size();
+    std::erase_if(queue, [&](const files::Batch& b) { return b.sequence <= everything.sequence; });
+    applied = everything.sequence;
+    return true;
   }
 
-  // BDB hash files without transactions can be left unreadable by a process
-  // killed while Redland wrote them.  They are never the only copy of an
-  // acknowledged write (snapshot + journal are), so set them aside and let
-  // Redland be rebuilt.
-  bool open_or_rebuild_redland() {
-    const auto [name, redland_options] = redland_location(dir, options);
-    try {
-      // A damaged BDB file may open without complaint and fail on later
-      // writes; the background writer leaves a marker when that happens.
-      if (std::filesystem::exists(damaged_marker_path(dir)))
-        throw std::runtime_error("the last background write to Redland failed");
-      model = std::make_unique<redland::Model>(options.storage, name, redland_options);
-      return false;
-    } catch (const std::exception& error) {
-      model.reset();
-      if (!rebuildable()) throw;
-      set_aside_redland_files(std::string(error.what()) + "; rebuilding them from the snapshot and the journal");
-      model = std::make_unique<redland::Model>(options.storage, name, redland_options);
-      files::write_number(applied_path(dir), 0);
-      std::filesystem::remove(damaged_marker_path(dir));
-      return true;
+  // The working set from the Redland copy (a store whose snapshot was
+  // deleted, e.g. after the copy was changed with other tools).
+  void load_from_redland(redland::Model& source) {
+    std::vector<Quad> quads;
+    source.for_each([&](const Statement& st) {
+      quads.push_back({intern(st.subject), intern(st.predicate), intern(st.object),
+                       st.graph.empty() ? default_graph_id : intern(graph_term(st.graph))});
+    });
+    dataset.insert_bulk(std::move(quads));
+  }
+
+  // Every batch after `through` must be in the journal, from through + 1 on:
+  // a gap means batches the store acknowledged are in neither place.
+  void require_journal_from(std::uint64_t through, const std::vector<files::Batch>& batches,
+                            const std::string& holder) const {
+    for (const files::Batch& b : batches) {
+      if (b.sequence <= through) continue;
+      if (b.sequence == through + 1) return;
+      throw std::runtime_error(dir.string() + ": " + holder + " holds batches through " + std::to_string(through) +
+                               " but the journal starts at batch " + std::to_string(b.sequence) +
+                               ": batches in between are missing (was dataset.snap deleted or replaced?); restore "
+                               "dataset.snap");
     }
   }
+
+  // Opening a large store takes seconds: its files are told as they are read.
+  struct OpenProgress {
+    const Impl& store;
+    std::string task;
+    std::uint64_t total = 0;
+    explicit OpenProgress(const Impl& s) : store(s), task("opening " + s.dir.string()) {
+      std::error_code error;
+      for (const auto& path : {terms_path(s.dir), snapshot_path(s.dir), journal_path(s.dir)}) {
+        const auto size = std::filesystem::file_size(path, error);
+        if (!error) total += size;
+      }
+    }
+    void operator()(std::uint64_t done) const { store.tell({task, "bytes", std::min(done, total), total}); }
+  };
 
   void open() {
-    const bool redland_rebuilt = open_or_rebuild_redland();
-    terms.load(dataset);
+    const OpenProgress told(*this);
+    const std::uint64_t terms_bytes = terms.bytes_on_disk();
+    terms.load(dataset, [&](std::uint64_t at) { told(at); });
     logged_next = terms.next_id();
-    applied = redland_rebuilt ? 0 : files::read_number(applied_path(dir));
+    applied = files::read_number(applied_path(dir));
     files::SnapshotInfo snapshot;
-    std::uint64_t dataset_through;
     const bool have_snapshot = files::read_snapshot(snapshot_path(dir), dataset, snapshot);
+    told(terms_bytes + (have_snapshot ? std::filesystem::file_size(snapshot_path(dir)) : 0));
+    std::vector<files::Batch> batches;
+    journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
+    std::uint64_t through = 0;
+    std::string holder = "the store (no dataset.snap)";
     if (have_snapshot) {
-      dataset_through = snapshot.sequence;
-      if (redland_rebuilt) {
-        // The journal holds only what came after the snapshot: give Redland
-        // the snapshot's quads first.
-        files::Batch everything;
-        dataset.match({0, 0, 0, 0}, [&](const Quad& q) {
-          everything.ops.push_back({files::Op::add, q});
-          return true;
-        });
-        apply_to_redland(everything);
-        model->sync();
-        applied = snapshot.sequence;
-        files::write_number(applied_path(dir), applied);
-      }
-    } else if (redland_rebuilt) {
-      // No snapshot yet: the journal still holds every batch since the start.
-      dataset_through = 0;
-    } else {
-      // Redland is the store of record: rebuild the working set from it.
-      std::vector<Quad> quads;
-      model->for_each([&](const Statement& st) {
-        quads.push_back({intern(st.subject), intern(st.predicate), intern(st.object),
-                         st.graph.empty() ? default_graph_id : intern(graph_term(st.graph))});
-      });
-      dataset.insert_bulk(std::move(quads));
-      dataset_through = applied;
+      through = snapshot.sequence;
+      snapshot_sequence = through;
+      holder = "dataset.snap";
+    } else if (applied > 0 && (batches.empty() || batches.front().sequence != 1)) {
+      // No snapshot (deleted to force a rebuild) and a journal that does not
+      // go back to the start: the rest is only in the Redland copy.
+      const auto [name, redland_options] = redland_location(dir, options);
+      redland::Model copy(options.storage, name, redland_options);
+      load_from_redland(copy);
+      through = applied;
+      holder = "the Redland copy (dataset.snap is missing)";
     }
-    std::uint64_t last = std::max(dataset_through, applied);
-    journal.replay([&](files::Batch&& batch) {
-      if (batch.sequence > dataset_through) apply_to_dataset(dataset, batch.ops);
-      if (batch.sequence > applied) queue.push_back(std::move(batch));
+    require_journal_from(through, batches, holder);
+    std::uint64_t last = through;
+    for (const files::Batch& batch : batches) {
+      if (batch.sequence > through) apply_to_dataset(dataset, batch.ops);
       last = std::max(last, batch.sequence);
-    });
-    // The first batch after `applied` may have been half-applied by a
-    // writer killed mid-batch: Redland keeps duplicates, so check those.
-    verify_through = last;
+    }
     committed = last;
     journal_bytes = journal.bytes();
+    told(told.total);
     terms.sync();
-    checkpoint_wanted = !have_snapshot || !queue.empty();
+    if (keep_redland) start_redland_copy(batches);
+    // A working set read back from Redland is snapshotted at once; a new
+    // store's journal, which starts at batch 1, needs no snapshot yet.
+    checkpoint_wanted = !have_snapshot && through > 0;
     writer = std::thread([this] { background(); });
+  }
+
+  // Opens the Redland copy and queues what it lacks; a copy that is damaged
+  // or older than the journal's first batch is rebuilt (on the background
+  // thread) from the dataset.
+  void start_redland_copy(std::vector<files::Batch>& batches) {
+    const auto [name, redland_options] = redland_location(dir, options);
+    std::string damage;
+    if (std::filesystem::exists(damaged_marker_path(dir))) damage = "the last background write to Redland failed";
+    if (damage.empty()) {
+      try {
+        model = std::make_unique<redland::Model>(options.storage, name, redland_options);
+      } catch (const std::exception& error) {
+        if (!rebuildable()) throw;
+        damage = error.what();
+      }
+    }
+    const bool covered = applied >= committed || std::any_of(batches.begin(), batches.end(), [&](const auto& b) {
+                           return b.sequence == applied + 1;
+                         });
+    if (!damage.empty() || !covered) {
+      if (!rebuildable())
+        throw std::runtime_error("the Redland copy (storage " + options.storage + ") holds batches through " +
+                                 std::to_string(applied) + ", and the journal no longer has the next ones: empty "
+                                 "the copy (and write 0 into " + applied_path(dir).string() +
+                                 "), then open the store with the copy on again (torchprov redland-sync)");
+      if (!damage.empty())
+        std::fprintf(stderr, "torchprov store: the Redland copy in %s cannot be used (%s); rebuilding it\n",
+                     dir.c_str(), damage.c_str());
+      rebuild_wanted = true;
+      rebuild_sets_aside = !damage.empty();
+      ops_enqueued += dataset.size();
+      return;
+    }
+    for (files::Batch& batch : batches) {
+      if (batch.sequence <= applied) continue;
+      ops_enqueued += batch.ops.size();
+      queue.push_back(std::move(batch));
+    }
+    // Batches after `applied` may be half in Redland (redland.partial says
+    // which): Redland keeps duplicates, so those are applied with checks.
+    if (std::filesystem::exists(partial_marker_path(dir))) {
+      const std::uint64_t partial = files::read_number(partial_marker_path(dir));
+      verify_through = partial == 0 ? committed.load() : partial;
+    }
   }
 
   // A consistent copy without writing anything, also while a writer
@@ -439,27 +619,34 @@ struct Store::Impl {
   // read last, has every term the frames read before it use.  A torn tail
   // (a frame or term being written) fails its checksum and ends the read.
   void open_read_only() {
+    const OpenProgress told(*this);
     files::SnapshotInfo snapshot;
     std::vector<Quad> snapshot_quads;
     const bool have_snapshot = files::read_snapshot_quads(snapshot_path(dir), snapshot, snapshot_quads);
     std::vector<files::Batch> batches;
     journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
-    terms.load(dataset);
+    const std::uint64_t before_terms = told.total - std::min(told.total, terms.bytes_on_disk());
+    told(before_terms);
+    terms.load(dataset, [&](std::uint64_t at) { told(before_terms + at); });
     logged_next = terms.next_id();
     applied = files::read_number(applied_path(dir));
     std::uint64_t through = 0;
+    std::string holder = "the store (no dataset.snap)";
     if (have_snapshot) {
       if (snapshot.term_count > dataset.term_count())
         throw std::runtime_error(dir.string() + ": dataset.snap needs terms that terms.log lacks; opening the store "
                                  "for writing repairs it");
       dataset.insert_bulk(std::move(snapshot_quads));
       through = snapshot.sequence;
+      holder = "dataset.snap";
     } else if (applied > 0 && (batches.empty() || batches.front().sequence != 1)) {
       // No snapshot (deleted to force a rebuild) and a journal that does not
       // go back to the start: the rest is only in Redland.
       read_redland_read_only();
       through = applied;
+      holder = "the Redland copy (dataset.snap is missing)";
     }
+    require_journal_from(through, batches, holder);
     std::uint64_t last = through;
     for (files::Batch& batch : batches) {
       if (batch.sequence > through) apply_to_dataset(dataset, batch.ops);
@@ -467,6 +654,7 @@ struct Store::Impl {
     }
     committed = last;
     journal_bytes = journal.bytes();
+    told(told.total);
   }
 
   // The working set from Redland, opened without write access; refused while
@@ -499,6 +687,7 @@ struct Store::Impl {
       std::lock_guard lock(queue_mutex);
       stopping = true;
     }
+    stop_now = true;
     queue_cv.notify_one();
     writer.join();
   }
@@ -558,14 +747,20 @@ void Store::Import::add(std::span<const Statement> statements) {
 
 std::size_t Store::Import::statements() const { return state_->statements; }
 
-std::size_t Store::Import::commit() {
+std::size_t Store::Import::commit(const ProgressHandler& progress) {
   if (!state_ || !state_->write_lock) throw std::logic_error("Import: already committed");
   Store::Impl& store = *state_->store;
   std::vector<Quad>& quads = state_->staged;
+  const std::string task = "storing " + std::to_string(quads.size()) + " statements";
+  auto step = [&](std::uint64_t done) {
+    if (progress) progress({task, "steps", done, 4});
+  };
+  step(0);
   std::sort(quads.begin(), quads.end(), [](const Quad& a, const Quad& b) {
     return std::tie(a.s, a.p, a.o, a.g) < std::tie(b.s, b.p, b.o, b.g);
   });
   quads.erase(std::unique(quads.begin(), quads.end()), quads.end());
+  step(1);
   std::size_t dropped = 0;
   {
     std::shared_lock lock(store.dataset_mutex);
@@ -584,11 +779,14 @@ std::size_t Store::Import::commit() {
     for (const Quad& q : quads) batch.ops.push_back({files::Op::add, q});
     const TermId graph = state_->graph_id;
     const bool replace = state_->replace;
+    step(2);
     store.commit(std::move(batch), state_->sync, [&] {
+      step(3);
       if (replace) store.dataset.clear_graph(graph);
       store.dataset.insert_bulk(std::move(quads));
     });
   }
+  step(4);
   state_->write_lock.unlock();
   return state_->replace ? added + dropped : added;
 }
@@ -710,7 +908,7 @@ sparql::UpdateDelta Store::modify(const std::function<sparql::UpdateDelta(Datase
   }
   s.journal_bytes = s.journal.bytes();
   s.committed = batch.sequence;
-  s.enqueue(std::move(batch));
+  s.hand_on(std::move(batch));
   return delta;
 }
 
@@ -721,12 +919,22 @@ void Store::flush() {
   impl_->journal.sync();
 }
 
-void Store::wait_for_redland() {
-  if (impl_->read_only) return;
-  const std::uint64_t target = impl_->committed;
-  std::unique_lock lock(impl_->queue_mutex);
-  impl_->progress_cv.wait(lock, [&] { return impl_->applied >= target || impl_->background_error; });
-  impl_->rethrow_background_error();
+void Store::wait_for_redland(const ProgressHandler& progress) {
+  Impl& s = *impl_;
+  if (!s.keep_redland)
+    throw std::logic_error("store " + s.dir.string() + " keeps no Redland copy (open it with redland_copy on)");
+  const ProgressHandler& tell = progress ? progress : s.options.progress;
+  const std::uint64_t target = s.committed;
+  std::unique_lock lock(s.queue_mutex);
+  const std::uint64_t start = s.ops_applied, goal = s.ops_enqueued;
+  while (s.applied < target && !s.background_error) {
+    s.progress_cv.wait_for(lock, std::chrono::milliseconds(200));
+    if (tell) {
+      const std::uint64_t total = goal - std::min(goal, start);
+      tell({"bringing the Redland copy up to date", "triples", std::min(total, s.ops_applied - start), total});
+    }
+  }
+  s.rethrow_background_error();
 }
 
 void Store::checkpoint() {
@@ -855,7 +1063,7 @@ bool Store::created() const { return impl_->created; }
 // ------------------------------------------------------------ free functions
 
 std::size_t import_file(Store& store, const std::filesystem::path& file, std::optional<RdfFormat> format,
-                        std::string graph) {
+                        std::string graph, const ProgressHandler& progress) {
   const std::optional<RdfFormat> chosen = format ? format : format_from_path(file);
   if (!chosen) throw std::runtime_error(file.string() + ": unknown RDF format (use .ttl, .nt, .nq or .trig)");
   // Blank nodes of different files must stay distinct.
@@ -877,6 +1085,11 @@ std::size_t import_file(Store& store, const std::filesystem::path& file, std::op
   for (Block& b : blocks) empty_blocks.push_back(&b);
   bool parsed = false, abandoned = false;
   std::exception_ptr parse_error;
+  const std::string task = "reading " + file.string();
+  std::error_code size_error;
+  const std::uint64_t file_bytes = std::filesystem::file_size(file, size_error);
+  std::function<void(std::uint64_t)> read_so_far;
+  if (progress) read_so_far = [&](std::uint64_t at) { progress({task, "bytes", at, size_error ? 0 : file_bytes}); };
   std::thread parser([&] {
     Block* current = nullptr;
     auto take = [&]() -> bool {
@@ -905,7 +1118,7 @@ std::size_t import_file(Store& store, const std::filesystem::path& file, std::op
             current->statements[current->used++] = st;
             if (current->used == block_size) hand_over();
           },
-          prefix);
+          prefix, read_so_far);
       if (current && current->used > 0) hand_over();
     } catch (const Abandoned&) {
     } catch (...) {
@@ -948,7 +1161,7 @@ std::size_t import_file(Store& store, const std::filesystem::path& file, std::op
   }
   parser.join();
   if (parse_error) std::rethrow_exception(parse_error);
-  return import.commit();
+  return import.commit(progress);
 }
 
 namespace {

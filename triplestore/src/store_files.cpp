@@ -146,7 +146,7 @@ TermsLog::TermsLog(std::filesystem::path path, bool read_only) : path_(std::move
   end_ = 8;
 }
 
-void TermsLog::load(Dataset& dataset) {
+void TermsLog::load(Dataset& dataset, const std::function<void(std::uint64_t)>& read_so_far) {
   const std::uint64_t size = file_size(fd_.get());
   const std::string data = read_whole(fd_.get(), 0, size, path_);
   std::uint64_t pos = 8;
@@ -162,6 +162,7 @@ void TermsLog::load(Dataset& dataset) {
       throw std::runtime_error(path_.string() + ": dictionary out of step at id " + std::to_string(expected));
     offsets_.push_back(pos);
     pos += 8 + len;
+    if (read_so_far && offsets_.size() % 65536 == 0) read_so_far(pos);
   }
   end_ = pos;
   written_ = pos;
@@ -169,6 +170,8 @@ void TermsLog::load(Dataset& dataset) {
   if (pos != size && !read_only_ && ::ftruncate(fd_.get(), off_t(pos)) != 0)
     throw io_error("cannot cut torn tail", path_);
 }
+
+std::uint64_t TermsLog::bytes_on_disk() const { return file_size(fd_.get()); }
 
 TermId TermsLog::next_id() const {
   std::lock_guard lock(mutex_);
@@ -318,14 +321,32 @@ void Journal::sync() { sync_fd(fd_.get(), path_); }
 std::uint64_t Journal::bytes() const { return end_; }
 
 void Journal::truncate_through(std::uint64_t applied) {
+  if (read_only_) throw std::logic_error("journal: opened read-only");
+  // Frames are copied as they are, read a header and a sequence at a time:
+  // decoding a frame of millions of ops only to drop it cost seconds.
   const std::filesystem::path tmp = path_.string() + ".tmp";
   {
     std::filesystem::remove(tmp);
-    Journal kept(tmp);
-    replay([&](Batch&& b) {
-      if (b.sequence > applied) kept.append(b, false);
-    });
-    kept.sync();
+    Fd kept = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+    write_all(kept.get(), journal_magic, 8, tmp);
+    std::uint64_t pos = 8;
+    while (pos + 24 <= end_) {
+      const std::string header = read_whole(fd_.get(), pos, 24, path_);
+      const char* h = header.data();
+      const auto len = get<std::uint64_t>(h);
+      get<std::uint64_t>(h);  // checksum: checked when the journal was opened
+      const auto sequence = get<std::uint64_t>(h);
+      if (len < 8 || pos + 16 + len > end_) break;
+      if (sequence > applied) {
+        constexpr std::uint64_t piece = std::uint64_t(8) << 20;
+        for (std::uint64_t at = 0; at < 16 + len; at += piece) {
+          const std::string bytes = read_whole(fd_.get(), pos + at, std::min(piece, 16 + len - at), path_);
+          write_all(kept.get(), bytes.data(), bytes.size(), tmp);
+        }
+      }
+      pos += 16 + len;
+    }
+    sync_fd(kept.get(), tmp);
   }
   std::filesystem::rename(tmp, path_);
   sync_directory(path_.parent_path());
@@ -335,7 +356,8 @@ void Journal::truncate_through(std::uint64_t applied) {
 
 // -------------------------------------------------------------- snapshot
 
-void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence) {
+void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
+                    const ProgressHandler& progress) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
     Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
@@ -355,6 +377,7 @@ void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, s
         sum = fnv1a(buffer.data(), buffer.size(), sum);
         write_all(fd.get(), buffer.data(), buffer.size(), tmp);
         buffer.clear();
+        if (progress) progress({"writing the snapshot", "triples", written, dataset.size()});
       }
       return true;
     });

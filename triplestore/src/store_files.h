@@ -6,6 +6,8 @@
 
 #include "dataset.h"
 
+#include <torchprov/triplestore.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -57,10 +59,12 @@ class TermsLog {
   // ignored instead of cut).
   explicit TermsLog(std::filesystem::path path, bool read_only = false);
   // Interns every stored term into `dataset`, checking ids; cuts a torn tail.
-  void load(Dataset& dataset);
+  // `read_so_far` hears the bytes loaded every 64 k terms.
+  void load(Dataset& dataset, const std::function<void(std::uint64_t)>& read_so_far = {});
   // Appends the term the dataset gave `id` (ids must come in order).
   void append(TermId id, const Term& term);
   TermId next_id() const;  // the id the next append must have
+  std::uint64_t bytes_on_disk() const;
   void flush();
   void sync();
   Term read(TermId id) const;
@@ -105,7 +109,8 @@ struct SnapshotInfo {
   std::uint64_t sequence = 0;
   std::uint64_t term_count = 0;
 };
-void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence);
+void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
+                    const ProgressHandler& progress = {});
 // Loads quads into `dataset` (whose terms are already loaded); false when
 // the file is missing, damaged or refers to terms the dataset lacks.
 bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info);
