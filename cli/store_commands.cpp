@@ -199,7 +199,9 @@ int export_dot(const Arguments& args) {
   const auto run_id = args.get("run");
   if (!run_id) throw std::invalid_argument("--format dot needs --run RUN_ID (the dl:runId of a training run)");
   if (args.get("graph")) throw std::invalid_argument("--format dot draws one run: give --run, not --graph");
-  ts::Store store = open_store(args, ts::StoreAccess::read);
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::read, progress);
+  progress.finish();
   const auto view = store.read();
   const auto graph = torchprov::endpoint::run_graph::read(
       *run_id, [&](const std::string& text) { return ts::sparql::execute_query(view.dataset(), text); });
