@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -15,6 +16,16 @@ namespace torchprov::detail {
 
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
+
+// A metric value.  `pending` is set while the value is on its way (a GPU
+// copy); the writer thread waits for it and fills `value` before it
+// translates the event.
+struct MetricNumber {
+  MetricNumber(double v = 0) : value(v) {}  // NOLINT: a number is a metric value
+  MetricNumber(std::shared_ptr<PendingValue> p) : pending(std::move(p)) {}  // NOLINT
+  double value = 0;
+  std::shared_ptr<PendingValue> pending;
+};
 
 struct LayerInfo {
   std::string name;  // qualified name from named_modules(), e.g. "features.0"
@@ -31,7 +42,7 @@ struct MachineInfo {
   std::string cpu;
   int num_cpus = 0;
   std::int64_t memory_bytes = 0;
-  std::string gpu;
+  std::vector<std::string> gpus;  // one entry per GPU
 };
 
 // One optimizer hyperparameter of one param group.
@@ -51,7 +62,8 @@ struct RunStarted {
   std::vector<LayerInfo> layers;
   std::int64_t num_parameters = -1;  // -1: not known (an imported run)
   std::int64_t trainable_parameters = -1;
-  std::string libtorch_version;  // empty: not a libtorch trainer
+  std::string libtorch_version;  // empty: not known; for a Python trainer the torch package's
+  std::string python_version;    // empty: not a Python trainer
   MachineInfo machine;
 };
 
@@ -69,13 +81,13 @@ struct MetricLogged {
   int epoch;
   std::string name;
   std::string split;
-  double value;
+  MetricNumber value;
 };
 struct StepSampled {
   TimePoint time;
   int epoch;
   std::int64_t step;
-  double loss;
+  MetricNumber loss;
 };
 struct CheckpointSaved {
   TimePoint time;
@@ -89,7 +101,7 @@ struct EvaluationDone {
   int epoch;
   std::string split;
   std::string dataset;
-  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<std::pair<std::string, MetricNumber>> metrics;
 };
 // Settings changed between epochs: by a steering request (request_iri and
 // person set) or by the program itself, e.g. a schedule (both empty; a
@@ -129,6 +141,8 @@ struct RunEnded {
   TimePoint time;
   std::string status;
   std::uint64_t dropped_events;
+  std::string error_type;  // why a failed run failed, when known
+  std::string error_message;
 };
 
 using Event = std::variant<RunStarted, EpochBegan, EpochEnded, MetricLogged, StepSampled,

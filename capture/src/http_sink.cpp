@@ -41,8 +41,8 @@ class HttpSink final : public Sink {
       if (!deliver()) spill();
     } else if (Clock::now() - last_send_ >= options_.send_interval) {
       deliver();
-      poll_steering();
     }
+    poll_steering_when_due();
   }
 
   // Durable once this returns: delivered to the server, or in the spill file.
@@ -55,8 +55,8 @@ class HttpSink final : public Sink {
     if (Clock::now() - last_send_ >= options_.send_interval) {
       deliver();
       last_send_ = Clock::now();
-      poll_steering();
     }
+    poll_steering_when_due();
   }
 
   std::vector<SteeringRequest> take_steering_requests(const std::string& run_iri) override {
@@ -141,9 +141,14 @@ class HttpSink final : public Sink {
     return false;
   }
 
+  void poll_steering_when_due() {
+    if (Clock::now() - last_poll_ >= options_.poll_interval) poll_steering();
+  }
+
   // Asks the server for pending requests of the run; they wait in the inbox
   // until the training thread takes them at its next epoch boundary.
   void poll_steering() {
+    last_poll_ = Clock::now();
     std::string run;
     {
       std::lock_guard lock(steering_mutex_);
@@ -201,7 +206,7 @@ class HttpSink final : public Sink {
   std::vector<SteeringRequest> inbox_;
   std::set<std::string> seen_;
   std::string pending_;
-  Clock::time_point last_send_, retry_after_{};
+  Clock::time_point last_send_, last_poll_{}, retry_after_{};
   std::chrono::milliseconds backoff_{0};
   bool closed_ = false;
   bool warned_ = false;

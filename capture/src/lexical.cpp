@@ -18,7 +18,7 @@ std::string double_lexical(double value) {
   return text;
 }
 
-std::string datetime_lexical(TimePoint time) {
+std::string datetime_lexical(std::chrono::system_clock::time_point time) {
   const auto since_epoch = time.time_since_epoch();
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
   const auto millis =

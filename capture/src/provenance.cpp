@@ -211,6 +211,7 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
     trainer.type(prov + "Agent").type(prov + "SoftwareAgent").type(dl + "Trainer")
         .text(dl + "program", info.program).text(rdfs_label, info.program);
     if (!e.libtorch_version.empty()) trainer.text(dl + "libtorchVersion", e.libtorch_version);
+    if (!e.python_version.empty()) trainer.text(dl + "pythonVersion", e.python_version);
     if (!person_.empty()) trainer.link(prov + "actedOnBehalfOf", person_);
     if (!info.version.empty()) trainer.text(dl + "version", info.version);
     if (!info.git_commit.empty()) trainer.text(dl + "gitCommit", info.git_commit);
@@ -222,7 +223,7 @@ void ProvenanceBuilder::on(const RunStarted& e, std::vector<Statement>& out) {
     if (mi.num_cpus > 0) m.integer(dl + "numCpus", mi.num_cpus);
     if (!mi.cpu.empty()) m.text(dl + "cpu", mi.cpu);
     if (mi.memory_bytes > 0) m.long_value(dl + "memoryBytes", mi.memory_bytes);
-    if (!mi.gpu.empty()) m.text(dl + "gpu", mi.gpu);
+    for (const auto& gpu : mi.gpus) m.text(dl + "gpu", gpu);
   }
   about(out, optimizer).type(prov + "Entity").type(dl + "Optimizer")
       .text(dl + "optimizerType", e.optimizer_type)
@@ -322,7 +323,7 @@ void ProvenanceBuilder::on(const MetricLogged& e, std::vector<Statement>& out) {
   if (uses > 1) iri += "/" + std::to_string(uses);
   about(out, iri).type(prov + "Entity").type(dl + "MetricValue")
       .text(dl + "name", e.name).text(dl + "split", e.split)
-      .real(prov + "value", e.value)
+      .real(prov + "value", e.value.value)
       .integer(dl + "epoch", e.epoch)
       .link(prov + "wasGeneratedBy", activity)
       .time(prov + "generatedAtTime", e.time);
@@ -336,7 +337,7 @@ void ProvenanceBuilder::on(const StepSampled& e, std::vector<Statement>& out) {
       .time(prov + "endedAtTime", e.time);
   about(out, step + "/metric/train/loss").type(prov + "Entity").type(dl + "MetricValue")
       .text(dl + "name", "loss").text(dl + "split", "train")
-      .real(prov + "value", e.loss)
+      .real(prov + "value", e.loss.value)
       .integer(dl + "epoch", e.epoch).integer(dl + "stepNumber", e.step)
       .link(prov + "wasGeneratedBy", step);
 }
@@ -376,10 +377,10 @@ void ProvenanceBuilder::on(const EvaluationDone& e, std::vector<Statement>& out)
   if (auto it = dataset_by_name_.find(e.dataset); it != dataset_by_name_.end()) {
     ev.link(prov + "used", it->second);
   }
-  for (const auto& [name, value] : e.metrics) {
+  for (const auto& [name, number] : e.metrics) {
     about(out, iri + "/metric/" + iri_segment(name)).type(prov + "Entity").type(dl + "MetricValue")
         .text(dl + "name", name).text(dl + "split", e.split)
-        .real(prov + "value", value)
+        .real(prov + "value", number.value)
         .integer(dl + "epoch", e.epoch)
         .link(prov + "wasGeneratedBy", iri)
         .time(prov + "generatedAtTime", e.ended);
@@ -474,6 +475,8 @@ void ProvenanceBuilder::on(const RunEnded& e, std::vector<Statement>& out) {
   auto run = about(out, run_);
   run.time(prov + "endedAtTime", e.time).text(dl + "status", e.status)
       .long_value(dl + "droppedEvents", std::int64_t(e.dropped_events));
+  if (!e.error_type.empty()) run.text(dl + "errorType", e.error_type);
+  if (!e.error_message.empty()) run.text(dl + "errorMessage", e.error_message);
   if (!best_checkpoint_.empty()) run.link(dl + "bestCheckpoint", best_checkpoint_);
   about(out, model_).link(prov + "wasGeneratedBy", run_);
 }

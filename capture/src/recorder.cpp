@@ -1,23 +1,66 @@
 // The recorder: training-thread API in front of a bounded event queue, and
-// the writer thread that turns events into statements for the sink.
-#include <torch/torch.h>
-#include <torch/version.h>
-
+// the writer thread that turns events into statements for the sink.  No
+// libtorch here: frameworks describe their training with training.h.
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
+#include <map>
 #include <thread>
 
 #include "bounded_queue.h"
 #include "events.h"
 #include "lexical.h"
+#include "optimizer_settings.h"
 #include "provenance.h"
-#include "torch_introspection.h"
 
 namespace torchprov {
 
 using detail::Clock;
 using detail::Event;
+
+namespace {
+
+class ReadyValue final : public PendingValue {
+ public:
+  explicit ReadyValue(double value) : value_(value) {}
+  bool ready() override { return true; }
+  double read() override { return value_; }
+
+ private:
+  double value_;
+};
+
+// How long the writer waits for a pending value before it gives up on it
+// and counts it as dropped: a device that never gets there has stopped the
+// training too.  Once the recorder is closing, it waits a little only.
+constexpr auto pending_patience = std::chrono::minutes(10);
+constexpr auto pending_patience_when_closing = std::chrono::seconds(10);
+
+// "[1,64,28,28]"
+std::string shape_text(const std::vector<std::int64_t>& sizes) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < sizes.size(); ++i) out.append(i ? "," : "").append(std::to_string(sizes[i]));
+  return out.append("]");
+}
+
+detail::LayerInfo layer_info(const LayerDescription& layer) {
+  detail::LayerInfo info;
+  info.name = layer.name;
+  info.type = layer.type;
+  info.num_parameters = 0;
+  for (const auto& [name, shape] : layer.parameters) {
+    std::int64_t count = 1;
+    for (const auto size : shape) count *= size;
+    info.num_parameters += count;
+    // "weight[64,1,3,3] bias[64]"
+    info.parameter_shapes.append(info.parameter_shapes.empty() ? "" : " ").append(name).append(shape_text(shape));
+  }
+  if (layer.output_shape) info.output_shape = shape_text(*layer.output_shape);
+  return info;
+}
+
+}  // namespace
+
+std::shared_ptr<PendingValue> ready_value(double value) { return std::make_shared<ReadyValue>(value); }
 
 struct Recorder::Impl {
   explicit Impl(std::unique_ptr<Sink> s, RecorderOptions o)
@@ -41,7 +84,9 @@ struct Recorder::Impl {
   void write_loop() {
     std::vector<Event> events;
     std::vector<Statement> batch;
-    while (queue.pop_all(events)) {
+    // Woken by urgent events and batches, else ten times a second: the sink's
+    // tick polls for steering requests often enough to meet the next epoch.
+    while (queue.pop_all(events, std::chrono::milliseconds(100))) {
       if (events.empty()) {
         try {
           sink->tick();
@@ -51,7 +96,8 @@ struct Recorder::Impl {
         continue;
       }
       bool flush = false;
-      for (const auto& event : events) {
+      for (auto& event : events) {
+        if (!settle(event)) continue;
         builder.translate(event, batch);
         flush = flush || detail::ProvenanceBuilder::ends_unit_of_work(event);
       }
@@ -74,7 +120,48 @@ struct Recorder::Impl {
     }
   }
 
+  // Writer thread: waits for the event's pending metric values (polling,
+  // never blocking the trainer) and fills them in.  False when one never
+  // arrived: the event is dropped and counted.
+  bool settle(Event& event) {
+    bool complete = true;
+    auto wait_for = [&](detail::MetricNumber& number) {
+      if (!number.pending) return;
+      const auto started = std::chrono::steady_clock::now();
+      auto pause = std::chrono::microseconds(100);
+      try {
+        while (!number.pending->ready()) {
+          const auto waited = std::chrono::steady_clock::now() - started;
+          if (waited > pending_patience || (closing.load() && waited > pending_patience_when_closing)) {
+            complete = false;
+            return;
+          }
+          std::this_thread::sleep_for(pause);
+          pause = std::min(pause * 2, std::chrono::microseconds(5000));
+        }
+        number.value = number.pending->read();
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "torchprov: a metric value could not be read: %s\n", error.what());
+        complete = false;
+      }
+      number.pending.reset();
+    };
+    if (auto* metric = std::get_if<detail::MetricLogged>(&event)) wait_for(metric->value);
+    if (auto* step = std::get_if<detail::StepSampled>(&event)) wait_for(step->loss);
+    if (auto* evaluation = std::get_if<detail::EvaluationDone>(&event))
+      for (auto& [name, number] : evaluation->metrics) wait_for(number);
+    if (!complete) dropped.fetch_add(1, std::memory_order_relaxed);
+    return complete;
+  }
+
+  // Training thread, at an epoch boundary: a setting that changed since the
+  // last epoch without a request was changed by the program (a schedule) and
+  // is an adaptation by the trainer; then pending steering requests apply.
+  void adapt(int epoch, Clock::time_point now);
+  void apply_steering(int epoch, Clock::time_point now);
+
   void shutdown() {
+    closing = true;
     queue.close();
     if (writer.joinable()) writer.join();
   }
@@ -86,9 +173,10 @@ struct Recorder::Impl {
   std::thread writer;
 
   std::atomic<std::uint64_t> enqueued{0}, dropped{0}, statements{0}, sink_errors{0};
+  std::atomic<bool> closing{false};
 
   // Training-thread state.
-  torch::optim::Optimizer* optimizer = nullptr;
+  std::unique_ptr<OptimizerAccess> optimizer;
   std::vector<detail::OptimizerSetting> settings_in_force;
   std::string run_iri, graph_iri;
   bool run_open = false;
@@ -107,8 +195,7 @@ Recorder::~Recorder() {
   impl_->shutdown();
 }
 
-std::string Recorder::start_run(const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                                RunInfo info) {
+std::string Recorder::start_run(TrainingDescription training, RunInfo info) {
   if (impl_->run_open) end_run("aborted");
   detail::RunStarted event;
   event.time = Clock::now();
@@ -122,33 +209,31 @@ std::string Recorder::start_run(const torch::nn::Module& model, torch::optim::Op
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     info.program = ec ? "libtorch-trainer" : exe.filename().string();
   }
-  event.layers = detail::describe_layers(model, info.sample_input);
   info.sample_input = nullptr;
-  event.num_parameters = event.trainable_parameters = 0;
-  for (const auto& p : model.parameters()) {
-    event.num_parameters += p.numel();
-    if (p.requires_grad()) event.trainable_parameters += p.numel();
+  for (const auto& layer : training.layers) event.layers.push_back(layer_info(layer));
+  event.num_parameters = training.num_parameters;
+  event.trainable_parameters = training.trainable_parameters;
+  if (training.optimizer) {
+    event.optimizer_type = training.optimizer->type();
+    event.optimizer_settings = detail::read_settings(*training.optimizer);
+    event.num_param_groups = int(training.optimizer->param_groups().size());
   }
-  event.optimizer_type = detail::optimizer_type(optimizer);
-  event.num_param_groups = int(optimizer.param_groups().size());
-  event.optimizer_settings = detail::read_optimizer_settings(optimizer);
-  event.libtorch_version = TORCH_VERSION;
+  event.libtorch_version = std::move(training.torch_version);
+  event.python_version = std::move(training.python_version);
   event.machine = detail::this_machine();
-  if (torch::cuda::is_available()) {
-    event.machine.gpu = "CUDA x" + std::to_string(torch::cuda::device_count());
-  }
+  event.machine.gpus = std::move(training.gpus);
   // The optimizer and the planned length are hyperparameters of the run too.
   auto has = [&](std::string_view name) {
     for (const auto& h : info.hyperparameters)
       if (h.name == name) return true;
     return false;
   };
-  if (!has("optimizer")) info.hyperparameters.push_back({"optimizer", event.optimizer_type});
+  if (!has("optimizer") && training.optimizer) info.hyperparameters.push_back({"optimizer", event.optimizer_type});
   if (!has("epochs") && info.epochs_planned > 0)
     info.hyperparameters.push_back({"epochs", std::int64_t(info.epochs_planned)});
   event.info = std::move(info);
 
-  impl_->optimizer = &optimizer;
+  impl_->optimizer = std::move(training.optimizer);
   impl_->settings_in_force = event.optimizer_settings;
   impl_->run_iri = impl_->options.base_iri + (impl_->options.base_iri.ends_with('/') ? "" : "/") +
                    "run/" + event.run_id;
@@ -166,62 +251,70 @@ EpochScope Recorder::epoch() {
   if (impl_->epoch_open) end_epoch();
   const int number = ++impl_->epoch;
   const auto now = Clock::now();
-  if (impl_->optimizer) {
-    apply_steering(number, now);
-    // A setting that changed since the last epoch without a request was
-    // changed by the program (a schedule): an adaptation by the trainer.
-    auto current = detail::read_optimizer_settings(*impl_->optimizer);
-    detail::AdaptationApplied scheduled;
-    scheduled.time = now;
-    scheduled.epoch = number;
-    for (std::size_t i = 0; i < current.size() && i < impl_->settings_in_force.size(); ++i) {
-      if (current[i].name == impl_->settings_in_force[i].name &&
-          current[i].param_group == impl_->settings_in_force[i].param_group &&
-          current[i].value != impl_->settings_in_force[i].value) {
-        scheduled.changes.emplace_back(impl_->settings_in_force[i], current[i]);
-      }
-    }
-    if (!scheduled.changes.empty()) impl_->enqueue(std::move(scheduled));
-    impl_->settings_in_force = std::move(current);
-  }
+  impl_->adapt(number, now);
   impl_->enqueue(detail::EpochBegan{now, number});
   impl_->epoch_open = true;
   return EpochScope(this, number);
 }
 
-void Recorder::apply_steering(int epoch, std::chrono::system_clock::time_point now) {
-  for (auto& request : impl_->sink->take_steering_requests(impl_->run_iri)) {
+void Recorder::Impl::adapt(int epoch, Clock::time_point now) {
+  if (optimizer) {
+    // Settings are compared by param group and name: a key that appears or
+    // goes away between epochs is not a change of another one.
+    auto current = detail::read_settings(*optimizer);
+    std::map<std::pair<int, std::string>, const detail::OptimizerSetting*> before;
+    for (const auto& s : settings_in_force) before[{s.param_group, s.name}] = &s;
+    detail::AdaptationApplied scheduled;
+    scheduled.time = now;
+    scheduled.epoch = epoch;
+    for (const auto& s : current) {
+      const auto it = before.find({s.param_group, s.name});
+      if (it != before.end() && it->second->value != s.value) scheduled.changes.emplace_back(*it->second, s);
+    }
+    if (!scheduled.changes.empty()) enqueue(std::move(scheduled));
+    settings_in_force = std::move(current);
+  }
+  apply_steering(epoch, now);
+}
+
+void Recorder::Impl::apply_steering(int epoch, Clock::time_point now) {
+  for (auto& request : sink->take_steering_requests(run_iri)) {
     std::string refusal;
     detail::AdaptationApplied applied{now,   epoch, request.action, request.iri, request.person, request.reason, {},
                                       request.agent, {}};
     if (request.action == "set") {
-      const auto before = detail::read_optimizer_settings(*impl_->optimizer);
-      refusal = detail::apply_optimizer_setting(*impl_->optimizer, request.hyperparameter, request.value,
-                                                request.param_group);
-      if (refusal.empty()) {
-        const auto after = detail::read_optimizer_settings(*impl_->optimizer);
-        for (std::size_t i = 0; i < after.size() && i < before.size(); ++i)
-          if (after[i].value != before[i].value) applied.changes.emplace_back(before[i], after[i]);
-        impl_->settings_in_force = after;  // not a schedule change
+      if (!optimizer) {
+        refusal = "the run has no optimizer whose settings could change";
+      } else {
+        const auto before = settings_in_force;
+        refusal = detail::apply_setting(*optimizer, request.hyperparameter, request.value, request.param_group);
+        if (refusal.empty()) {
+          auto after = detail::read_settings(*optimizer);
+          for (std::size_t i = 0; i < after.size() && i < before.size(); ++i)
+            if (after[i].name == before[i].name && after[i].param_group == before[i].param_group &&
+                after[i].value != before[i].value)
+              applied.changes.emplace_back(before[i], after[i]);
+          settings_in_force = std::move(after);  // not a schedule change
+        }
       }
     } else if (request.action == "stop") {
-      impl_->stop_requested = true;
+      stop_requested = true;
     } else if (request.action == "set_epochs") {
       const auto epochs = static_cast<std::int64_t>(request.value);
       if (double(epochs) != request.value || epochs < epoch) {
         refusal = "the new epoch count must be a whole number of at least " + std::to_string(epoch) +
                   " (the epoch about to start)";
       } else {
-        applied.changes.push_back({{-1, "epochs", std::int64_t(impl_->epochs_planned)}, {-1, "epochs", epochs}});
-        impl_->epochs_planned = int(epochs);
+        applied.changes.push_back({{-1, "epochs", std::int64_t(epochs_planned)}, {-1, "epochs", epochs}});
+        epochs_planned = int(epochs);
       }
     } else {
       refusal = "unknown action '" + request.action + "'";
     }
     if (refusal.empty()) {
-      impl_->enqueue(std::move(applied), /*must_deliver=*/true);
+      enqueue(std::move(applied), /*must_deliver=*/true);
     } else {
-      impl_->enqueue(detail::RequestRejected{now, epoch, request.iri, refusal}, /*must_deliver=*/true);
+      enqueue(detail::RequestRejected{now, epoch, request.iri, refusal}, /*must_deliver=*/true);
     }
   }
 }
@@ -231,7 +324,12 @@ int Recorder::epochs_planned() const { return impl_->epochs_planned; }
 
 void Recorder::metric(std::string_view name, std::string_view split, double value) {
   impl_->enqueue(detail::MetricLogged{Clock::now(), impl_->epoch, std::string(name),
-                                      std::string(split), value});
+                                      std::string(split), {value, nullptr}});
+}
+
+void Recorder::metric(std::string_view name, std::string_view split, std::shared_ptr<PendingValue> value) {
+  impl_->enqueue(detail::MetricLogged{Clock::now(), impl_->epoch, std::string(name),
+                                      std::string(split), {0, std::move(value)}});
 }
 
 void Recorder::end_epoch() {
@@ -241,11 +339,21 @@ void Recorder::end_epoch() {
 }
 
 void Recorder::step(double loss) {
+  if (count_step()) record_step(loss);
+}
+
+bool Recorder::count_step() {
   const std::int64_t step = ++impl_->step;
   const int every = impl_->options.step_every;
-  if (every > 0 && step % every == 0) {
-    impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, step, loss});
-  }
+  return every > 0 && step % every == 0;
+}
+
+void Recorder::record_step(double loss) {
+  impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, impl_->step, {loss, nullptr}});
+}
+
+void Recorder::record_step(std::shared_ptr<PendingValue> loss) {
+  impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, impl_->step, {0, std::move(loss)}});
 }
 
 void Recorder::checkpoint(const std::filesystem::path& path, bool best) {
@@ -255,20 +363,33 @@ void Recorder::checkpoint(const std::filesystem::path& path, bool best) {
 void Recorder::evaluation(std::string_view split, std::string_view dataset,
                           std::vector<std::pair<std::string, double>> metrics) {
   const auto now = Clock::now();
-  impl_->enqueue(detail::EvaluationDone{now, now, impl_->epoch, std::string(split),
-                                        std::string(dataset), std::move(metrics)});
+  detail::EvaluationDone event{now, now, impl_->epoch, std::string(split), std::string(dataset), {}};
+  for (auto& [name, value] : metrics) event.metrics.push_back({std::move(name), {value, nullptr}});
+  impl_->enqueue(std::move(event));
 }
 
-void Recorder::end_run(std::string_view status) {
+void Recorder::evaluation(std::string_view split, std::string_view dataset,
+                          std::vector<std::pair<std::string, std::shared_ptr<PendingValue>>> metrics) {
+  const auto now = Clock::now();
+  detail::EvaluationDone event{now, now, impl_->epoch, std::string(split), std::string(dataset), {}};
+  for (auto& [name, value] : metrics) event.metrics.push_back({std::move(name), {0, std::move(value)}});
+  impl_->enqueue(std::move(event));
+}
+
+void Recorder::end_run(std::string_view status) { end_run(status, {}, {}); }
+
+void Recorder::end_run(std::string_view status, std::string_view error_type, std::string_view error_message) {
   if (!impl_->run_open) return;
   end_epoch();
   impl_->run_open = false;
   const std::string final_status =
       impl_->stop_requested && status == "completed" ? std::string("stopped") : std::string(status);
-  impl_->enqueue(detail::RunEnded{Clock::now(), final_status, impl_->dropped.load()},
+  impl_->enqueue(detail::RunEnded{Clock::now(), final_status, impl_->dropped.load(), std::string(error_type),
+                                  std::string(error_message)},
                  /*must_deliver=*/true);
 }
 
+bool Recorder::run_open() const { return impl_->run_open; }
 const std::string& Recorder::run_iri() const { return impl_->run_iri; }
 const std::string& Recorder::graph_iri() const { return impl_->graph_iri; }
 int Recorder::current_epoch() const { return impl_->epoch; }
@@ -286,6 +407,10 @@ EpochScope::~EpochScope() {
 
 void EpochScope::metric(std::string_view name, std::string_view split, double value) {
   if (recorder_) recorder_->metric(name, split, value);
+}
+
+void EpochScope::metric(std::string_view name, std::string_view split, std::shared_ptr<PendingValue> value) {
+  if (recorder_) recorder_->metric(name, split, std::move(value));
 }
 
 }  // namespace torchprov

@@ -1,19 +1,11 @@
 #include "torch_introspection.h"
 
-#include <cmath>
+#include <torch/version.h>
+
 #include <map>
-#include <sstream>
 
 namespace torchprov::detail {
 namespace {
-
-std::string shape_text(c10::IntArrayRef sizes) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < sizes.size(); ++i) out << (i ? "," : "") << sizes[i];
-  out << ']';
-  return out.str();
-}
 
 // "torch::nn::Conv2dImpl" -> "Conv2d"
 std::string module_type(const torch::nn::Module& module) {
@@ -22,27 +14,6 @@ std::string module_type(const torch::nn::Module& module) {
   if (name.size() > 4 && name.ends_with("Impl")) name.resize(name.size() - 4);
   return name;
 }
-
-void add(std::vector<OptimizerSetting>& out, int group, const char* name, HyperparameterValue v) {
-  out.push_back({group, name, std::move(v)});
-}
-
-void propagate_shapes(torch::nn::SequentialImpl& sequential, torch::Tensor x,
-                      std::map<const torch::nn::Module*, std::string>& shapes) {
-  for (auto& child : sequential) {
-    auto* inner = dynamic_cast<torch::nn::SequentialImpl*>(child.ptr().get());
-    if (inner) {
-      propagate_shapes(*inner, x, shapes);
-      // The inner sequential's own output is needed to continue.
-      x = child.forward<torch::Tensor>(x);
-    } else {
-      x = child.forward<torch::Tensor>(x);
-      shapes[child.ptr().get()] = shape_text(x.sizes());
-    }
-  }
-}
-
-}  // namespace
 
 std::string optimizer_type(const torch::optim::Optimizer& optimizer) {
   if (dynamic_cast<const torch::optim::SGD*>(&optimizer)) return "SGD";
@@ -54,107 +25,86 @@ std::string optimizer_type(const torch::optim::Optimizer& optimizer) {
   return typeid(optimizer).name();
 }
 
-std::vector<OptimizerSetting> read_optimizer_settings(torch::optim::Optimizer& optimizer) {
-  std::vector<OptimizerSetting> out;
-  int group = 0;
-  for (auto& param_group : optimizer.param_groups()) {
-    auto& options = param_group.options();
-    if (auto* o = dynamic_cast<torch::optim::SGDOptions*>(&options)) {
-      add(out, group, "learning_rate", o->lr());
-      add(out, group, "momentum", o->momentum());
-      add(out, group, "dampening", o->dampening());
-      add(out, group, "weight_decay", o->weight_decay());
-      add(out, group, "nesterov", o->nesterov());
-    } else if (auto* o = dynamic_cast<torch::optim::AdamWOptions*>(&options)) {
-      add(out, group, "learning_rate", o->lr());
-      add(out, group, "beta1", std::get<0>(o->betas()));
-      add(out, group, "beta2", std::get<1>(o->betas()));
-      add(out, group, "eps", o->eps());
-      add(out, group, "weight_decay", o->weight_decay());
-      add(out, group, "amsgrad", o->amsgrad());
-    } else if (auto* o = dynamic_cast<torch::optim::AdamOptions*>(&options)) {
-      add(out, group, "learning_rate", o->lr());
-      add(out, group, "beta1", std::get<0>(o->betas()));
-      add(out, group, "beta2", std::get<1>(o->betas()));
-      add(out, group, "eps", o->eps());
-      add(out, group, "weight_decay", o->weight_decay());
-      add(out, group, "amsgrad", o->amsgrad());
-    } else if (auto* o = dynamic_cast<torch::optim::RMSpropOptions*>(&options)) {
-      add(out, group, "learning_rate", o->lr());
-      add(out, group, "alpha", o->alpha());
-      add(out, group, "eps", o->eps());
-      add(out, group, "weight_decay", o->weight_decay());
-      add(out, group, "momentum", o->momentum());
-      add(out, group, "centered", o->centered());
-    } else if (auto* o = dynamic_cast<torch::optim::AdagradOptions*>(&options)) {
-      add(out, group, "learning_rate", o->lr());
-      add(out, group, "lr_decay", o->lr_decay());
-      add(out, group, "weight_decay", o->weight_decay());
-      add(out, group, "initial_accumulator_value", o->initial_accumulator_value());
-      add(out, group, "eps", o->eps());
-    } else {
-      add(out, group, "learning_rate", options.get_lr());
-    }
-    ++group;
-  }
-  return out;
-}
-
-namespace {
-
-// Sets one option of one param group; false when the optimizer has no such option.
-bool set_option(torch::optim::OptimizerOptions& options, const std::string& name, double value, bool dry_run) {
-  if (name == "learning_rate") {
-    if (!dry_run) options.set_lr(value);
-    return true;
-  }
-  auto apply = [&](auto* o) {
-    if (!o) return false;
-    if (name == "weight_decay") {
-      if (!dry_run) o->weight_decay(value);
-      return true;
-    }
-    if constexpr (requires { o->momentum(value); }) {
-      if (name == "momentum") {
-        if (!dry_run) o->momentum(value);
-        return true;
-      }
-    }
-    return false;
+// A param group's options under the keys torch.optim uses for them.
+std::vector<OptimizerOption> options_of(torch::optim::OptimizerOptions& options) {
+  auto pair = [](const std::tuple<double, double>& t) {
+    return std::vector<double>{std::get<0>(t), std::get<1>(t)};
   };
-  return apply(dynamic_cast<torch::optim::SGDOptions*>(&options)) ||
-         apply(dynamic_cast<torch::optim::AdamWOptions*>(&options)) ||
-         apply(dynamic_cast<torch::optim::AdamOptions*>(&options)) ||
-         apply(dynamic_cast<torch::optim::RMSpropOptions*>(&options)) ||
-         apply(dynamic_cast<torch::optim::AdagradOptions*>(&options));
+  if (auto* o = dynamic_cast<torch::optim::SGDOptions*>(&options)) {
+    return {{"lr", o->lr()}, {"momentum", o->momentum()}, {"dampening", o->dampening()},
+            {"weight_decay", o->weight_decay()}, {"nesterov", o->nesterov()}};
+  }
+  if (auto* o = dynamic_cast<torch::optim::AdamWOptions*>(&options)) {
+    return {{"lr", o->lr()}, {"betas", pair(o->betas())}, {"eps", o->eps()},
+            {"weight_decay", o->weight_decay()}, {"amsgrad", o->amsgrad()}};
+  }
+  if (auto* o = dynamic_cast<torch::optim::AdamOptions*>(&options)) {
+    return {{"lr", o->lr()}, {"betas", pair(o->betas())}, {"eps", o->eps()},
+            {"weight_decay", o->weight_decay()}, {"amsgrad", o->amsgrad()}};
+  }
+  if (auto* o = dynamic_cast<torch::optim::RMSpropOptions*>(&options)) {
+    return {{"lr", o->lr()}, {"alpha", o->alpha()}, {"eps", o->eps()}, {"weight_decay", o->weight_decay()},
+            {"momentum", o->momentum()}, {"centered", o->centered()}};
+  }
+  if (auto* o = dynamic_cast<torch::optim::AdagradOptions*>(&options)) {
+    return {{"lr", o->lr()}, {"lr_decay", o->lr_decay()}, {"weight_decay", o->weight_decay()},
+            {"initial_accumulator_value", o->initial_accumulator_value()}, {"eps", o->eps()}};
+  }
+  return {{"lr", options.get_lr()}};
 }
 
-}  // namespace
+class LibtorchOptimizer final : public OptimizerAccess {
+ public:
+  explicit LibtorchOptimizer(torch::optim::Optimizer& optimizer) : optimizer_(optimizer) {}
 
-std::string apply_optimizer_setting(torch::optim::Optimizer& optimizer, const std::string& name, double value,
-                                    int group) {
-  auto& groups = optimizer.param_groups();
-  if (group >= int(groups.size())) {
-    return "param group " + std::to_string(group) + " does not exist (the optimizer has " +
-           std::to_string(groups.size()) + ")";
+  std::string type() const override { return optimizer_type(optimizer_); }
+
+  std::vector<std::vector<OptimizerOption>> param_groups() override {
+    std::vector<std::vector<OptimizerOption>> groups;
+    for (auto& group : optimizer_.param_groups()) groups.push_back(options_of(group.options()));
+    return groups;
   }
-  if (!std::isfinite(value) || value < 0 || (name == "learning_rate" && value == 0)) {
-    return name + " must be a finite number" + (name == "learning_rate" ? " above 0" : " of at least 0");
+
+  void set_option(int group, const std::string& key, double value) override {
+    auto& options = optimizer_.param_groups().at(std::size_t(group)).options();
+    if (key == "lr") return options.set_lr(value);
+    auto set = [&](auto* o) {
+      if (!o) return false;
+      if (key == "weight_decay") o->weight_decay(value);
+      if constexpr (requires { o->momentum(value); }) {
+        if (key == "momentum") o->momentum(value);
+      }
+      return true;
+    };
+    set(dynamic_cast<torch::optim::SGDOptions*>(&options)) || set(dynamic_cast<torch::optim::AdamWOptions*>(&options)) ||
+        set(dynamic_cast<torch::optim::AdamOptions*>(&options)) ||
+        set(dynamic_cast<torch::optim::RMSpropOptions*>(&options)) ||
+        set(dynamic_cast<torch::optim::AdagradOptions*>(&options));
   }
-  const int first = group < 0 ? 0 : group;
-  const int last = group < 0 ? int(groups.size()) - 1 : group;
-  // Check every group first so that a failure changes nothing.
-  for (int g = first; g <= last; ++g) {
-    if (!set_option(groups[g].options(), name, value, /*dry_run=*/true)) {
-      return optimizer_type(optimizer) + " has no setting '" + name + "' that can change while training";
+
+ private:
+  torch::optim::Optimizer& optimizer_;
+};
+
+std::vector<std::int64_t> shape_of(c10::IntArrayRef sizes) { return {sizes.begin(), sizes.end()}; }
+
+void propagate_shapes(torch::nn::SequentialImpl& sequential, torch::Tensor x,
+                      std::map<const torch::nn::Module*, std::vector<std::int64_t>>& shapes) {
+  for (auto& child : sequential) {
+    auto* inner = dynamic_cast<torch::nn::SequentialImpl*>(child.ptr().get());
+    if (inner) {
+      propagate_shapes(*inner, x, shapes);
+      // The inner sequential's own output is needed to continue.
+      x = child.forward<torch::Tensor>(x);
+    } else {
+      x = child.forward<torch::Tensor>(x);
+      shapes[child.ptr().get()] = shape_of(x.sizes());
     }
   }
-  for (int g = first; g <= last; ++g) set_option(groups[g].options(), name, value, /*dry_run=*/false);
-  return {};
 }
 
-std::vector<LayerInfo> describe_layers(const torch::nn::Module& model, const at::Tensor* sample_input) {
-  std::map<const torch::nn::Module*, std::string> shapes;
+std::vector<LayerDescription> describe_layers(const torch::nn::Module& model, const at::Tensor* sample_input) {
+  std::map<const torch::nn::Module*, std::vector<std::int64_t>> shapes;
   if (sample_input && sample_input->defined()) {
     auto* sequential = dynamic_cast<torch::nn::SequentialImpl*>(const_cast<torch::nn::Module*>(&model));
     if (sequential) {
@@ -169,24 +119,36 @@ std::vector<LayerInfo> describe_layers(const torch::nn::Module& model, const at:
       sequential->train(was_training);
     }
   }
-  std::vector<LayerInfo> layers;
+  std::vector<LayerDescription> layers;
   for (const auto& item : model.named_modules("", /*include_self=*/false)) {
     const auto& module = item.value();
     if (!module->children().empty()) continue;
-    LayerInfo layer;
+    LayerDescription layer;
     layer.name = item.key();
     layer.type = module_type(*module);
-    layer.num_parameters = 0;
-    std::ostringstream shapes_text;
     for (const auto& p : module->named_parameters(/*recurse=*/false)) {
-      layer.num_parameters += p.value().numel();
-      shapes_text << (shapes_text.tellp() > 0 ? " " : "") << p.key() << shape_text(p.value().sizes());
+      layer.parameters.emplace_back(p.key(), shape_of(p.value().sizes()));
     }
-    layer.parameter_shapes = shapes_text.str();
     if (auto it = shapes.find(module.get()); it != shapes.end()) layer.output_shape = it->second;
     layers.push_back(std::move(layer));
   }
   return layers;
+}
+
+}  // namespace
+
+TrainingDescription describe_training(const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                                      const at::Tensor* sample_input) {
+  TrainingDescription training;
+  training.layers = describe_layers(model, sample_input);
+  for (const auto& p : model.parameters()) {
+    training.num_parameters += p.numel();
+    if (p.requires_grad()) training.trainable_parameters += p.numel();
+  }
+  training.optimizer = std::make_unique<LibtorchOptimizer>(optimizer);
+  training.torch_version = TORCH_VERSION;
+  if (torch::cuda::is_available()) training.gpus.push_back("CUDA x" + std::to_string(torch::cuda::device_count()));
+  return training;
 }
 
 }  // namespace torchprov::detail

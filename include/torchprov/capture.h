@@ -13,6 +13,12 @@
 //     ... train ...; epoch.metric("loss", "train", loss);
 //   }
 //   rec.end_run();
+//
+// Two libraries: torchprov::capture_core (the recorder, its writer thread and
+// the sinks; no libtorch) and torchprov::capture, which adds the start_run
+// overload for torch::nn::Module and torch::optim::Optimizer.  Other
+// frameworks describe their training with the plain values of
+// torchprov/training.h.
 #pragma once
 
 #include <chrono>
@@ -28,6 +34,7 @@
 #include <vector>
 
 #include <torchprov/rdf.h>
+#include <torchprov/training.h>
 
 namespace torch::nn {
 class Module;
@@ -69,7 +76,7 @@ class Sink {
   virtual void flush() = 0;
   // Last call; the sink finishes its output (closes files, delivers spills).
   virtual void close() = 0;
-  // Called about twice a second while no statements come, so a sink can
+  // Called about ten times a second while no statements come, so a sink can
   // retry deliveries and poll for steering requests between epochs.
   virtual void tick() {}
   // Steering requests for `run_iri` received since the last call (a sink
@@ -103,6 +110,9 @@ struct HttpSinkOptions {
   std::chrono::milliseconds send_interval{1000};
   std::chrono::milliseconds max_backoff{30000};
   std::chrono::milliseconds close_timeout{10000};  // how long close() keeps trying
+  // How often the server is asked for steering requests (and at every flush):
+  // a request posted during an epoch reaches the next epoch boundary.
+  std::chrono::milliseconds poll_interval{250};
 };
 std::unique_ptr<Sink> open_http_sink(HttpSinkOptions options);
 // The first token of a torchprov token file ("TOKEN [PERSON]" lines).
@@ -168,6 +178,7 @@ class EpochScope {
   EpochScope& operator=(EpochScope&&) = delete;
   ~EpochScope();
   void metric(std::string_view name, std::string_view split, double value);
+  void metric(std::string_view name, std::string_view split, std::shared_ptr<PendingValue> value);
   int number() const { return number_; }
 
  private:
@@ -185,31 +196,47 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   // Records the run, its agents, datasets, architecture and every optimizer
-  // param group's hyperparameters.  Returns the run IRI.
+  // param group's hyperparameters.  Returns the run IRI.  (Defined in
+  // torchprov::capture, the libtorch adapter.)
   std::string start_run(const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                         RunInfo info);
+  // The same for a training described as plain values (torchprov/training.h);
+  // the recorder owns the optimizer access until the next run starts.
+  std::string start_run(TrainingDescription training, RunInfo info);
 
   // Begins the next epoch (numbered from 1).  At this boundary the recorder
   // applies pending steering requests to the optimizer and records schedule
   // changes; check should_stop() and epochs_planned() in the loop condition.
   EpochScope epoch();
   void metric(std::string_view name, std::string_view split, double value);  // current epoch
+  void metric(std::string_view name, std::string_view split, std::shared_ptr<PendingValue> value);
   void end_epoch();
   void step(double loss);  // call every batch; sampled by RecorderOptions::step_every
+  // step() in two halves, for a loss that costs something to read: counts
+  // the batch and says whether it is sampled; then record_step() its loss.
+  bool count_step();
+  void record_step(double loss);
+  void record_step(std::shared_ptr<PendingValue> loss);
 
   // Records a checkpoint file written by the trainer in the current epoch.
   void checkpoint(const std::filesystem::path& path, bool best = false);
   // A validation or test evaluation outside the epoch loop.
   void evaluation(std::string_view split, std::string_view dataset,
                   std::vector<std::pair<std::string, double>> metrics);
+  void evaluation(std::string_view split, std::string_view dataset,
+                  std::vector<std::pair<std::string, std::shared_ptr<PendingValue>>> metrics);
   // "completed" becomes "stopped" when a steering request stopped the run.
   void end_run(std::string_view status = "completed");
+  // Ends the run as `status` ("failed", "interrupted") because of an error,
+  // whose type (e.g. an exception class) and message are recorded.
+  void end_run(std::string_view status, std::string_view error_type, std::string_view error_message);
 
   // A steering request asked the run to stop (after the epoch in progress).
   bool should_stop() const;
   // The planned number of epochs; a steering request may change it.
   int epochs_planned() const;
 
+  bool run_open() const;  // between start_run and end_run
   const std::string& run_iri() const;
   const std::string& graph_iri() const;
   int current_epoch() const;
@@ -218,7 +245,6 @@ class Recorder {
   struct Impl;
 
  private:
-  void apply_steering(int epoch, std::chrono::system_clock::time_point now);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,10 +2,12 @@
 // write provenance with, JSON error bodies, IRI path segments and literals.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
 #include "http.h"
+#include "lexical.h"  // the capture core's
 
 namespace torchprov::endpoint::api {
 
@@ -19,10 +21,11 @@ inline const std::string base = "https://w3id.org/torchprov/";
 // {"error": message} with the status.
 Response json_error(http::status status, const std::string& message);
 // Percent-encodes all but unreserved characters so any name is one IRI path
-// segment ("_" for an empty name), as the capture library does.
-std::string iri_segment(std::string_view text);
+// segment ("_" for an empty name): the capture core's, so that trainers and
+// the server name the same things alike.
+using ::torchprov::detail::iri_segment;
 // The current time as an xsd:dateTime in UTC with milliseconds.
-std::string now_lexical();
+inline std::string now_lexical() { return ::torchprov::detail::datetime_lexical(std::chrono::system_clock::now()); }
 // The shortest text that reads back as the same double.
 std::string number_text(double value);
 

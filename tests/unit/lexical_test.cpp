@@ -22,7 +22,7 @@ TEST(Lexical, NonFiniteDoublesUseXsdSpecialValues) {
 }
 
 TEST(Lexical, DateTimesAreUtcWithMilliseconds) {
-  const TimePoint t{std::chrono::milliseconds(1700000000123)};
+  const std::chrono::system_clock::time_point t{std::chrono::milliseconds(1700000000123)};
   EXPECT_EQ(datetime_lexical(t), "2023-11-14T22:13:20.123Z");
 }
 

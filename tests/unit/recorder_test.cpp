@@ -11,61 +11,14 @@
 #include <mutex>
 #include <thread>
 
+#include "memory_sink.h"
 #include "serd_read.h"
 
 using torchprov::Recorder;
 using torchprov::Statement;
 using torchprov::Term;
 
-namespace {
-
-const std::string prov = "http://www.w3.org/ns/prov#";
-const std::string dl = "https://w3id.org/torchprov/dl#";
-const std::string xsd = "http://www.w3.org/2001/XMLSchema#";
-const std::string rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
-
-// Collects what the writer thread delivers; optionally slow, to fill the queue.
-struct Collected {
-  std::mutex mutex;
-  std::vector<Statement> statements;
-  int flushes = 0;
-};
-
-class MemorySink : public torchprov::Sink {
- public:
-  explicit MemorySink(std::shared_ptr<Collected> out, std::chrono::milliseconds delay = {})
-      : out_(std::move(out)), delay_(delay) {}
-  void write(std::span<const Statement> batch) override {
-    std::this_thread::sleep_for(delay_);
-    std::lock_guard lock(out_->mutex);
-    out_->statements.insert(out_->statements.end(), batch.begin(), batch.end());
-  }
-  void flush() override {
-    std::lock_guard lock(out_->mutex);
-    ++out_->flushes;
-  }
-  void close() override {}
-
- private:
-  std::shared_ptr<Collected> out_;
-  std::chrono::milliseconds delay_;
-};
-
-std::vector<const Statement*> find(const std::vector<Statement>& all, const std::string& subject,
-                                   const std::string& predicate) {
-  std::vector<const Statement*> out;
-  for (const auto& s : all)
-    if ((subject.empty() || s.subject.value == subject) && s.predicate.value == predicate) out.push_back(&s);
-  return out;
-}
-
-bool has(const std::vector<Statement>& all, const std::string& s, const std::string& p, const std::string& o) {
-  return std::any_of(all.begin(), all.end(), [&](const Statement& st) {
-    return st.subject.value == s && st.predicate.value == p && st.object.value == o;
-  });
-}
-
-}  // namespace
+using namespace test_support;
 
 TEST(Recorder, ReadsEveryParamGroupOfTheOptimizer) {
   auto out = std::make_shared<Collected>();
