@@ -16,6 +16,8 @@ setup:
 build: setup
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
+	# The Python package for this user: `import torchprov` under /usr/bin/python3, from anywhere.
+	cmake --install $(BUILD) --component python --prefix $(HOME)/.local > /dev/null
 
 demo: build
 	./scripts/demo.sh

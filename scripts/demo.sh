@@ -42,5 +42,8 @@ Query it with curl:
 or with Jena (Debian's libapache-jena-java):
   $root/tests/tools/jena.sh arq.rsparql --service $base/sparql --query $out/curves.rq
 
+Train from Python into it (make installed the torchprov package for you under ~/.local):
+  /usr/bin/python3 $root/examples/python/fmnist.py --epochs 2 --train-limit 6000 --endpoint $base --token-file $out/store/token
+
 Stop the server with: kill \$(cat $out/serve.pid)
 MSG

@@ -13,6 +13,8 @@ packages=(
   # tools the tests and users call
   serdi sordi raptor2-utils redland-utils rasqal-utils curl unzip graphviz
   python3-prov python3-rdflib python3-sparqlwrapper
+  # the Python package: PyTorch for /usr/bin/python3 and the binding's build
+  python3-torch python3-numpy python3-dev pybind11-dev
   libapache-jena-java
   # dashboard build and browser tests
   chromium fonts-dejavu-core

@@ -47,11 +47,12 @@ constexpr const char* kRankingQuery = "02-runs-ranked-by-best-val-accuracy.rq";
 
 [[noreturn]] void usage(int code) {
   (code == 0 ? std::cout : std::cerr) <<
-      R"(usage: sweep --example alexnet-fmnist|denseed (--grid SPEC | --random N) [options] [-- example options]
+      R"(usage: sweep --example alexnet-fmnist|denseed|python-fmnist (--grid SPEC | --random N) [options] [-- example options]
 Runs the example once per configuration, K at a time, all into one torchprov server,
-and ranks the runs by best val accuracy (alexnet-fmnist) or best val r2 (denseed).
+and ranks the runs by best val accuracy (alexnet-fmnist, python-fmnist) or best val r2 (denseed).
 
-  --example NAME        alexnet-fmnist | denseed
+  --example NAME        alexnet-fmnist | denseed | python-fmnist (examples/python/fmnist.py,
+                        the Python package's example)
   --grid SPEC           e.g. 'lr=0.01,0.001;batch-size=32,64;optimizer=sgd,adam': every
                         combination; names are the example's options without '--'.
                         (--grid without '=', e.g. denseed's --grid 16, goes to the training.)
@@ -472,7 +473,8 @@ int main(int argc, char** argv) try {
       die("bad value '" + value + "' for " + arg);
     }
   }
-  if (example != "alexnet-fmnist" && example != "denseed") die("--example must be alexnet-fmnist or denseed");
+  if (example != "alexnet-fmnist" && example != "denseed" && example != "python-fmnist")
+    die("--example must be alexnet-fmnist, denseed or python-fmnist");
   if (grid.empty() == (random_n <= 0)) die("give one of --grid SPEC and --random N");
   if (parallel < 1) die("--parallel must be at least 1");
   if (!endpoint.empty() && !store.empty()) die("give --endpoint or --store, not both");
