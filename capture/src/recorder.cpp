@@ -324,12 +324,12 @@ int Recorder::epochs_planned() const { return impl_->epochs_planned; }
 
 void Recorder::metric(std::string_view name, std::string_view split, double value) {
   impl_->enqueue(detail::MetricLogged{Clock::now(), impl_->epoch, std::string(name),
-                                      std::string(split), {value, nullptr}});
+                                      std::string(split), value});
 }
 
 void Recorder::metric(std::string_view name, std::string_view split, std::shared_ptr<PendingValue> value) {
   impl_->enqueue(detail::MetricLogged{Clock::now(), impl_->epoch, std::string(name),
-                                      std::string(split), {0, std::move(value)}});
+                                      std::string(split), std::move(value)});
 }
 
 void Recorder::end_epoch() {
@@ -349,11 +349,11 @@ bool Recorder::count_step() {
 }
 
 void Recorder::record_step(double loss) {
-  impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, impl_->step, {loss, nullptr}});
+  impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, impl_->step, loss});
 }
 
 void Recorder::record_step(std::shared_ptr<PendingValue> loss) {
-  impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, impl_->step, {0, std::move(loss)}});
+  impl_->enqueue(detail::StepSampled{Clock::now(), impl_->epoch, impl_->step, std::move(loss)});
 }
 
 void Recorder::checkpoint(const std::filesystem::path& path, bool best) {
@@ -364,7 +364,7 @@ void Recorder::evaluation(std::string_view split, std::string_view dataset,
                           std::vector<std::pair<std::string, double>> metrics) {
   const auto now = Clock::now();
   detail::EvaluationDone event{now, now, impl_->epoch, std::string(split), std::string(dataset), {}};
-  for (auto& [name, value] : metrics) event.metrics.push_back({std::move(name), {value, nullptr}});
+  for (auto& [name, value] : metrics) event.metrics.emplace_back(std::move(name), value);
   impl_->enqueue(std::move(event));
 }
 
@@ -372,7 +372,7 @@ void Recorder::evaluation(std::string_view split, std::string_view dataset,
                           std::vector<std::pair<std::string, std::shared_ptr<PendingValue>>> metrics) {
   const auto now = Clock::now();
   detail::EvaluationDone event{now, now, impl_->epoch, std::string(split), std::string(dataset), {}};
-  for (auto& [name, value] : metrics) event.metrics.push_back({std::move(name), {0, std::move(value)}});
+  for (auto& [name, value] : metrics) event.metrics.emplace_back(std::move(name), std::move(value));
   impl_->enqueue(std::move(event));
 }
 
