@@ -3,13 +3,16 @@
 capture` (a small CNN on synthetic 28x28 data) in PyTorch, without capture,
 with epoch capture and with step capture every 10 batches, alternated so
 drift in machine speed hits every mode alike.  Prints the median time per
-step and the overhead of each mode.
+step and the overhead of each mode.  Given the torchprov command (--cpp), each
+round also runs one round of `torchprov bench capture` with the same loop, and
+the C++ and Python figures are printed side by side.
 
-    PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py [--runs 7]
+    PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py [--runs 7] [--cpp build/torchprov]
 """
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -62,12 +65,29 @@ def run_once(mode, s, x, y, out):
     return seconds / (s.epochs * s.batches)
 
 
+def cpp_round(s, command):
+    """One round of `torchprov bench capture` (its own warm-up, the three
+    modes alternated): seconds per step of each mode."""
+    done = subprocess.run([command, "bench", "capture", "--runs", "1", "--epochs", str(s.epochs), "--batches",
+                           str(s.batches), "--batch-size", str(s.batch_size)], capture_output=True, text=True,
+                          check=True)
+    seconds = {}
+    for line in done.stdout.splitlines():
+        for name in MODES:
+            if line.startswith(name + " "):
+                seconds[name] = float(line[len(name):].split()[0]) / 1e3
+    if len(seconds) != len(MODES):
+        raise RuntimeError(f"{command} bench capture printed no figure for every mode:\n{done.stdout}")
+    return [seconds[name] for name in MODES]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=7, help="runs per mode (default 7)")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batches", type=int, default=40)
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--cpp", metavar="TORCHPROV", help="the torchprov command: run the C++ loop alongside")
     s = p.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(0)
@@ -78,15 +98,27 @@ def main():
           f"{s.runs} runs per mode, alternated (torch {torch.__version__})", flush=True)
     run_once(0, s, x, y, out)  # warm-up: allocator, thread pool
     times = [[], [], []]
+    cpp_times = [[], [], []]
     for r in range(max(1, s.runs)):
+        if s.cpp and r % 2 == 0:  # C++ before Python in even rounds, after in odd ones
+            for k, t in enumerate(cpp_round(s, s.cpp)):
+                cpp_times[k].append(t)
         for m in range(3):
             k = (m + r) % 3  # rotate the order each round so no mode always runs first
             times[k].append(run_once(k, s, x, y, out))
-    base = statistics.median(times[0])
-    print(f"{'mode':<18} {'median ms/step':>14} {'overhead':>12} {'runs':>10}")
+        if s.cpp and r % 2 == 1:
+            for k, t in enumerate(cpp_round(s, s.cpp)):
+                cpp_times[k].append(t)
+    columns = [("Python", times)] + ([("C++", cpp_times)] if s.cpp else [])
+    print(f"{'mode':<18}" + "".join(f" {lang + ' ms/step':>15} {lang + ' overhead':>16}" for lang, _ in columns)
+          + f" {'runs':>6}")
     for k, name in enumerate(MODES):
-        m = statistics.median(times[k])
-        print(f"{name:<18} {m * 1e3:>14.3f} {(m / base - 1) * 100:>+11.2f}% {len(times[k]):>10}")
+        line = f"{name:<18}"
+        for _, samples in columns:
+            base, m = statistics.median(samples[0]), statistics.median(samples[k])
+            line += f" {m * 1e3:>15.3f} {(m / base - 1) * 100:>+15.2f}%"
+        print(line + f" {len(times[k]):>6}")
+    print("(median per mode over the runs; overhead against the same language's loop without capture)")
     print("targets: epoch capture <= 0.5 %, step capture every 10 batches <= 2 %")
     if os.path.exists(out):
         os.remove(out)
