@@ -576,7 +576,7 @@ class DumpImporter {
     for (const md::Row* row : t.layers)
       keep_unknown_columns(layers, *row, 0, {"timestamp", "iltimestamp", "name", "attribute_type", "value"}, false, builder, out);
 
-    builder.translate(detail::RunEnded{last_end, task_status(task_id), 0}, out);
+    builder.translate(detail::RunEnded{last_end, task_status(task_id), 0, {}, {}}, out);
 
     // The import generated the run's bundle from the dump.
     const std::string bundle = run_iri + "/bundle";
