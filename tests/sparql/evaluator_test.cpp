@@ -277,6 +277,48 @@ TEST(Evaluator, OptionalOverManyRowsKeepsUnmatchedOnes) {
   EXPECT_EQ(rows(m), (Rows{"200"}));
 }
 
+// A group joined to few left rows runs once per left value it certainly
+// binds (seeded); to many, once over everything (hash join).  Both must give
+// what SPARQL's LeftJoin / Join give, also where seeding a variable the group
+// binds only optionally would change the answer.
+TEST(Evaluator, GroupsJoinedToFewRowsGiveTheSameAnswersAsToMany) {
+  // ?z is bound on the left (:d) and only optionally inside the group (:e):
+  // the group's solution with ?z = :e is incompatible, so the OPTIONAL adds
+  // nothing.  Seeding ?z = :d into the group would wrongly add ?w = :c.
+  auto small = make(":a :p :b . :a :r :d . :b :q :c . :c :s :e .");
+  EXPECT_EQ(rows(query(small, "SELECT ?x ?z ?w { ?x :p ?y ; :r ?z OPTIONAL { ?y :q ?w OPTIONAL { ?w :s ?z } } }")),
+            (Rows{":a :d UNDEF"}));
+  EXPECT_EQ(rows(query(small, "SELECT ?x ?w { ?x :p ?y ; :r ?z { ?y :q ?w OPTIONAL { ?w :s ?z } } }")), Rows{});
+  // OPTIONAL of nothing, and a join with nothing, are nothing.
+  EXPECT_EQ(rows(query(small, "SELECT ?x ?w { ?x :nothing ?y OPTIONAL { ?y :q ?w OPTIONAL { ?w :s ?z } } }")), Rows{});
+  EXPECT_EQ(rows(query(small, "SELECT ?x ?w { ?x :nothing ?y { ?y :q ?w OPTIONAL { ?w :s ?z } } }")), Rows{});
+
+  // 400 runs, every third with an adaptation by an agent that has a name
+  // when its number is even: the answer for 3 runs (seeded) must be those
+  // runs' rows of the answer for all of them (hash join).
+  std::string data;
+  for (int i = 0; i < 400; ++i) {
+    const std::string n = std::to_string(i);
+    data += ":run" + n + " a :Run ; :lr " + n + " . ";
+    if (i % 3 == 0) {
+      data += ":ad" + n + " :partOf :run" + n + " ; :by :agent" + n + " . ";
+      if (i % 2 == 0) data += ":agent" + n + " :name \"agent " + n + "\" . ";
+    }
+  }
+  const auto many = make(data);
+  const std::string group =
+      "OPTIONAL { ?ad :partOf ?run ; :by ?agent OPTIONAL { ?agent :name ?n } "
+      "BIND (COALESCE(?n, \"nameless\") AS ?name) FILTER (?lr != 6) } }";
+  const auto all = rows(query(many, "SELECT ?run ?name { ?run a :Run ; :lr ?lr " + group));
+  ASSERT_EQ(all.size(), 400u);
+  const auto few = rows(query(many, "SELECT ?run ?name { VALUES ?run { :run3 :run6 :run12 :run13 } ?run a :Run ; :lr ?lr " + group));
+  EXPECT_EQ(few, (Rows{":run12 agent 12", ":run13 UNDEF", ":run3 nameless", ":run6 UNDEF"}));
+  for (const auto& row : few) EXPECT_TRUE(std::find(all.begin(), all.end(), row) != all.end()) << row;
+  const auto joined = rows(query(many, "SELECT ?run ?name { VALUES ?run { :run3 :run4 :run12 } ?run a :Run "
+                                       "{ ?ad :partOf ?run ; :by ?agent OPTIONAL { ?agent :name ?name } } }"));
+  EXPECT_EQ(joined, (Rows{":run12 agent 12", ":run3 UNDEF"}));
+}
+
 TEST(Evaluator, ProtocolGraphListsReplaceFrom) {
   auto ds = make(":a :p 1 . GRAPH :g1 { :b :p 2 } GRAPH :g2 { :c :p 3 }");
   sparql::QueryOptions options;

@@ -100,6 +100,52 @@ Row key_of(const Row& row, const std::vector<int>& keys) {
   return k;
 }
 
+// Slots every solution of `op` binds, whatever the data: seeding one of them
+// with a value gives exactly the solutions that have that value, so a join
+// may evaluate such an operand once per distinct value of its left rows
+// instead of once over the whole store.  Only operators whose evaluation
+// passes the seed down are followed (a slot bound only inside an OPTIONAL, a
+// UNION or a subquery is not certain, and seeding it could change results).
+void certain_slots(const Op& op, std::vector<int>& out) {
+  switch (op.kind) {
+    case OpKind::bgp:
+      for (const auto& p : op.patterns)
+        for (const PatternTerm* t : {&p.subject, &p.predicate, &p.object})
+          if (t->is_var()) out.push_back(t->slot);
+      return;
+    case OpKind::join:
+      certain_slots(*op.children[0], out);
+      certain_slots(*op.children[1], out);
+      return;
+    case OpKind::left_join:
+    case OpKind::filter:
+    case OpKind::extend: certain_slots(*op.children[0], out); return;
+    default: return;
+  }
+}
+
+// The left rows' slots that a join can seed its right operand with: bound
+// in every left row and certainly bound by the right.  Empty when seeding
+// does not pay: more than `limit` distinct key values (one hash join over
+// the right operand evaluated once is then cheaper).
+std::vector<int> seed_keys(const std::vector<Row>& left, const std::vector<int>& left_slots, const Op& right,
+                           std::size_t limit) {
+  std::vector<int> certain;
+  certain_slots(right, certain);
+  std::vector<int> keys;
+  for (int s : unique_slots(left_slots)) {
+    if (std::find(certain.begin(), certain.end(), s) == certain.end()) continue;
+    if (std::all_of(left.begin(), left.end(), [&](const Row& r) { return r[s] != any_term; })) keys.push_back(s);
+  }
+  if (keys.empty()) return keys;
+  std::unordered_map<Row, char, RowHash> distinct;
+  for (const auto& l : left) {
+    distinct.emplace(key_of(l, keys), 0);
+    if (distinct.size() > limit) return {};
+  }
+  return keys;
+}
+
 }  // namespace
 
 EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<std::string>& from,
@@ -202,6 +248,13 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
         // The BGP continues from the left rows' bindings.
         return eval_bgp_batch(right_op, left, scope, nullptr);
       }
+      if (left.empty()) return out;  // nothing to join with: the right side need not run
+      if (auto seeded = seeded_right(left, left_slots, right_op, seed, scope)) {
+        for (std::size_t i = 0; i < left.size(); ++i)
+          for (const auto& r : seeded->rights[seeded->of_left[i]])
+            if (compatible(left[i], r)) out.push_back(merge(left[i], r));
+        return out;
+      }
       auto right = eval(right_op, seed, scope);
       const std::vector<int> keys = join_keys(left, right, left_slots, right_slots);
       std::unordered_map<Row, std::vector<std::size_t>, RowHash> index;
@@ -254,9 +307,14 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
         }
         return out;
       }
-      auto right = eval(right_op, seed, scope);
+      if (left.empty()) return out;  // OPTIONAL of nothing: the right side need not run
       std::vector<int> left_slots, right_slots;
       bound_slots(*op.children[0], left_slots);
+      if (auto seeded = seeded_right(left, left_slots, right_op, seed, scope)) {
+        for (std::size_t i = 0; i < left.size(); ++i) add_matches(left[i], seeded->rights[seeded->of_left[i]]);
+        return out;
+      }
+      auto right = eval(right_op, seed, scope);
       bound_slots(right_op, right_slots);
       const std::vector<int> keys = join_keys(left, right, left_slots, right_slots);
       std::unordered_map<Row, std::vector<Row>, RowHash> index;
@@ -498,6 +556,35 @@ bool Evaluator::in_scope(QuadCursor& cursor, Quad triple, const GraphScope& scop
 // solutions than the pattern has matches, scanned once into a hash table
 // keyed on the bound positions (hash join): one sequential range read
 // instead of a binary search per solution.
+// A join whose right operand is not a BGP (an OPTIONAL group with OPTIONALs
+// of its own, a FILTERed group, ...) would evaluate that operand once over
+// the whole store and hash-join it.  When the left rows are few, the right
+// runs once per distinct value of the slots they share instead, seeded with
+// it: a run page's OPTIONAL { ?adaptation prov:wasAssociatedWith ?agent .
+// OPTIONAL { ?agent dl:name ?n } ... } reads its own adaptations' agents,
+// not every agent of 10 000 runs.
+std::optional<Evaluator::SeededRight> Evaluator::seeded_right(const std::vector<Row>& left,
+                                                              const std::vector<int>& left_slots, const Op& right_op,
+                                                              const Row& seed, const GraphScope& scope) {
+  constexpr std::size_t max_seeds = 256;
+  const std::vector<int> keys = seed_keys(left, left_slots, right_op, max_seeds);
+  if (keys.empty()) return std::nullopt;
+  SeededRight result;
+  result.of_left.reserve(left.size());
+  std::unordered_map<Row, std::size_t, RowHash> index;
+  for (const auto& l : left) {
+    auto [it, added] = index.emplace(key_of(l, keys), result.rights.size());
+    if (added) {
+      // The left rows came from `seed`, so they agree with what it binds.
+      Row seeded = seed;
+      for (int k : keys) seeded[k] = l[k];
+      result.rights.push_back(eval(right_op, seeded, scope));
+    }
+    result.of_left.push_back(it->second);
+  }
+  return result;
+}
+
 std::vector<Row> Evaluator::eval_bgp(const Op& op, const Row& seed, const GraphScope& scope) {
   return eval_bgp_batch(op, std::vector<Row>{seed}, scope, nullptr);
 }

@@ -83,6 +83,14 @@ class Evaluator {
     std::vector<TermId> graphs;  // else these
   };
   std::vector<Row> eval(const Op& op, const Row& seed, const GraphScope& scope);
+  // The right operand of a join evaluated per distinct value of the left
+  // rows' shared slots (see evaluator.cpp); nullopt when that does not pay.
+  struct SeededRight {
+    std::vector<std::vector<Row>> rights;  // per distinct key value
+    std::vector<std::size_t> of_left;      // left row -> its entry in rights
+  };
+  std::optional<SeededRight> seeded_right(const std::vector<Row>& left, const std::vector<int>& left_slots,
+                                          const Op& right_op, const Row& seed, const GraphScope& scope);
   template <class Visit>
   void match_in_scope(Quad pattern, const GraphScope& scope, Visit&& visit);
   template <class Visit>
