@@ -39,7 +39,8 @@ if [ "$keep" = 0 ] || [ ! -d "$dir/store" ]; then
   rm -f "$dir/runs.nq" "$dir/long.nq"
 fi
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$build/torchprov" serve --store "$dir/store" --port "$port" --static "$source/sparql-endpoint/dashboard/dist" > "$dir/serve.log" 2>&1 &
+# Read-only: the views only read, and a read-only open never waits for Redland's copy.
+"$build/torchprov" serve --store "$dir/store" --read-only --port "$port" --static "$source/sparql-endpoint/dashboard/dist" > "$dir/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$port/health" || { echo "the server did not start"; tail "$dir/serve.log"; exit 1; }
