@@ -214,6 +214,8 @@ std::size_t generate(const fs::path& file, int runs, int epochs, int experiments
         const double val_acc = std::min(0.999, 1.0 - 0.5 * val_loss + 0.02 * (rng.uniform() - 0.5));
         auto metric = [&](const char* split, const char* name, double value) {
           const std::string m = epoch + "/metric/" + split + "/" + name;
+          w.type(m, prov + "Entity");  // as the capture types them; the dashboard selects dl:MetricValue
+          w.type(m, dl + "MetricValue");
           w.str(m, dl + "name", name);
           w.str(m, dl + "split", split);
           w.dbl(m, prov + "value", value);

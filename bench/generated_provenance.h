@@ -7,7 +7,8 @@
 // (learning_rate, batch_size, optimizer), its training dataset, trainer and
 // person agents and experiment; per epoch: the epoch activity (start/end
 // times, dl:partOfRun, dl:previousEpoch), four metric values (loss/accuracy
-// x train/val, prov:value xsd:double, dl:epoch, prov:wasGeneratedBy); every
+// x train/val, typed prov:Entity and dl:MetricValue, prov:value xsd:double, dl:epoch,
+// prov:wasGeneratedBy); every
 // 10th and the last epoch a checkpoint derived from the dataset and the
 // previous checkpoint.  With several experiments, run r belongs to
 // experiment r % experiments (alexnet-fmnist, alexnet-fmnist-1, ...).
