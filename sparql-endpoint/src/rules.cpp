@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "api_text.h"
+#include "term_validity.h"
+#include "dataset.h"
 #include "results/json_value.h"
 #include "sparql/engine.h"
 #include "steering.h"
@@ -43,10 +45,7 @@ const std::string prefixes = "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + "
 constexpr auto rule_timeout = std::chrono::seconds(5);
 constexpr std::size_t max_rule_query_bytes = 64 << 10;
 
-bool valid_iri(const std::string& iri) {
-  return !iri.empty() && iri.find(':') != std::string::npos &&
-         iri.find_first_of("<>\" {}|\\^`\n\r\t") == std::string::npos;
-}
+using triplestore::valid_iri;
 
 bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
 

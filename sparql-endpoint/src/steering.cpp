@@ -10,6 +10,7 @@
 
 #include "api_text.h"
 #include "results/json_value.h"
+#include "term_validity.h"
 #include "sparql/engine.h"
 
 namespace torchprov::endpoint {
@@ -143,8 +144,7 @@ AdaptationOutcome create_adaptation_request(DataStore& store, const AdaptationSp
 
   // The run must exist and still be running.
   const std::string run_ref = "<" + *run + ">";
-  if (run->find_first_of("<>\" {}|\\^`") != std::string::npos)
-    return refuse(http::status::bad_request, "'run' is not a valid IRI");
+  if (!triplestore::valid_iri(*run)) return refuse(http::status::bad_request, "'run' is not a valid IRI");
   auto facts = query(store, "PREFIX dl: <" + dl + "> PREFIX prov: <" + prov + ">\n"
                             "SELECT ?ended ?groups WHERE { " + run_ref + " a dl:TrainingRun . "
                             "OPTIONAL { " + run_ref + " prov:endedAtTime ?ended } "
@@ -234,7 +234,7 @@ Response list_adaptations(DataStore& store, const Request& request, const Target
   const auto wanted = first(target.query, "status");
   std::string filter;
   if (run) {
-    if (run->find_first_of("<>\" {}|\\^`") != std::string::npos)
+    if (!triplestore::valid_iri(*run))
       return json_error(http::status::bad_request, "'run' is not a valid IRI");
     filter = "FILTER(?run = <" + *run + ">)";
   }

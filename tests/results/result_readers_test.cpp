@@ -187,3 +187,19 @@ TEST(RdfTextReader, ReadsQuads) {
 }
 
 }  // namespace
+
+namespace {
+
+// A SELECT without variables (SELECT * over an empty group) has solutions
+// but no columns: an empty header and one empty line per solution.
+TEST(DelimitedResultReaders, SolutionsWithoutVariablesReadBack) {
+  const auto tsv = read_tsv_results("\n\n\n");
+  EXPECT_TRUE(tsv.variables.empty());
+  EXPECT_EQ(tsv.rows.size(), 2u);
+  const auto csv = read_csv_results("\r\n\r\n");
+  EXPECT_TRUE(csv.variables.empty());
+  EXPECT_EQ(csv.rows.size(), 1u);
+  EXPECT_THROW(read_tsv_results("?a\t\n"), ResultParseError);
+}
+
+}  // namespace

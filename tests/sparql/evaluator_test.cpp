@@ -625,3 +625,44 @@ TEST_F(EvaluatorService, AsksAVariableEndpointOncePerValue) {
   EXPECT_EQ(rows(r), (Rows{":x 10", ":x 20", ":y 10", ":y 20"}));
   EXPECT_EQ(asked_.size(), 1u);
 }
+
+// The limits a server puts on a query bound every form and updates too.
+TEST(EvaluatorLimits, AStepBudgetStopsAQueryAtTheSamePointEveryTime) {
+  std::string data;
+  for (int i = 0; i < 60; ++i) data += ":s" + std::to_string(i) + " :p " + std::to_string(i) + " . ";
+  const Dataset ds = make(data);
+  sparql::QueryOptions options;
+  options.max_steps = 500;
+  for (int run = 0; run < 2; ++run)
+    EXPECT_THROW(query(ds, "SELECT * WHERE { ?a :p ?x . ?b :p ?y . ?c :p ?z }", options), sparql::QueryTimeout);
+  options.max_steps = 1'000'000;
+  EXPECT_EQ(query(ds, "SELECT * WHERE { ?a :p ?x }", options).rows.size(), 60u);
+}
+
+TEST(EvaluatorLimits, DescribeAndConstructAreBoundedByTheRowLimit) {
+  std::string data;
+  for (int i = 0; i < 50; ++i) data += ":s :p" + std::to_string(i) + " " + std::to_string(i) + " . ";
+  const Dataset ds = make(data);
+  sparql::QueryOptions options;
+  options.max_rows = 10;
+  EXPECT_THROW(query(ds, "DESCRIBE :s", options), sparql::ResultTooLarge);
+  EXPECT_THROW(query(ds, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", options), sparql::ResultTooLarge);
+  options.max_rows = 100;
+  EXPECT_EQ(query(ds, "DESCRIBE :s", options).triples.size(), 50u);
+}
+
+TEST(EvaluatorLimits, AnUpdateOverTheRowLimitChangesNothing) {
+  std::string data;
+  for (int i = 0; i < 30; ++i) data += ":s" + std::to_string(i) + " :p " + std::to_string(i) + " . ";
+  Dataset ds = make(data);
+  sparql::QueryOptions options;
+  options.max_rows = 100;
+  EXPECT_THROW(sparql::execute_update(ds, prefixes + "INSERT { ?a :q ?y } WHERE { ?a :p ?x . ?b :p ?y }", options),
+               sparql::ResultTooLarge);
+  EXPECT_EQ(ds.size(), 30u);
+  options.max_steps = 50;
+  options.max_rows = 0;
+  EXPECT_THROW(sparql::execute_update(ds, prefixes + "INSERT { ?a :q ?y } WHERE { ?a :p ?x . ?b :p ?y }", options),
+               sparql::QueryTimeout);
+  EXPECT_EQ(ds.size(), 30u);
+}

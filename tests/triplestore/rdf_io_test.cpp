@@ -115,3 +115,52 @@ TEST(RdfIo, MissingFileIsAnError) {
   EXPECT_THROW(ts::rdf_io::parse_file("/nonexistent/x.ttl", ts::RdfFormat::turtle, [](const Statement&) {}),
                std::runtime_error);
 }
+
+// A NUL byte in a request body is a byte like any other: reading the body as
+// a C string once stopped at it and dropped every statement after it, while
+// the endpoint acknowledged the request.
+TEST(RdfIo, TextAfterANulByteIsReadNotDropped) {
+  using namespace std::string_view_literals;
+  const auto between = "<a:s> <a:p> <a:o1> .\n\0<a:s> <a:p> <a:o2> .\n"sv;
+  const auto inside = "<a:s> <a:p> \"x\0y\" .\n<a:s> <a:p> <a:o2> .\n"sv;
+  for (const auto text : {between, inside}) {
+    std::vector<Statement> statements;
+    try {
+      statements = parse(text, ts::RdfFormat::ntriples);
+    } catch (const ts::ParseError&) {
+      continue;  // refusing the whole body is as good
+    }
+    ASSERT_EQ(statements.size(), 2u);
+    EXPECT_EQ(statements[1].object.value, "a:o2");
+  }
+  const auto value = parse(inside, ts::RdfFormat::ntriples)[0].object.value;
+  EXPECT_EQ(value, "x\0y"sv);
+}
+
+// A relative IRI is not an RDF term: resolved against the base given (the
+// request's IRI, the file's), or an error naming it.
+TEST(RdfIo, RelativeIrisNeedABase) {
+  try {
+    parse("<s> <http://a/p> <http://a/o> .\n", ts::RdfFormat::turtle);
+    ADD_FAILURE() << "a relative IRI without a base was accepted";
+  } catch (const ts::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("relative IRI <s>"), std::string::npos) << e.what();
+  }
+  std::vector<Statement> out;
+  ts::rdf_io::parse_text("<s> <http://a/p> <#o> .\n", ts::RdfFormat::turtle,
+                         [&](const Statement& s) { out.push_back(s); }, "body", {}, "http://host:1/data?graph=g");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject.value, "http://host:1/s");
+  EXPECT_EQ(out[0].object.value, "http://host:1/data?graph=g#o");
+  EXPECT_EQ(parse("@base <http://b/> . <s> <p> <o> .\n", ts::RdfFormat::turtle)[0].predicate.value, "http://b/p");
+}
+
+TEST(RdfIo, AnUndefinedPrefixIsReportedWhereItIsUsed) {
+  try {
+    parse("@prefix a: <http://a/> .\n\n  b:x a:p a:o .\n", ts::RdfFormat::turtle);
+    ADD_FAILURE() << "an undefined prefix was accepted";
+  } catch (const ts::ParseError& e) {
+    EXPECT_EQ(e.line, 3u) << e.what();
+    EXPECT_EQ(e.column, 3u) << e.what();
+  }
+}

@@ -235,10 +235,11 @@ std::size_t get_varint(const char*& p) {
 
 class Dictionary {
  public:
+  // Chunks come with the first terms that need them: a dataset that
+  // stays small (a query's scratch, a result writer's) costs little.
   Dictionary() {
     locator_.push_back(0);  // id 0: "any", never a real term
     table_.assign(1024, 0);
-    slot_chunks_.push_back(std::make_unique<std::atomic<const Term*>[]>(slot_chunk_size));
   }
 
   std::size_t size() const { return locator_.size(); }  // including id 0
@@ -298,8 +299,10 @@ class Dictionary {
     }
     const std::size_t need = header_size + encoded.size();
     if (arena_.empty() || arena_used_ + need > arena_capacity_) {
-      arena_capacity_ = std::max(arena_chunk_bytes, need);
-      arena_.push_back(std::make_unique<char[]>(arena_capacity_));
+      // Chunks double from 4 KB to 1 MB: small dictionaries stay small.
+      arena_capacity_ = std::max(need, arena_.empty() ? std::size_t(4096) : std::min(arena_chunk_bytes, 2 * arena_capacity_));
+      arena_.push_back(std::make_unique_for_overwrite<char[]>(arena_capacity_));
+      arena_bytes_ += arena_capacity_;
       arena_used_ = 0;
     }
     char* at = arena_.back().get() + arena_used_;
@@ -356,7 +359,7 @@ class Dictionary {
 
   std::size_t bytes() const {
     std::lock_guard lock(materialise_mutex_);
-    return arena_.size() * arena_chunk_bytes + locator_.capacity() * 8 + table_.capacity() * 8 +
+    return arena_bytes_ + locator_.capacity() * 8 + table_.capacity() * 8 +
            slot_chunks_.size() * slot_chunk_size * sizeof(void*) + materialised_bytes_;
   }
 
@@ -376,7 +379,7 @@ class Dictionary {
   }
 
   std::vector<std::unique_ptr<char[]>> arena_;
-  std::size_t arena_used_ = 0, arena_capacity_ = 0;
+  std::size_t arena_used_ = 0, arena_capacity_ = 0, arena_bytes_ = 0;
   std::vector<std::uint64_t> locator_;  // id -> (chunk << 32) | offset
   std::vector<std::uint64_t> table_;    // (hash << 32) | id; 0 = empty
   // Term objects handed out by term(); the deque keeps their addresses.

@@ -2,9 +2,14 @@
 
 #include <serd/serd.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <utility>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -85,16 +90,20 @@ struct ParseContext {
   const StatementHandler* handler;
   std::string name;
   std::string blank_prefix;
+  bool has_base = false;
   bool failed = false;
   std::size_t line = 0, column = 0;
   std::string message;
   Statement statement;  // reused: its strings keep their capacity
   Term graph;
 
-  void fail(std::string text) {
+  std::string failed_token;  // what a failure of ours (not Serd's) is about, to find where it is
+
+  void fail(std::string text, std::string token = {}) {
     if (failed) return;
     failed = true;
     message = std::move(text);
+    failed_token = std::move(token);
   }
 
   // IRI text for a URI or CURIE node, resolved against the base.
@@ -105,7 +114,15 @@ struct ParseContext {
     }
     OwnedNode expanded(serd_env_expand_node(env.get(), &node));
     if (!expanded.get().buf) {
-      fail("cannot expand '" + std::string(view(node)) + "' (undefined prefix or bad IRI)");
+      fail("cannot expand '" + std::string(view(node)) + "' (undefined prefix or bad IRI)", std::string(view(node)));
+      return false;
+    }
+    // Without a base a relative IRI stays relative: not an RDF term, and a
+    // file it is exported to would read it back as another IRI.
+    if (!serd_uri_string_has_scheme(expanded.get().buf)) {
+      fail("relative IRI <" + std::string(view(expanded.get())) + "> and no base IRI to resolve it against" +
+               (has_base ? "" : " (give @base or absolute IRIs)"),
+           node.type == SERD_URI ? "<" + std::string(view(node)) + ">" : std::string(view(node)));
       return false;
     }
     out.assign(view(expanded.get()));
@@ -153,7 +170,13 @@ SerdStatus on_error(void* handle, const SerdError* error) {
 }
 
 SerdStatus on_base(void* handle, const SerdNode* uri) {
-  return serd_env_set_base_uri(static_cast<ParseContext*>(handle)->env.get(), uri);
+  auto* context = static_cast<ParseContext*>(handle);
+  const SerdStatus status = serd_env_set_base_uri(context->env.get(), uri);
+  if (status == SERD_SUCCESS) {
+    SerdNode base = *serd_env_get_base_uri(context->env.get(), nullptr);
+    context->has_base = base.buf && serd_uri_string_has_scheme(base.buf);
+  }
+  return status;
 }
 
 SerdStatus on_prefix(void* handle, const SerdNode* name, const SerdNode* uri) {
@@ -187,12 +210,24 @@ SerdStatus on_statement(void* handle, SerdStatementFlags, const SerdNode* graph,
   return SERD_SUCCESS;
 }
 
+// Line and column (1-based) of the first `token` in `text`; 1:1 when it
+// is not there.  Serd reports positions for its own errors only; the
+// statement callback learns of a bad prefix or a relative IRI without one.
+std::pair<std::size_t, std::size_t> position_of(std::string_view text, std::string_view token) {
+  const std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
+  if (at == std::string_view::npos) return {1, 1};
+  const std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+  const std::size_t line = 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(at), '\n'));
+  return {line, at - (line_start == std::string_view::npos || at == 0 ? std::size_t(-1) : line_start)};
+}
+
 template <class Read>
 void parse(RdfFormat format, const StatementHandler& handler, std::string_view name, std::string_view blank_prefix,
-           const std::string& base, Read&& read) {
+           const std::string& base, const std::function<std::string()>& source_text, Read&& read) {
   ParseContext context;
   SerdNode base_node = serd_node_from_string(SERD_URI, reinterpret_cast<const uint8_t*>(base.c_str()));
   context.env.reset(serd_env_new(base.empty() ? nullptr : &base_node));
+  context.has_base = !base.empty();
   context.handler = &handler;
   context.name = std::string(name);
   context.blank_prefix = std::string(blank_prefix);
@@ -202,6 +237,11 @@ void parse(RdfFormat format, const StatementHandler& handler, std::string_view n
   serd_reader_set_strict(reader.get(), true);
   serd_reader_set_error_sink(reader.get(), on_error, &context);
   const SerdStatus status = read(reader.get());
+  if (context.failed && context.line == 0) {
+    const auto [line, column] = position_of(source_text(), context.failed_token);
+    context.line = line;
+    context.column = column;
+  }
   if (context.failed || (status != SERD_SUCCESS && status != SERD_FAILURE))
     throw ParseError(context.name, context.line, context.column,
                      context.failed ? context.message
@@ -221,16 +261,42 @@ void parse_file(const std::filesystem::path& file, RdfFormat format, const State
     handler(st);
     if (++count % 4096 == 0) bytes_read(std::uint64_t(::ftello(stream.get())));
   };
-  parse(format, bytes_read ? counting : handler, name, blank_prefix, base, [&](SerdReader* reader) {
+  const auto text = [&] {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  parse(format, bytes_read ? counting : handler, name, blank_prefix, base, text, [&](SerdReader* reader) {
     return serd_reader_read_file_handle(reader, stream.get(), reinterpret_cast<const uint8_t*>(name.c_str()));
   });
 }
 
+namespace {
+
+// The text as a byte source Serd reads page by page, the way it reads a
+// file: a NUL byte is a byte like any other (reading the text as a C string
+// stopped at the first one and silently dropped the rest).
+struct TextSource {
+  std::string_view rest;
+  static std::size_t read(void* buffer, std::size_t, std::size_t count, void* stream) {
+    auto* self = static_cast<TextSource*>(stream);
+    const std::size_t n = std::min(count, self->rest.size());
+    std::memcpy(buffer, self->rest.data(), n);
+    self->rest.remove_prefix(n);
+    return n;
+  }
+  static int error(void*) { return 0; }
+};
+
+}  // namespace
+
 void parse_text(std::string_view text, RdfFormat format, const StatementHandler& handler, std::string_view name,
-                std::string_view blank_prefix) {
-  const std::string copy(text);  // Serd wants a NUL-terminated buffer
-  parse(format, handler, name, blank_prefix, "", [&](SerdReader* reader) {
-    return serd_reader_read_string(reader, reinterpret_cast<const uint8_t*>(copy.c_str()));
+                std::string_view blank_prefix, std::string_view base_iri) {
+  TextSource source{text};
+  const std::string source_name(name);
+  parse(format, handler, name, blank_prefix, std::string(base_iri), [&] { return std::string(text); },
+        [&](SerdReader* reader) {
+    return serd_reader_read_source(reader, &TextSource::read, &TextSource::error, &source,
+                                   reinterpret_cast<const uint8_t*>(source_name.c_str()), 4096);
   });
 }
 
@@ -302,16 +368,51 @@ Writer::~Writer() {
   }
 }
 
+namespace {
+
+// Whether Turtle's bare form of a number or boolean reads back as `lexical`
+// with `datatype`.  Serd writes xsd:boolean, xsd:integer and xsd:decimal
+// literals bare whatever their lexical form ("0"^^xsd:boolean came back as
+// the integer 0); others keep the quoted form.
+bool bare_form_reads_back(std::string_view datatype, std::string_view lexical) {
+  constexpr std::string_view xsd = "http://www.w3.org/2001/XMLSchema#";
+  if (!datatype.starts_with(xsd)) return true;
+  const std::string_view type = datatype.substr(xsd.size());
+  auto digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::string_view unsigned_part = lexical;
+  if (!unsigned_part.empty() && (unsigned_part[0] == '+' || unsigned_part[0] == '-')) unsigned_part.remove_prefix(1);
+  if (type == "boolean") return lexical == "true" || lexical == "false";
+  if (type == "integer") return digits(unsigned_part);
+  if (type == "decimal") {
+    const auto dot = unsigned_part.find('.');
+    return dot != std::string_view::npos && (dot == 0 || digits(unsigned_part.substr(0, dot))) &&
+           digits(unsigned_part.substr(dot + 1));
+  }
+  return true;
+}
+
+}  // namespace
+
 void Writer::write(const Statement& st) {
   const SerdNode subject = Impl::node_of(st.subject);
   const SerdNode predicate = Impl::node_of(st.predicate);
   const SerdNode object = Impl::node_of(st.object);
   SerdNode datatype = SERD_NODE_NULL, language = SERD_NODE_NULL, graph = SERD_NODE_NULL;
+  std::string curie;
   if (st.object.kind == TermKind::literal) {
-    if (!st.object.language.empty())
+    if (!st.object.language.empty()) {
       language = Impl::node_of(st.object.language, SERD_LITERAL);
-    else if (!st.object.datatype.empty())
+    } else if (!st.object.datatype.empty()) {
       datatype = Impl::node_of(st.object.datatype, SERD_URI);
+      const bool pretty = impl_->format == RdfFormat::turtle || impl_->format == RdfFormat::trig;
+      if (pretty && !bare_form_reads_back(st.object.datatype, st.object.value)) {
+        // As a CURIE the datatype is not recognised for the bare form.
+        curie = "xsd:" + st.object.datatype.substr(st.object.datatype.find('#') + 1);
+        datatype = Impl::node_of(curie, SERD_CURIE);
+      }
+    }
   }
   const bool quads = impl_->format == RdfFormat::nquads || impl_->format == RdfFormat::trig;
   if (quads && !st.graph.empty() && st.graph != default_graph_iri) {

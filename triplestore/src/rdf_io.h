@@ -26,8 +26,11 @@ using StatementHandler = std::function<void(const Statement&)>;
 void parse_file(const std::filesystem::path& file, RdfFormat format, const StatementHandler& handler,
                 std::string_view blank_prefix = {},
                 const std::function<void(std::uint64_t bytes_read)>& bytes_read = {});
+// Relative IRIs resolve against `base_iri`; without one (and without @base
+// in the text) they are a ParseError.
 void parse_text(std::string_view text, RdfFormat format, const StatementHandler& handler,
-                std::string_view name = "<text>", std::string_view blank_prefix = {});
+                std::string_view name = "<text>", std::string_view blank_prefix = {},
+                std::string_view base_iri = {});
 
 // Streaming writer.  Turtle drops graphs; TriG groups consecutive statements
 // of a graph.  finish() (or the destructor) ends the document.

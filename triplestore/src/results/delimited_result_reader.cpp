@@ -1,4 +1,5 @@
 #include <string>
+#include <vector>
 
 #include "rdf_text_reader.h"
 #include "result_readers.h"
@@ -103,13 +104,18 @@ sparql::QueryResult read_tsv_results(std::string_view text) {
   const auto lines = split_lines(text);
   if (lines.empty()) throw ResultParseError("TSV results: no header line");
   sparql::QueryResult result;
-  for (std::string_view name : split_tabs(lines.front())) {
-    if (!name.empty() && (name.front() == '?' || name.front() == '$')) name.remove_prefix(1);
-    if (name.empty()) throw ResultParseError("TSV results: empty variable name in the header");
-    result.variables.emplace_back(name);
+  // An empty header: no variables (SELECT * over an empty pattern), and
+  // each solution an empty line.
+  if (!lines.front().empty()) {
+    for (std::string_view name : split_tabs(lines.front())) {
+      if (!name.empty() && (name.front() == '?' || name.front() == '$')) name.remove_prefix(1);
+      if (name.empty()) throw ResultParseError("TSV results: empty variable name in the header");
+      result.variables.emplace_back(name);
+    }
   }
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto fields = split_tabs(lines[i]);
+    const auto fields = result.variables.empty() && lines[i].empty() ? std::vector<std::string_view>{}
+                                                                       : split_tabs(lines[i]);
     if (fields.size() != result.variables.size()) {
       throw ResultParseError("TSV results: line " + std::to_string(i + 1) + " has " + std::to_string(fields.size()) +
                              " fields for " + std::to_string(result.variables.size()) + " variables");
@@ -127,9 +133,11 @@ sparql::QueryResult read_csv_results(std::string_view text) {
   const auto records = parse_csv_records(text);
   if (records.empty()) throw ResultParseError("CSV results: no header line");
   sparql::QueryResult result;
-  result.variables = records.front();
+  // A header of one empty field: no variables, each solution an empty line.
+  const auto no_fields = [](const std::vector<std::string>& r) { return r.size() == 1 && r[0].empty(); };
+  if (!no_fields(records.front())) result.variables = records.front();
   for (std::size_t i = 1; i < records.size(); ++i) {
-    const auto& record = records[i];
+    const auto record = result.variables.empty() && no_fields(records[i]) ? std::vector<std::string>{} : records[i];
     if (record.size() != result.variables.size()) {
       throw ResultParseError("CSV results: record " + std::to_string(i + 1) + " has " + std::to_string(record.size()) +
                              " fields for " + std::to_string(result.variables.size()) + " variables");

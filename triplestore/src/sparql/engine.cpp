@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "../term_validity.h"
 #include "evaluator.h"
 #include "optimizer.h"
 #include "update.h"
@@ -22,10 +23,14 @@ struct StatementHash {
 
 // CONSTRUCT: each solution instantiates the template with fresh blank
 // nodes; triples with unbound or ill-placed terms are left out.
-std::vector<Statement> construct(const QueryPlan& plan, const std::vector<Row>& rows, TermTable& terms) {
+std::vector<Statement> construct(const QueryPlan& plan, const std::vector<Row>& rows, TermTable& terms,
+                                 Evaluator& evaluator, std::size_t max_triples) {
   std::vector<Statement> out;
   std::unordered_set<Statement, StatementHash> seen;
   for (std::size_t i = 0; i < rows.size(); ++i) {
+    evaluator.check_limits();
+    if (max_triples && out.size() > max_triples)
+      throw ResultTooLarge("the query returns more than " + std::to_string(max_triples) + " triples");
     for (const auto& t : plan.construct_template) {
       std::optional<Term> parts[3];
       const syntax::VarOrTerm* sources[] = {&t.subject, &t.predicate, &t.object};
@@ -42,7 +47,9 @@ std::vector<Statement> construct(const QueryPlan& plan, const std::vector<Row>& 
           parts[k] = src.term;
         }
       }
-      if (!ok || parts[0]->kind == TermKind::literal || parts[1]->kind != TermKind::iri) continue;
+      if (!ok || parts[0]->kind == TermKind::literal || parts[1]->kind != TermKind::iri || !valid_term(*parts[0]) ||
+          !valid_term(*parts[1]) || !valid_term(*parts[2]))
+        continue;
       Statement st{*parts[0], *parts[1], *parts[2], {}};
       if (seen.insert(st).second) out.push_back(std::move(st));
     }
@@ -53,7 +60,7 @@ std::vector<Statement> construct(const QueryPlan& plan, const std::vector<Row>& 
 // DESCRIBE: the concise bounded description of each resource (its
 // outgoing triples, following blank node objects).
 std::vector<Statement> describe(const Dataset& dataset, const QueryPlan& plan, const std::vector<Row>& rows,
-                                TermTable& terms, const EvaluationSettings& settings) {
+                                TermTable& terms, const EvaluationSettings& settings, Evaluator& evaluator) {
   std::vector<TermId> pending;
   for (const auto& d : plan.describe) {
     if (!d.is_var()) {
@@ -72,8 +79,12 @@ std::vector<Statement> describe(const Dataset& dataset, const QueryPlan& plan, c
     TermId node = pending.back();
     pending.pop_back();
     if (!visited.insert(node).second) continue;
+    evaluator.check_limits();
     for (TermId g : graphs) {
       dataset.match({node, any_term, any_term, g}, [&](const Quad& q) {
+        // The row limit bounds a description as it bounds any result.
+        if (settings.max_rows && out.size() >= settings.max_rows)
+          throw ResultTooLarge("the description has more than " + std::to_string(settings.max_rows) + " triples");
         out.push_back({dataset.term(q.s), dataset.term(q.p), dataset.term(q.o), {}});
         if (dataset.term(q.o).kind == TermKind::blank) pending.push_back(q.o);
         return true;
@@ -113,8 +124,8 @@ CompactResult execute_query_compact(const Dataset& dataset, std::string_view tex
       break;
     }
     case QueryForm::ask: result.boolean = !rows.empty(); break;
-    case QueryForm::construct: result.triples = construct(plan, rows, terms); break;
-    case QueryForm::describe: result.triples = describe(dataset, plan, rows, terms, settings); break;
+    case QueryForm::construct: result.triples = construct(plan, rows, terms, evaluator, options.max_rows); break;
+    case QueryForm::describe: result.triples = describe(dataset, plan, rows, terms, settings, evaluator); break;
   }
   if (options.max_rows && result.triples.size() > options.max_rows)
     throw ResultTooLarge("the query returns more than " + std::to_string(options.max_rows) + " triples");

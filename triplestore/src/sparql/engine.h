@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -64,6 +65,10 @@ struct QueryOptions {
   std::vector<std::string> default_graphs, named_graphs;
   std::chrono::milliseconds timeout{0};  // 0: none
   std::size_t max_rows = 0;              // 0: unlimited
+  // Units of work (operators entered, rows joined, path steps) after which
+  // the query stops with QueryTimeout; 0: none.  Unlike the timeout it
+  // stops at the same point on every run (tests, fuzzing).
+  std::uint64_t max_steps = 0;
   // true: without FROM the default graph is the union of all graphs (the
   // store's convention for run graphs); false: only the default graph (the
   // W3C tests' convention).

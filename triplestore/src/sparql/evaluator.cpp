@@ -156,6 +156,7 @@ EvaluationSettings dataset_settings(const Dataset& dataset, const std::vector<st
   settings.service_allowed = options.service_allowed;
   settings.service = options.service;
   settings.max_rows = options.max_rows;
+  settings.max_steps = options.max_steps;
   if (options.timeout.count() > 0) settings.deadline = std::chrono::steady_clock::now() + options.timeout;
   bool protocol = !options.default_graphs.empty() || !options.named_graphs.empty();
   const auto& defaults = protocol ? options.default_graphs : from;
@@ -211,7 +212,10 @@ Evaluator::Evaluator(const Dataset& dataset, TermTable& terms, std::size_t slot_
 Evaluator::~Evaluator() = default;
 
 void Evaluator::check_limits() {
-  if ((++check_counter_ & 1023) != 0) return;
+  ++check_counter_;
+  if (settings_.max_steps && check_counter_ > settings_.max_steps)
+    throw QueryTimeout("query stopped after its budget of " + std::to_string(settings_.max_steps) + " steps");
+  if ((check_counter_ & 1023) != 0) return;
   if (settings_.cancel && settings_.cancel->load(std::memory_order_relaxed)) throw QueryTimeout("query cancelled");
   if (std::chrono::steady_clock::now() > settings_.deadline) throw QueryTimeout("query timed out");
 }

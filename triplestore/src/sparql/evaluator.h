@@ -52,6 +52,7 @@ struct EvaluationSettings {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   const std::atomic<bool>* cancel = nullptr;
   std::size_t max_rows = 0;
+  std::uint64_t max_steps = 0;
   std::string base_iri;
   ServiceAllowed service_allowed;
   ServiceCall service;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "../term_validity.h"
 #include "../utf8.h"
 #include "evaluator.h"
 #include "values.h"
@@ -406,11 +407,27 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
   if (f == "IRI") {
     if (a[0].kind == TermKind::iri) return a[0];
     if (!is_string_literal(a[0])) return std::nullopt;
-    return Term::iri(settings_.base_iri.empty() ? a[0].value : resolve_iri(settings_.base_iri, a[0].value));
+    Term iri = Term::iri(settings_.base_iri.empty() ? a[0].value : resolve_iri(settings_.base_iri, a[0].value));
+    // Not an absolute IRI (spaces, '>', no scheme): an error, not a term
+    // that no serialisation could write.
+    if (!valid_iri(iri.value)) return std::nullopt;
+    return iri;
   }
   if (f == "BNODE") {
     if (!is_string_literal(a[0])) return std::nullopt;
-    return Term::blank(std::string("q").append(std::to_string(solution_index_)).append("_").append(a[0].value));
+    // The string only identifies the node within the solution: its bytes
+    // go into the label as hex, so any string gives a valid label.
+    std::string label = std::string("q").append(std::to_string(solution_index_)).append("_");
+    static constexpr char hex[] = "0123456789abcdef";
+    for (const unsigned char c : a[0].value) {
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+        label.push_back(char(c));
+      } else {
+        label.append("_").push_back(hex[c >> 4]);
+        label.push_back(hex[c & 15]);
+      }
+    }
+    return Term::blank(std::move(label));
   }
   if (f == "ABS" || f == "CEIL" || f == "FLOOR" || f == "ROUND") {
     auto n = numeric_value(a[0]);
@@ -504,7 +521,7 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
     return make_string(hex_digest(md, a[0].value));
   }
   if (f == "STRLANG") {
-    if (!is_string_literal(a[0]) || !is_string_literal(a[1]) || a[1].value.empty()) return std::nullopt;
+    if (!is_string_literal(a[0]) || !is_string_literal(a[1]) || !valid_language_tag(a[1].value)) return std::nullopt;
     return Term::lang_literal(a[0].value, ascii_case(a[1].value, false));
   }
   if (f == "STRDT") {

@@ -1,3 +1,6 @@
+#include <cstdio>
+
+#include "../term_validity.h"
 #include "lexer.h"
 
 #include <cctype>
@@ -13,6 +16,11 @@ namespace {
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+std::string hex_code(std::uint32_t code_point) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04X", code_point);
+  return text;
+}
 // Bytes of multi-byte UTF-8 sequences are accepted as name characters: the
 // grammar's PN_CHARS_BASE covers (nearly) all non-ASCII letters.
 bool is_name_start(char c) { return is_alpha(c) || static_cast<unsigned char>(c) >= 0x80; }
@@ -116,9 +124,15 @@ class Lexer {
         if (peek() == '\\') {
           advance();
           char e = advance();
-          if (e == 'u') append_code_point(token.text, read_hex(4));
-          else if (e == 'U') append_code_point(token.text, read_hex(8));
+          std::uint32_t code_point = 0;
+          if (e == 'u') code_point = read_hex(4);
+          else if (e == 'U') code_point = read_hex(8);
           else fail("invalid escape in IRI");
+          // Escapes are read before the grammar: one that gives a space,
+          // '>' or a control is as wrong as the character itself.
+          if (!iri_code_point(char32_t(code_point)))
+            fail("\\u escape in an IRI gives a character IRIs cannot hold (U+" + hex_code(code_point) + ")");
+          append_code_point(token.text, code_point);
         } else {
           token.text += advance();
         }

@@ -4,6 +4,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "../term_validity.h"
 #include "algebra.h"
 #include "evaluator.h"
 #include "optimizer.h"
@@ -151,12 +152,16 @@ class UpdateRunner {
     auto s = instantiate(q.subject, row, plan, terms, solution);
     auto p = instantiate(q.predicate, row, plan, terms, solution);
     auto o = instantiate(q.object, row, plan, terms, solution);
-    if (!s || !p || !o || s->kind == TermKind::literal || p->kind != TermKind::iri) return std::nullopt;
+    // "an illegal RDF construct": that triple is left out (SPARQL 1.1
+    // Update 3.1.3), and so is a term no serialisation could write.
+    if (!s || !p || !o || s->kind == TermKind::literal || p->kind != TermKind::iri || !valid_term(*s) ||
+        !valid_term(*p) || !valid_term(*o))
+      return std::nullopt;
     TermId g = default_graph;
     std::optional<Term> graph_term;
     if (q.graph) {
       graph_term = instantiate(*q.graph, row, plan, terms, solution);
-      if (!graph_term || graph_term->kind != TermKind::iri) return std::nullopt;
+      if (!graph_term || graph_term->kind != TermKind::iri || !valid_iri(graph_term->value)) return std::nullopt;
     }
     auto id = [&](const Term& t) -> std::optional<TermId> {
       if (intern) return dataset_.intern(t);
@@ -256,14 +261,21 @@ class UpdateRunner {
     TermTable terms(dataset_);
     Evaluator evaluator(dataset_, terms, plan.slot_names.size(), settings);
     auto rows = evaluator.evaluate(*pattern);
+    // The row limit bounds an update as it bounds a query: each solution
+    // instantiates the templates once.
+    if (options_.max_rows && rows.size() > options_.max_rows)
+      throw ResultTooLarge("the update's WHERE clause has more than " + std::to_string(options_.max_rows) +
+                           " solutions");
     TermId template_graph = op.with ? graph_id(*op.with) : default_graph_id;
     // All deletions are computed from the same solutions before any insert.
     std::vector<Quad> removals, additions;
     for (std::size_t i = 0; i < rows.size(); ++i) {
+      evaluator.check_limits();
       for (const auto& q : op.remove)
         if (auto quad = resolve(q, &rows[i], &plan, &terms, i, template_graph, false)) removals.push_back(*quad);
     }
     for (std::size_t i = 0; i < rows.size(); ++i) {
+      evaluator.check_limits();
       for (const auto& q : op.insert)
         if (auto quad = resolve(q, &rows[i], &plan, &terms, i, template_graph, true)) additions.push_back(*quad);
     }
