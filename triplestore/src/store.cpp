@@ -7,6 +7,9 @@
 #include "rdf_io.h"
 #include "redland_model.h"
 
+#include <sys/statvfs.h>
+
+#include <cerrno>
 #include <ctime>
 #include <sstream>
 #include <fstream>
@@ -21,7 +24,9 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -153,6 +158,8 @@ struct Store::Impl {
   bool checkpoint_wanted = false, stopping = false;
   std::atomic<bool> stop_now{false};     // ends a long Redland batch when the store closes
   std::uint64_t checkpoints_done = 0;
+  std::uint64_t checkpoints_failed = 0;  // for a transient reason (a full disk): retried
+  std::exception_ptr checkpoint_error;   // the last such failure, for Store::checkpoint
   std::uint64_t ops_enqueued = 0;        // ops handed to Redland since open (for progress)
   std::atomic<std::uint64_t> ops_applied{0};
   std::exception_ptr background_error;
@@ -283,38 +290,59 @@ struct Store::Impl {
     journal_bytes = journal.bytes();
   }
 
+  // A failure that time or the operator repairs: a full disk, too many
+  // open files.  Redland's own errors carry no errno; a nearly full disk
+  // explains them too.
+  bool transient(const std::exception& error) const {
+    if (const auto* system = dynamic_cast<const std::system_error*>(&error)) {
+      const int code = system->code().value();
+      if (code == ENOSPC || code == EDQUOT || code == EMFILE || code == ENFILE || code == ENOMEM) return true;
+    }
+    struct statvfs disk {};
+    return ::statvfs(dir.c_str(), &disk) == 0 &&
+           std::uint64_t(disk.f_bavail) * disk.f_frsize < (std::uint64_t(16) << 20);
+  }
+
   void background() {
     std::unique_lock lock(queue_mutex);
+    bool paused = false;  // retrying after a transient failure
     while (true) {
-      queue_cv.wait(lock, [&] {
-        return stopping || checkpoint_wanted || rebuild_wanted || !queue.empty() ||
-               journal_bytes > options.checkpoint_bytes;
-      });
+      if (paused)
+        queue_cv.wait_for(lock, std::chrono::seconds(2), [&] { return stopping; });
+      else
+        queue_cv.wait(lock, [&] {
+          return stopping || checkpoint_wanted || rebuild_wanted || !queue.empty() ||
+                 journal_bytes > options.checkpoint_bytes;
+        });
+      std::optional<files::Batch> in_flight;  // put back if its write fails for a while
       try {
         if (rebuild_wanted && !stopping) {
           lock.unlock();
           const bool done = rebuild_redland_from_dataset(rebuild_sets_aside);
           lock.lock();
           if (done) rebuild_wanted = false;
+          resume(paused);
           progress_cv.notify_all();
           continue;
         }
         if (!queue.empty() && !stopping && !rebuild_wanted) {
-          files::Batch batch = std::move(queue.front());
+          in_flight = std::move(queue.front());
           queue.pop_front();
           const bool last = queue.empty();
           lock.unlock();
           mark_partial();
-          const bool whole = apply_to_redland(batch);
-          if (whole) last_whole = batch.sequence;
-          else interrupted = batch.sequence;
+          const bool whole = apply_to_redland(*in_flight);
+          if (whole) last_whole = in_flight->sequence;
+          else interrupted = in_flight->sequence;
           if (whole && last) {
             model->sync();
-            files::write_number(applied_path(dir), batch.sequence);
+            files::write_number(applied_path(dir), in_flight->sequence);
           }
           lock.lock();
-          if (whole && last) applied = batch.sequence;
+          if (whole && last) applied = in_flight->sequence;
+          in_flight.reset();
           if (last && journal_bytes > options.checkpoint_bytes) checkpoint_wanted = true;
+          resume(paused);
           progress_cv.notify_all();
           continue;
         }
@@ -326,9 +354,38 @@ struct Store::Impl {
           lock.lock();
           checkpoint_wanted = false;
           ++checkpoints_done;
+          resume(paused);
           progress_cv.notify_all();
         }
       } catch (const std::exception& error) {
+        if (!lock.owns_lock()) lock.lock();
+        if (transient(error)) {
+          // Acknowledged writes are in the journal already; the Redland copy
+          // and the snapshot wait until there is room again.
+          if (in_flight) {
+            verify_through = std::max(verify_through, in_flight->sequence);  // it may be half in Redland
+            queue.push_front(std::move(*in_flight));
+          } else {
+            checkpoint_wanted = true;
+            ++checkpoints_failed;
+            checkpoint_error = std::current_exception();
+          }
+          if (!paused)
+            std::fprintf(stderr,
+                         "torchprov store: %s; %s wait and retry (acknowledged writes are safe in the journal)\n",
+                         error.what(), keep_redland ? "the Redland copy and snapshots" : "snapshots");
+          paused = true;
+          progress_cv.notify_all();
+          if (stopping) {
+            std::fprintf(stderr, "torchprov store: closing with %s behind the journal; %s when the store is next "
+                                 "opened\n",
+                         keep_redland ? "the Redland copy" : "the snapshot",
+                         keep_redland ? "it catches up" : "the journal is read");
+            if (keep_redland) background_error = std::current_exception();
+            return;
+          }
+          continue;
+        }
         if (!keep_redland) {
           background_error = std::current_exception();
           std::fprintf(stderr, "torchprov store: writing a snapshot failed (%s); the journal keeps every batch\n",
@@ -337,7 +394,7 @@ struct Store::Impl {
           return;
         }
         std::ofstream(damaged_marker_path(dir)) << error.what() << "\n";
-        if (lock.owns_lock()) lock.unlock();
+        lock.unlock();
         // Files damaged by a process killed while Redland wrote them can
         // open without complaint and fail here.  The in-memory dataset holds
         // every committed batch: rebuild Redland from it, once.
@@ -404,6 +461,13 @@ struct Store::Impl {
     } catch (const std::exception& error) {
       std::fprintf(stderr, "torchprov store: closing the Redland copy: %s\n", error.what());
     }
+  }
+
+  void resume(bool& paused) {
+    if (!paused) return;
+    paused = false;
+    std::fprintf(stderr, "torchprov store: %s going again\n",
+                 keep_redland ? "the Redland copy and snapshots are" : "snapshots are");
   }
 
   void rethrow_background_error() {
@@ -507,6 +571,22 @@ struct Store::Impl {
     }
   }
 
+  // A batch that names a term the log lacks means the terms log lost terms:
+  // applying it would store damaged quads.
+  void require_known_terms(const std::vector<files::Batch>& batches) const {
+    const TermId known_terms = TermId(terms.next_id() - 1);
+    for (const files::Batch& batch : batches)
+      for (const files::Op& op : batch.ops) {
+        const TermId ids[] = {op.quad.s, op.quad.p, op.quad.o, op.quad.g};
+        for (std::size_t i = op.kind == files::Op::drop_graph ? 3 : 0; i < 4; ++i)
+          if (ids[i] == any_term || ids[i] > known_terms)
+            throw std::runtime_error(journal_path(dir).string() + ": batch " + std::to_string(batch.sequence) +
+                                     " refers to term " + std::to_string(ids[i]) + " but " +
+                                     terms_path(dir).string() + " holds " + std::to_string(known_terms) +
+                                     ": the terms log is damaged or cut short; restore it from a backup");
+      }
+  }
+
   // Opening a large store takes seconds: its files are told as they are read.
   struct OpenProgress {
     const Impl& store;
@@ -529,10 +609,18 @@ struct Store::Impl {
     logged_next = terms.next_id();
     applied = files::read_number(applied_path(dir));
     files::SnapshotInfo snapshot;
+    const bool snapshot_present = std::filesystem::exists(snapshot_path(dir));
     const bool have_snapshot = files::read_snapshot(snapshot_path(dir), dataset, snapshot);
+    if (snapshot_present && !have_snapshot)
+      std::fprintf(stderr, "torchprov store: %s is damaged; reading the store from the journal%s\n",
+                   snapshot_path(dir).c_str(), applied > 0 ? " and the Redland copy" : "");
     told(terms_bytes + (have_snapshot ? std::filesystem::file_size(snapshot_path(dir)) : 0));
     std::vector<files::Batch> batches;
     journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
+    require_known_terms(batches);
+    // Everything checked: what a crash left half-written can go.
+    terms.cut_torn_tail();
+    journal.cut_torn_tail();
     std::uint64_t through = 0;
     std::string holder = "the store (no dataset.snap)";
     if (have_snapshot) {
@@ -629,6 +717,7 @@ struct Store::Impl {
     told(before_terms);
     terms.load(dataset, [&](std::uint64_t at) { told(before_terms + at); });
     logged_next = terms.next_id();
+    require_known_terms(batches);
     applied = files::read_number(applied_path(dir));
     std::uint64_t through = 0;
     std::string holder = "the store (no dataset.snap)";
@@ -940,11 +1029,15 @@ void Store::wait_for_redland(const ProgressHandler& progress) {
 void Store::checkpoint() {
   impl_->require_writable();
   std::unique_lock lock(impl_->queue_mutex);
-  const std::uint64_t done = impl_->checkpoints_done;
+  const std::uint64_t done = impl_->checkpoints_done, failed = impl_->checkpoints_failed;
   impl_->checkpoint_wanted = true;
   impl_->queue_cv.notify_one();
-  impl_->progress_cv.wait(lock, [&] { return impl_->checkpoints_done > done || impl_->background_error; });
+  impl_->progress_cv.wait(lock, [&] {
+    return impl_->checkpoints_done > done || impl_->checkpoints_failed > failed || impl_->background_error;
+  });
   impl_->rethrow_background_error();
+  // A full disk: the background thread retries on its own, the caller hears why now.
+  if (impl_->checkpoints_done == done) std::rethrow_exception(impl_->checkpoint_error);
 }
 
 void Store::export_to(std::ostream& out, RdfFormat format, std::optional<std::string> graph) const {

@@ -5,8 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
+#include <system_error>
 
 namespace torchprov::triplestore::files {
 
@@ -16,8 +19,27 @@ constexpr char terms_magic[8] = {'T', 'P', 'T', 'E', 'R', 'M', 'S', '1'};
 constexpr char journal_magic[8] = {'T', 'P', 'J', 'R', 'N', 'L', '0', '1'};
 constexpr char snapshot_magic[8] = {'T', 'P', 'S', 'N', 'A', 'P', '0', '1'};
 
-std::runtime_error io_error(const std::string& what, const std::filesystem::path& path) {
-  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(errno));
+// A system_error keeps errno, so callers can tell a full disk (ENOSPC) or
+// a process out of descriptors (EMFILE) from damage.
+std::system_error io_error(const std::string& what, const std::filesystem::path& path, int error = errno) {
+  return std::system_error(error, std::generic_category(), path.string() + ": " + what);
+}
+
+// Writes all of `size` bytes at `offset`: a short write (a disk filling up)
+// is continued until it fails with the reason in errno.
+bool pwrite_all(int fd, const char* data, std::size_t size, std::uint64_t offset) {
+  while (size > 0) {
+    const ssize_t n = ::pwrite(fd, data, size, off_t(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      return false;
+    }
+    data += n;
+    size -= std::size_t(n);
+    offset += std::uint64_t(n);
+  }
+  return true;
 }
 
 std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t h = 1469598103934665603ull) {
@@ -42,12 +64,6 @@ void put_string(std::string& out, const std::string& s) {
   put<std::uint32_t>(out, std::uint32_t(s.size()));
   out += s;
 }
-std::string get_string(const char*& p) {
-  const auto n = get<std::uint32_t>(p);
-  std::string s(p, n);
-  p += n;
-  return s;
-}
 
 std::string encode_term(const Term& t) {
   std::string out;
@@ -58,13 +74,24 @@ std::string encode_term(const Term& t) {
   return out;
 }
 
-Term decode_term(std::string_view payload) {
+// nullopt for a record that is not a term (its checksum matched by chance,
+// or it was never one).
+std::optional<Term> decode_term(std::string_view payload) {
   const char* p = payload.data();
+  const char* end = p + payload.size();
+  auto string = [&](std::string& out) {
+    if (end - p < 4) return false;
+    const auto n = get<std::uint32_t>(p);
+    if (std::uint64_t(end - p) < n) return false;
+    out.assign(p, n);
+    p += n;
+    return true;
+  };
+  if (p == end || std::uint8_t(*p) > std::uint8_t(TermKind::literal)) return std::nullopt;
   Term t;
   t.kind = TermKind(*p++);
-  t.datatype = get_string(p);
-  t.language = get_string(p);
-  t.value.assign(p, payload.data() + payload.size());
+  if (!string(t.datatype) || !string(t.language)) return std::nullopt;
+  t.value.assign(p, end);
   return t;
 }
 
@@ -93,13 +120,15 @@ std::uint64_t file_size(int fd) {
   return end < 0 ? 0 : std::uint64_t(end);
 }
 
-// Ensures the file starts with `magic`; returns false for a foreign file.
-bool check_or_write_magic(int fd, const char (&magic)[8], const std::filesystem::path& path) {
-  if (file_size(fd) == 0) {
-    write_all(fd, magic, 8, path);
-    return true;
-  }
-  return read_whole(fd, 0, 8, path) == std::string_view(magic, 8);
+// Whether the file starts with `magic`, or has not got it yet (empty, or
+// cut during its very first write).  Opening a file never writes: a new
+// file gets its magic with its first record, so a store that refuses to
+// open leaves its files as they were.  Throws for a foreign file.
+bool check_magic(int fd, const char (&magic)[8], const std::filesystem::path& path, const char* what) {
+  const std::uint64_t size = file_size(fd);
+  const std::string head = read_whole(fd, 0, std::min<std::uint64_t>(size, 8), path);
+  if (head != std::string_view(magic, head.size())) throw std::runtime_error(path.string() + ": not a torchprov " + what);
+  return size >= 8;
 }
 
 }  // namespace
@@ -140,25 +169,27 @@ void sync_directory(const std::filesystem::path& dir) {
 
 TermsLog::TermsLog(std::filesystem::path path, bool read_only) : path_(std::move(path)), read_only_(read_only) {
   fd_ = open_file(path_, read_only ? O_RDONLY : O_RDWR | O_CREAT);
-  if (read_only ? read_whole(fd_.get(), 0, 8, path_) != std::string_view(terms_magic, 8)
-                : !check_or_write_magic(fd_.get(), terms_magic, path_))
-    throw std::runtime_error(path_.string() + ": not a torchprov terms log");
+  fresh_ = !check_magic(fd_.get(), terms_magic, path_, "terms log");
   end_ = 8;
+  written_ = 8;
 }
 
 void TermsLog::load(Dataset& dataset, const std::function<void(std::uint64_t)>& read_so_far) {
+  std::lock_guard lock(mutex_);
+  offsets_.clear();
+  if (fresh_) return;
   const std::uint64_t size = file_size(fd_.get());
   const std::string data = read_whole(fd_.get(), 0, size, path_);
   std::uint64_t pos = 8;
-  std::lock_guard lock(mutex_);
-  offsets_.clear();
   while (pos + 8 <= data.size()) {
     const char* p = data.data() + pos;
     const auto len = get<std::uint32_t>(p);
     const auto sum = get<std::uint32_t>(p);
     if (pos + 8 + len > data.size() || std::uint32_t(fnv1a(p, len)) != sum) break;  // torn tail
     const TermId expected = TermId(offsets_.size() + 2);
-    if (dataset.intern(decode_term({p, len})) != expected)
+    const auto term = decode_term({p, len});
+    if (!term) break;
+    if (dataset.intern(*term) != expected)
       throw std::runtime_error(path_.string() + ": dictionary out of step at id " + std::to_string(expected));
     offsets_.push_back(pos);
     pos += 8 + len;
@@ -167,8 +198,17 @@ void TermsLog::load(Dataset& dataset, const std::function<void(std::uint64_t)>& 
   end_ = pos;
   written_ = pos;
   buffer_.clear();
-  if (pos != size && !read_only_ && ::ftruncate(fd_.get(), off_t(pos)) != 0)
-    throw io_error("cannot cut torn tail", path_);
+  // What follows the last whole record is cut only once the store has
+  // checked that nothing refers to it (cut_torn_tail): if the snapshot or
+  // the journal does, this is damage, and the file is evidence.
+  torn_bytes_ = size - pos;
+}
+
+void TermsLog::cut_torn_tail() {
+  std::lock_guard lock(mutex_);
+  if (torn_bytes_ == 0 || read_only_) return;
+  if (::ftruncate(fd_.get(), off_t(written_)) != 0) throw io_error("cannot cut torn tail", path_);
+  torn_bytes_ = 0;
 }
 
 std::uint64_t TermsLog::bytes_on_disk() const { return file_size(fd_.get()); }
@@ -196,8 +236,11 @@ void TermsLog::append(TermId id, const Term& term) {
 
 void TermsLog::flush_locked() const {
   if (buffer_.empty()) return;
-  if (::pwrite(fd_.get(), buffer_.data(), buffer_.size(), off_t(written_)) != ssize_t(buffer_.size()))
-    throw io_error("write failed", path_);
+  if (fresh_) {
+    if (!pwrite_all(fd_.get(), terms_magic, 8, 0)) throw io_error("write failed", path_);
+    fresh_ = false;
+  }
+  if (!pwrite_all(fd_.get(), buffer_.data(), buffer_.size(), written_)) throw io_error("write failed", path_);
   written_ += buffer_.size();
   buffer_.clear();
 }
@@ -224,7 +267,9 @@ Term TermsLog::read(TermId id) const {
   if (::pread(fd_.get(), header, 8, off_t(offset)) != 8) throw io_error("read failed", path_);
   const char* p = header;
   const auto len = get<std::uint32_t>(p);
-  return decode_term(read_whole(fd_.get(), offset + 8, len, path_));
+  auto term = decode_term(read_whole(fd_.get(), offset + 8, len, path_));
+  if (!term) throw std::runtime_error(path_.string() + ": the record of term " + std::to_string(id) + " is damaged");
+  return *std::move(term);
 }
 
 // --------------------------------------------------------------- journal
@@ -237,52 +282,84 @@ Journal::Journal(std::filesystem::path path, bool read_only) : path_(std::move(p
   if (read_only) {
     fd_ = Fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd_ && errno != ENOENT) throw io_error("cannot open", path_);
-    if (fd_ && file_size(fd_.get()) >= 8 && read_whole(fd_.get(), 0, 8, path_) != std::string_view(journal_magic, 8))
-      throw std::runtime_error(path_.string() + ": not a torchprov journal");
-    end_ = fd_ ? file_size(fd_.get()) : 0;
+    fresh_ = !fd_ || !check_magic(fd_.get(), journal_magic, path_, "journal");
+    end_ = fresh_ ? 8 : file_size(fd_.get());
     return;
   }
   fd_ = open_file(path_, O_RDWR | O_CREAT);
-  if (!check_or_write_magic(fd_.get(), journal_magic, path_))
-    throw std::runtime_error(path_.string() + ": not a torchprov journal");
-  end_ = file_size(fd_.get());
+  fresh_ = !check_magic(fd_.get(), journal_magic, path_, "journal");
+  end_ = fresh_ ? 8 : file_size(fd_.get());
 }
 
-void Journal::replay(const std::function<void(Batch&&)>& committed) {
-  if (!fd_) return;
-  const std::uint64_t size = file_size(fd_.get());
-  std::uint64_t pos = 8;
-  while (pos + 16 <= size) {
-    const std::string header = read_whole(fd_.get(), pos, 16, path_);
-    const char* h = header.data();
-    const auto len = get<std::uint64_t>(h);
-    const auto sum = get<std::uint64_t>(h);
-    if (len < 8 || pos + 16 + len > size) break;
-    const std::string payload = read_whole(fd_.get(), pos + 16, len, path_);
-    if (fnv1a(payload.data(), payload.size()) != sum) break;
-    const char* p = payload.data();
-    const char* end = p + payload.size();
-    Batch batch;
-    batch.sequence = get<std::uint64_t>(p);
-    bool valid = true;
-    while (p < end && valid) {
-      Op op{Op::Kind(*p++), {}};
-      if (op.kind == Op::drop_graph && end - p >= 4) {
-        op.quad.g = get<std::uint32_t>(p);
-      } else if ((op.kind == Op::add || op.kind == Op::remove) && end - p >= 16) {
-        op.quad = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
-      } else {
-        valid = false;
-      }
-      batch.ops.push_back(op);
+namespace {
+
+// The batch in the frame at `at` of `data` (offsets from the file's start
+// at `base`), or nullopt when the frame is not whole and intact.
+std::optional<Batch> decode_frame(std::string_view data, std::uint64_t at) {
+  if (at + 16 > data.size()) return std::nullopt;
+  const char* h = data.data() + at;
+  const auto len = get<std::uint64_t>(h);
+  const auto sum = get<std::uint64_t>(h);
+  if (len < 8 || len > data.size() - at - 16) return std::nullopt;
+  const char* p = data.data() + at + 16;
+  if (fnv1a(p, len) != sum) return std::nullopt;
+  const char* end = p + len;
+  Batch batch;
+  batch.sequence = get<std::uint64_t>(p);
+  while (p < end) {
+    Op op{Op::Kind(*p++), {}};
+    if (op.kind == Op::drop_graph && end - p >= 4) {
+      op.quad.g = get<std::uint32_t>(p);
+    } else if ((op.kind == Op::add || op.kind == Op::remove) && end - p >= 16) {
+      op.quad = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
+    } else {
+      return std::nullopt;
     }
-    if (!valid) break;
-    committed(std::move(batch));
-    pos += 16 + len;
+    batch.ops.push_back(op);
   }
-  if (read_only_) return;
-  if (pos != size && ::ftruncate(fd_.get(), off_t(pos)) != 0) throw io_error("cannot cut torn tail", path_);
-  end_ = pos;
+  return batch;
+}
+
+}  // namespace
+
+void Journal::replay(const std::function<void(Batch&&)>& committed) {
+  if (fresh_) return;
+  const std::uint64_t size = file_size(fd_.get());
+  const std::string data = read_whole(fd_.get(), 0, size, path_);
+  std::uint64_t pos = 8, last = 0;
+  while (pos < data.size()) {
+    auto batch = decode_frame(data, pos);
+    if (!batch) {
+      // A crash leaves at most a torn tail: the frames being written.
+      // An intact frame after the bad one means damage in the middle, and
+      // dropping the batches after it would lose acknowledged writes.
+      for (std::uint64_t at = pos + 1; at + 24 <= data.size(); ++at) {
+        const char* q = data.data() + at + 16;
+        const auto sequence = get<std::uint64_t>(q);
+        if (sequence <= last || sequence > last + (std::uint64_t(1) << 32)) continue;
+        if (decode_frame(data, at))
+          throw std::runtime_error(
+              path_.string() + " is damaged at byte " + std::to_string(pos) + " (the batch after " +
+              std::to_string(last) + "), and intact batches follow it (batch " + std::to_string(sequence) +
+              " at byte " + std::to_string(at) + "): the store does not open without them.  Restore the file from " +
+              "a backup, or move it aside to open the store as it was before that batch (later batches are lost)");
+      }
+      break;
+    }
+    last = batch->sequence;
+    const char* h = data.data() + pos;
+    const std::uint64_t length = 16 + get<std::uint64_t>(h);
+    committed(std::move(*batch));
+    pos += length;
+  }
+  end_ = std::min<std::uint64_t>(pos, size);
+  torn_bytes_ = size - end_;
+}
+
+void Journal::cut_torn_tail() {
+  if (torn_bytes_ == 0 || read_only_) return;
+  if (::ftruncate(fd_.get(), off_t(end_)) != 0) throw io_error("cannot cut torn tail", path_);
+  torn_bytes_ = 0;
 }
 
 void Journal::append(const Batch& batch, bool sync) {
@@ -307,10 +384,15 @@ void Journal::append(const Batch& batch, bool sync) {
   const std::uint64_t sum = fnv1a(frame.data() + 16, len);
   std::memcpy(frame.data(), &len, 8);
   std::memcpy(frame.data() + 8, &sum, 8);
-  if (::pwrite(fd_.get(), frame.data(), frame.size(), off_t(end_)) != ssize_t(frame.size())) {
+  if (fresh_) {
+    if (!pwrite_all(fd_.get(), journal_magic, 8, 0)) throw io_error("write failed", path_);
+    fresh_ = false;
+  }
+  if (!pwrite_all(fd_.get(), frame.data(), frame.size(), end_)) {
+    const int error = errno;
     // Leave no partial frame behind for the next append to follow.
     [[maybe_unused]] int ignored = ::ftruncate(fd_.get(), off_t(end_));
-    throw io_error("write failed", path_);
+    throw io_error("write failed", path_, error);
   }
   end_ += frame.size();
   if (sync) sync_fd(fd_.get(), path_);
@@ -325,33 +407,36 @@ void Journal::truncate_through(std::uint64_t applied) {
   // Frames are copied as they are, read a header and a sequence at a time:
   // decoding a frame of millions of ops only to drop it cost seconds.
   const std::filesystem::path tmp = path_.string() + ".tmp";
-  {
-    std::filesystem::remove(tmp);
-    Fd kept = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
-    write_all(kept.get(), journal_magic, 8, tmp);
-    std::uint64_t pos = 8;
-    while (pos + 24 <= end_) {
-      const std::string header = read_whole(fd_.get(), pos, 24, path_);
-      const char* h = header.data();
-      const auto len = get<std::uint64_t>(h);
-      get<std::uint64_t>(h);  // checksum: checked when the journal was opened
-      const auto sequence = get<std::uint64_t>(h);
-      if (len < 8 || pos + 16 + len > end_) break;
-      if (sequence > applied) {
-        constexpr std::uint64_t piece = std::uint64_t(8) << 20;
-        for (std::uint64_t at = 0; at < 16 + len; at += piece) {
-          const std::string bytes = read_whole(fd_.get(), pos + at, std::min(piece, 16 + len - at), path_);
-          write_all(kept.get(), bytes.data(), bytes.size(), tmp);
-        }
+  std::filesystem::remove(tmp);
+  Fd kept = open_file(tmp, O_RDWR | O_CREAT | O_TRUNC);
+  write_all(kept.get(), journal_magic, 8, tmp);
+  std::uint64_t pos = 8, kept_end = 8;
+  while (pos + 24 <= end_) {
+    const std::string header = read_whole(fd_.get(), pos, 24, path_);
+    const char* h = header.data();
+    const auto len = get<std::uint64_t>(h);
+    get<std::uint64_t>(h);  // checksum: checked when the journal was opened
+    const auto sequence = get<std::uint64_t>(h);
+    if (len < 8 || pos + 16 + len > end_) break;
+    if (sequence > applied) {
+      constexpr std::uint64_t piece = std::uint64_t(8) << 20;
+      for (std::uint64_t at = 0; at < 16 + len; at += piece) {
+        const std::string bytes = read_whole(fd_.get(), pos + at, std::min(piece, 16 + len - at), path_);
+        write_all(kept.get(), bytes.data(), bytes.size(), tmp);
       }
-      pos += 16 + len;
+      kept_end += 16 + len;
     }
-    sync_fd(kept.get(), tmp);
+    pos += 16 + len;
   }
+  sync_fd(kept.get(), tmp);
   std::filesystem::rename(tmp, path_);
   sync_directory(path_.parent_path());
-  fd_ = open_file(path_, O_RDWR);
-  end_ = file_size(fd_.get());
+  // The kept journal's descriptor now names path_: no reopen that could
+  // fail (out of descriptors) and leave appends going to the old file.
+  fd_ = std::move(kept);
+  end_ = kept_end;
+  fresh_ = false;
+  torn_bytes_ = 0;
 }
 
 // -------------------------------------------------------------- snapshot
@@ -393,7 +478,13 @@ void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, s
 
 bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info) {
   std::vector<Quad> quads;
-  if (!read_snapshot_quads(path, info, quads) || info.term_count > dataset.term_count()) return false;
+  if (!read_snapshot_quads(path, info, quads)) return false;
+  // An intact snapshot that refers to terms the terms log lacks means the
+  // log lost terms: no other copy can stand in for them.
+  if (info.term_count > dataset.term_count())
+    throw std::runtime_error(path.string() + " refers to " + std::to_string(info.term_count) +
+                             " terms, but the terms log holds " + std::to_string(dataset.term_count()) +
+                             ": terms.log is damaged or cut short; restore it from a backup");
   dataset.insert_bulk(std::move(quads));
   return true;
 }
@@ -413,7 +504,12 @@ bool read_snapshot_quads(const std::filesystem::path& path, SnapshotInfo& info, 
   const char* check = data.data() + 32 + quad_count * 16;
   if (fnv1a(data.data(), 32 + quad_count * 16) != get<std::uint64_t>(check)) return false;
   quads.resize(quad_count);
-  for (auto& q : quads) q = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
+  for (auto& q : quads) {
+    q = {get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p), get<std::uint32_t>(p)};
+    if (q.s == 0 || q.p == 0 || q.o == 0 || q.g == 0 || q.s > info.term_count || q.p > info.term_count ||
+        q.o > info.term_count || q.g > info.term_count)
+      return false;
+  }
   return true;
 }
 

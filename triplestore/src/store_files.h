@@ -55,12 +55,13 @@ struct Batch {
 // writer and export without materialising Terms in the Dataset.
 class TermsLog {
  public:
-  // `read_only`: the file must exist and is never written (a torn tail is
-  // ignored instead of cut).
+  // `read_only`: the file must exist and is never written.
   explicit TermsLog(std::filesystem::path path, bool read_only = false);
-  // Interns every stored term into `dataset`, checking ids; cuts a torn tail.
-  // `read_so_far` hears the bytes loaded every 64 k terms.
+  // Interns every stored term into `dataset`, checking ids.  Whatever
+  // follows the last whole record stays until cut_torn_tail() (a no-op
+  // read-only).  `read_so_far` hears the bytes loaded every 64 k terms.
   void load(Dataset& dataset, const std::function<void(std::uint64_t)>& read_so_far = {});
+  void cut_torn_tail();
   // Appends the term the dataset gave `id` (ids must come in order).
   void append(TermId id, const Term& term);
   TermId next_id() const;  // the id the next append must have
@@ -80,16 +81,20 @@ class TermsLog {
   std::uint64_t end_ = 0;               // including the buffer
   mutable std::string buffer_;          // records not yet written, from written_
   mutable std::uint64_t written_ = 0;
+  std::uint64_t torn_bytes_ = 0;        // after the last whole record, at load
+  mutable bool fresh_ = false;          // no magic on disk yet (written with the first record)
 };
 
 class Journal {
  public:
-  // `read_only`: never written; a missing file reads as empty and a torn
-  // tail is ignored instead of cut.
+  // `read_only`: never written; a missing file reads as empty.
   explicit Journal(std::filesystem::path path, bool read_only = false);
-  // Calls `committed` for each complete batch in order; cuts everything after
-  // the last complete batch.
+  // Calls `committed` for each complete batch in order.  A torn tail (a
+  // crash during an append) is left until cut_torn_tail() (a no-op
+  // read-only); damage followed by intact batches throws std::runtime_error
+  // naming it, file untouched.
   void replay(const std::function<void(Batch&&)>& committed);
+  void cut_torn_tail();
   // Appends a whole batch (begin, ops, commit) and optionally fsyncs.
   void append(const Batch& batch, bool sync);
   void sync();
@@ -102,6 +107,8 @@ class Journal {
   Fd fd_;
   bool read_only_;
   std::uint64_t end_ = 0;
+  std::uint64_t torn_bytes_ = 0;  // after the last whole batch, at replay
+  bool fresh_ = false;            // no magic on disk yet (written with the first batch)
 };
 
 // dataset.snap: the quads of the dataset at a journal sequence.
@@ -112,7 +119,8 @@ struct SnapshotInfo {
 void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
                     const ProgressHandler& progress = {});
 // Loads quads into `dataset` (whose terms are already loaded); false when
-// the file is missing, damaged or refers to terms the dataset lacks.
+// the file is missing or damaged.  Throws std::runtime_error when it is
+// intact but refers to terms the dataset lacks (a damaged terms log).
 bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info);
 // Reads the quads alone (a reader takes them before the terms log, see
 // Store::open); false when the file is missing or damaged.
