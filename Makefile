@@ -2,13 +2,17 @@
 #   make demo   set up, build (Release) and run the main job
 #   make test   set up, build and run the whole test suite
 #   make bench  run the benchmarks
+#   make fuzz   build the libFuzzer targets (clang) and run each FUZZ_SECONDS
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # libtorch's OpenMP threads spin while waiting; on a loaded 2-core machine
 # that makes training several times slower.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup build demo test bench clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup build demo test bench fuzz clean
 
 setup:
 	./scripts/setup.sh
@@ -28,5 +32,8 @@ test: build
 bench: build
 	cmake --build $(BUILD) --target bench
 
+fuzz:
+	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)
