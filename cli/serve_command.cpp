@@ -17,6 +17,7 @@ const char* const usage =
     "                       [--read-only] [--reads-need-token] [--cors ORIGINS|none] [--query-timeout S]\n"
     "                       [--static DIR] [--threads N] [--max-body-mb N] [--max-rows N]\n"
     "                       [--redland] [--storage NAME] [--storage-options S] [--service-allow IRI[,IRI...]]\n"
+    "                       [--checkpoint-mb N] [--client-requests N] [--client-queue N] [--client-connections N]\n"
     "       torchprov serve --backend URL --store DIR [--backend-update URL] [--backend-data URL]\n"
     "                       [--backend-user U --backend-password-file F] [--backend-ack-wait S] [options above]\n"
     "  --backend URL: the data lives in the SPARQL 1.1 store whose query endpoint is URL (Virtuoso:\n"
@@ -24,7 +25,12 @@ const char* const usage =
     "  its Graph Store endpoint (Virtuoso: http://HOST:8890/sparql-graph-crud; default: writes go as\n"
     "  SPARQL Update); DIR then holds the server's journal, token and state, not the data.\n"
     "  --redland keeps the Redland copy in DIR current while serving (so does naming a storage);\n"
-    "  without it, torchprov redland-sync --store DIR brings the copy up to date after the server stops.\n";
+    "  without it, torchprov redland-sync --store DIR brings the copy up to date after the server stops.\n"
+    "  --checkpoint-mb N     journal size that triggers a snapshot (default 256)\n"
+    "  --client-requests N   requests of one client (address) that run at once; the rest wait\n"
+    "                        in its own queue (default: --threads)\n"
+    "  --client-queue N      requests of one client that may wait; more get 429 (default 256)\n"
+    "  --client-connections N  open connections one client may hold; more get 429 (default 256)\n";
 
 // dl.ttl next to the sources, or installed next to the program.
 std::filesystem::path find_ontology() {
@@ -92,6 +98,10 @@ int run_serve_command(int argc, char** argv) {
       else if (a == "--backend-password-file") password_file = value();
       else if (a == "--backend-ack-wait")
         backend.acknowledge_wait = std::chrono::milliseconds(static_cast<long>(std::stod(value()) * 1000));
+      else if (a == "--checkpoint-mb") store_options.checkpoint_bytes = std::stoull(value()) << 20;
+      else if (a == "--client-requests") options.client_requests = std::stoi(value());
+      else if (a == "--client-queue") options.client_waiting = std::stoull(value());
+      else if (a == "--client-connections") options.client_connections = std::stoull(value());
       else if (a == "--help" || a == "-h") {
         std::cout << usage;
         return 0;

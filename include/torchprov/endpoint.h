@@ -59,6 +59,15 @@ struct ServerOptions {
   // SERVICE endpoints queries may reach (exact IRIs); any other SERVICE is
   // refused with 403, so the server cannot be made to reach arbitrary hosts.
   std::vector<std::string> service_allow;
+  // Fairness between clients (by address): at most this many of one
+  // client's requests run at once (0: `threads`); its further requests wait
+  // in a queue of its own, so another client's request waits for at most
+  // one running request, never behind a burst.  Beyond `client_waiting` waiting requests a
+  // client gets 429 Too Many Requests, and beyond `client_connections`
+  // open connections its new ones are answered 429 and closed.
+  int client_requests = 0;
+  std::size_t client_waiting = 256;
+  std::size_t client_connections = 256;
 };
 
 // Serves until SIGINT or SIGTERM; returns the process exit code.

@@ -34,6 +34,10 @@ class EmbeddedStore final : public DataStore {
   class Answer;
   class QueryBody;
   class ExportBody;
+  struct Figures {
+    std::size_t triples = 0, graphs = 0, memory_bytes = 0, terms = 0;
+  };
+  Figures figures();
   triplestore::Store& store_;
   StoredHook stored_;
   // Writers first.  The store's shared_mutex prefers readers (glibc), so

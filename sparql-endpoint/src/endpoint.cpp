@@ -2,8 +2,12 @@
 
 #include <torchprov/interop.h>
 
+#include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
+#include <system_error>
 #include <sstream>
 
 #include "embedded_store.h"
@@ -15,6 +19,7 @@
 #include "sparql/engine.h"
 #include "sparql/syntax.h"
 #include "steering.h"
+#include "term_validity.h"
 
 namespace torchprov::endpoint {
 namespace {
@@ -157,11 +162,13 @@ std::string escape_turtle_iri(std::string_view iri) {
 
 }  // namespace
 
-// Relative IRIs in queries and updates resolve against the endpoint's IRI.
-std::string Endpoint::service_iri() const {
+std::string Endpoint::server_root() const {
   const bool v6 = options_.bind.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + options_.bind + "]" : options_.bind) + ":" + std::to_string(options_.port) + "/sparql";
+  return "http://" + (v6 ? "[" + options_.bind + "]" : options_.bind) + ":" + std::to_string(options_.port);
 }
+
+// Relative IRIs in queries and updates resolve against the endpoint's IRI.
+std::string Endpoint::service_iri() const { return server_root() + "/sparql"; }
 
 Endpoint::Endpoint(DataStore& data, ServerOptions options, Tokens tokens)
     : data_(data), options_(std::move(options)), tokens_(std::move(tokens)) {
@@ -198,8 +205,18 @@ Reply Endpoint::handle_streaming(const Request& request) {
   Reply reply;
   try {
     reply = route(request, parse_target(request.target()), route_name);
+  } catch (const std::system_error& error) {
+    reply = system_failure(request, error);
   } catch (const std::exception& error) {
-    reply = text_response(http::status::internal_server_error, std::string("internal error: ") + error.what());
+    // The details (file paths, system errors) go to the operator's log, not
+    // to whoever sent the request.
+    static std::atomic<std::uint64_t> incidents{0};
+    const std::uint64_t incident = ++incidents;
+    std::fprintf(stderr, "torchprov serve: internal error #%llu on %s %s: %s\n",
+                 static_cast<unsigned long long>(incident), std::string(request.method_string()).c_str(),
+                 parse_target(request.target()).path.c_str(), error.what());
+    reply = text_response(http::status::internal_server_error,
+                          "internal error #" + std::to_string(incident) + "; the server's log has the details");
   }
   Response& response = reply.response;
   if (reply.stream && request.method() == http::verb::head) {
@@ -224,6 +241,27 @@ Reply Endpoint::handle_streaming(const Request& request) {
   // A streamed result counts until its first piece is ready.
   metrics_.record(route_name, response.result_int(), std::chrono::steady_clock::now() - started);
   return reply;
+}
+
+// The store's disk full or the process out of descriptors: the request
+// changed nothing (a batch is journaled whole or not at all) and can be
+// sent again once the operator has made room.
+Response Endpoint::system_failure(const Request& request, const std::system_error& error) {
+  const auto path = parse_target(request.target()).path;
+  std::fprintf(stderr, "torchprov serve: %s %s failed: %s\n", std::string(request.method_string()).c_str(),
+               path.c_str(), error.what());
+  const int code = error.code().value();
+  if (code == ENOSPC || code == EDQUOT)
+    return text_response(http::status::insufficient_storage,
+                         "the store's disk is full (" + error.code().message() +
+                             "); nothing of this request was stored; send it again once space is freed");
+  if (code == EMFILE || code == ENFILE)
+    return text_response(http::status::service_unavailable,
+                         "the server is out of file descriptors (" + error.code().message() +
+                             "); nothing of this request was stored; retry later");
+  return text_response(http::status::internal_server_error,
+                       "the store could not complete the request (" + error.code().message() +
+                           "); the server's log has the details");
 }
 
 bool Endpoint::changes_store(const Request& request) {
@@ -353,7 +391,9 @@ Reply Endpoint::route(const Request& request, const Target& target, std::string&
   }
   if (path == "/health") {
     route_name = "health";
-    return health();
+    // Where reads need a token, /health answers anyone (a load balancer
+    // has none) but says only that the server is up.
+    return health(!options_.reads_need_token || caller.authenticated);
   }
   if (path == "/metrics") {
     route_name = "metrics";
@@ -505,6 +545,7 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
   options.named_graphs = all(params, "using-named-graph-uri");
   options.timeout = options_.query_timeout;
   enable_services(options);
+  options.max_rows = options_.max_result_rows;
   try {
     // SPARQL 1.1 Protocol 2.2.3: using-graph-uri / using-named-graph-uri
     // together with USING or WITH in the request is an error.
@@ -534,6 +575,10 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
     return text_response(http::status::forbidden, std::string(e.what()) + "; nothing changed");
   } catch (const sparql::ServiceFailed& e) {
     return text_response(http::status::bad_gateway, std::string(e.what()) + "; nothing changed");
+  } catch (const sparql::ResultTooLarge& e) {
+    return text_response(http::status::service_unavailable,
+                         "update larger than the limit of " + std::to_string(options_.max_result_rows) +
+                             " solutions, nothing changed: " + e.what());
   }
 }
 
@@ -601,7 +646,8 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
   if (graph_param && default_graph) return text_response(http::status::bad_request, "give ?graph=IRI or ?default, not both");
   std::optional<std::string> graph;  // nullopt: the whole dataset
   if (graph_param) {
-    if (graph_param->empty()) return text_response(http::status::bad_request, "?graph= needs an IRI");
+    if (!triplestore::valid_iri(*graph_param))
+      return text_response(http::status::bad_request, "?graph= needs an absolute IRI, not '" + *graph_param + "'");
     graph = *graph_param;
   } else if (default_graph) {
     graph = "";
@@ -665,8 +711,9 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
     // Parse everything before touching the store: a bad body changes nothing.
     std::vector<Statement> statements;
     try {
+      // Relative IRIs resolve against the request's IRI (Graph Store Protocol).
       triplestore::rdf_io::parse_text(request.body(), *format, [&](const Statement& s) { statements.push_back(s); },
-                                      "request body");
+                                      "request body", {}, server_root() + std::string(request.target()));
     } catch (const triplestore::ParseError& e) {
       return text_response(http::status::bad_request, std::string("malformed RDF, nothing stored: ") + e.what());
     }
@@ -688,8 +735,11 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
 
 // ------------------------------------------------------------ small routes
 
-Response Endpoint::health() {
+Response Endpoint::health(bool with_figures) {
   const auto health = data_.health();
+  if (!with_figures)
+    return text_response(http::status::ok, std::string("{\"status\":") + (health.ok ? "\"ok\"}" : "\"degraded\"}"),
+                         "application/json");
   std::string body = "{\"status\":" + std::string(health.ok ? "\"ok\"" : "\"degraded\"");
   if (!health.ok) body += ",\"reason\":" + results::json_quote(health.reason);
   if (!health.json_members.empty()) body += "," + health.json_members;

@@ -6,8 +6,10 @@
 #include <torchprov/endpoint.h>
 
 #include <map>
+#include <algorithm>
 #include <memory>
 #include <mutex>
+#include <system_error>
 
 #include "backend_client.h"
 #include "data_store.h"
@@ -34,6 +36,13 @@ class Endpoint {
   // Whether the request changes the store (an update, a Graph Store write,
   // ingest, steering): the server runs those on its writer thread.
   static bool changes_store(const Request& request);
+  // Whether the request carries a valid token (its header is enough).
+  bool authenticated(const Request& request) const { return identify(request).authenticated; }
+  // The largest body a request without a valid token may send: a query,
+  // percent-encoded in a form at worst, whatever the server's body limit.
+  std::size_t anonymous_body_limit() const {
+    return std::min(options_.max_body_bytes, 3 * options_.max_query_bytes + 4096);
+  }
   Metrics& metrics() { return metrics_; }
 
  private:
@@ -49,7 +58,10 @@ class Endpoint {
   Reply graph_store(const Request& request, const Target& target, const Caller& caller);
   Response service_description(const Request& request) const;
   std::string service_iri() const;
-  Response health();
+  std::string server_root() const;  // http://BIND:PORT
+  // with_figures false: the status alone, for callers without the read token.
+  Response health(bool with_figures);
+  static Response system_failure(const Request& request, const std::system_error& error);
   // SERVICE for queries run here: the allow list and the remote call.
   void enable_services(sparql::QueryOptions& options);
   sparql::QueryResult ask_service(const std::string& endpoint, const std::string& query);

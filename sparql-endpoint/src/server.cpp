@@ -11,9 +11,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "embedded_store.h"
 #include "endpoint.h"
@@ -27,27 +33,141 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// A thread pool shared fairly between clients: at most `per_client` tasks
+// of one client run at once and its further tasks wait in a queue of its
+// own, so a burst from one client never stands in the pool's queue in front
+// of another client's request.
+class FairPool {
+ public:
+  FairPool(std::size_t threads, std::size_t per_client, std::size_t max_waiting)
+      : pool_(threads), per_client_(std::max<std::size_t>(1, per_client)), max_waiting_(max_waiting) {}
+
+  // False when the client already has `max_waiting` tasks waiting.
+  bool submit(const std::string& client, std::function<void()> task) {
+    std::lock_guard lock(mutex_);
+    Client& c = clients_[client];
+    if (c.running >= per_client_) {
+      if (c.waiting.size() >= max_waiting_) return false;
+      c.waiting.push_back(std::move(task));
+      return true;
+    }
+    ++c.running;
+    start(client, std::move(task));
+    return true;
+  }
+
+  net::thread_pool& pool() { return pool_; }
+  void join() { pool_.join(); }
+
+ private:
+  struct Client {
+    std::size_t running = 0;
+    std::deque<std::function<void()>> waiting;
+  };
+
+  // Caller holds mutex_.
+  void start(const std::string& client, std::function<void()> task) {
+    net::post(pool_, [this, client, task = std::move(task)] {
+      task();
+      finished(client);
+    });
+  }
+
+  void finished(const std::string& client) {
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(client);
+    if (it == clients_.end()) return;
+    Client& c = it->second;
+    if (!c.waiting.empty()) {
+      std::function<void()> next = std::move(c.waiting.front());
+      c.waiting.pop_front();
+      start(client, std::move(next));
+      return;
+    }
+    if (--c.running == 0) clients_.erase(it);
+  }
+
+  net::thread_pool pool_;
+  std::size_t per_client_, max_waiting_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Client> clients_;
+};
+
 // Where requests run: queries and other reads on `readers`, requests that
 // change the store on `writer`: one thread for the embedded store (which
 // serialises writers anyway), several in backend mode, where a write waits
 // for the external store's confirmation and concurrent writes are
 // delivered together.
 struct Workers {
-  Workers(std::size_t reader_threads, std::size_t writer_threads) : readers(reader_threads), writer(writer_threads) {}
-  net::thread_pool readers;
-  net::thread_pool writer;
+  Workers(std::size_t reader_threads, std::size_t writer_threads, std::size_t per_client, std::size_t max_waiting)
+      : readers(reader_threads, per_client, max_waiting),
+        writer(writer_threads, std::min(per_client, writer_threads), max_waiting) {}
+  FairPool readers;
+  FairPool writer;
   void join() {
     readers.join();
     writer.join();
   }
 };
 
+// Open connections per client address.
+class ConnectionCount {
+ public:
+  explicit ConnectionCount(std::size_t limit) : limit_(limit) {}
+  bool open(const std::string& client) {
+    std::lock_guard lock(mutex_);
+    std::size_t& n = open_[client];
+    if (n >= limit_) return false;
+    ++n;
+    return true;
+  }
+  void close(const std::string& client) {
+    std::lock_guard lock(mutex_);
+    auto it = open_.find(client);
+    if (it != open_.end() && --it->second == 0) open_.erase(it);
+  }
+
+ private:
+  std::size_t limit_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> open_;
+};
+
+std::string client_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  return ec ? std::string("?") : remote.address().to_string();
+}
+
+Response too_many(std::string why) {
+  Response response = text_response(http::status::too_many_requests, std::move(why));
+  response.set(http::field::retry_after, "1");
+  return response;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Endpoint& endpoint, std::size_t body_limit, Workers& workers)
-      : stream_(std::move(socket)), endpoint_(endpoint), body_limit_(body_limit), workers_(workers) {}
+  Session(tcp::socket&& socket, std::string client, Endpoint& endpoint, std::size_t body_limit, Workers& workers,
+          std::shared_ptr<ConnectionCount> connections)
+      : stream_(std::move(socket)),
+        client_(std::move(client)),
+        endpoint_(endpoint),
+        body_limit_(body_limit),
+        workers_(workers),
+        connections_(std::move(connections)) {}
+  ~Session() {
+    if (connections_) connections_->close(client_);
+  }
 
   void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this())); }
+
+  // Answers a connection over the client's limit and closes it.
+  void refuse(Response response) {
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this(), response = std::move(response)]() mutable {
+                    self->send(std::move(response), true);
+                  });
+  }
 
  private:
   void read() {
@@ -55,6 +175,21 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(body_limit_);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(std::chrono::seconds(60));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  // Only a caller with a valid token may send a large body: a stranger's
+  // request is a query at most, so its body is held to the query limit
+  // before the server reads (and keeps) it.
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    if (!endpoint_.authenticated(parser_->get())) {
+      current_limit_ = endpoint_.anonymous_body_limit();
+      parser_->body_limit(current_limit_);
+    } else {
+      current_limit_ = body_limit_;
+    }
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -64,7 +199,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == http::error::body_limit) {
       return send(text_response(http::status::payload_too_large,
-                                "request body larger than the server's limit of " + std::to_string(body_limit_) + " bytes"),
+                                "request body larger than the server's limit of " + std::to_string(current_limit_) +
+                                    " bytes" + (current_limit_ < body_limit_ ? " for requests without a valid token" : "")),
                   /*close_after=*/true);
     }
     if (ec) {
@@ -77,11 +213,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // queries ran on the I/O threads, every read of a trainer's request
     // body and every reply waited behind the queries queued there, and
     // ingest fell behind.
-    net::thread_pool& pool = Endpoint::changes_store(*request) ? workers_.writer : workers_.readers;
-    net::post(pool, [self = shared_from_this(), request] {
+    FairPool& pool = Endpoint::changes_store(*request) ? workers_.writer : workers_.readers;
+    const bool queued = pool.submit(client_, [self = shared_from_this(), request] {
       auto reply = std::make_shared<Reply>(self->endpoint_.handle_streaming(*request));
       net::post(self->stream_.get_executor(), [self, request, reply] { self->respond(std::move(*reply), *request); });
     });
+    if (!queued)
+      send(too_many("too many requests from " + client_ + " are waiting; retry after the earlier ones"),
+           !request->keep_alive());
   }
 
   void respond(Reply reply, const Request& request) {
@@ -108,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Makes the next piece on a reader thread, then writes it from the
   // session's strand.
   void write_piece() {
-    net::post(workers_.readers, [self = shared_from_this()] {
+    net::post(workers_.readers.pool(), [self = shared_from_this()] {
       self->piece_.clear();
       bool more = false, failed = false;
       try {
@@ -169,6 +308,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
@@ -180,13 +320,22 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_ = false;
   Endpoint& endpoint_;
   std::size_t body_limit_;
+  std::size_t current_limit_ = 0;  // the request being read: body_limit_ or the anonymous limit
   Workers& workers_;
+  std::shared_ptr<ConnectionCount> connections_;  // null: not counted (a refused connection)
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::endpoint address, Endpoint& endpoint, std::size_t body_limit, Workers& workers)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), endpoint_(endpoint), body_limit_(body_limit), workers_(workers) {
+  Listener(net::io_context& ioc, tcp::endpoint address, Endpoint& endpoint, std::size_t body_limit, Workers& workers,
+           std::size_t client_connections)
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        retry_(acceptor_.get_executor()),
+        endpoint_(endpoint),
+        body_limit_(body_limit),
+        workers_(workers),
+        connections_(std::make_shared<ConnectionCount>(client_connections)) {
     acceptor_.open(address.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(address);
@@ -199,21 +348,44 @@ class Listener : public std::enable_shared_from_this<Listener> {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
   void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
+        ec == net::error::no_memory) {
+      // Out of file descriptors: accepting again at once would spin.  The
+      // connection waits in the backlog; open ones go on being served.
+      if (!out_of_descriptors_)
+        std::cerr << "torchprov serve: cannot accept connections: " << ec.message() << "; retrying\n";
+      out_of_descriptors_ = true;
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = shared_from_this()](beast::error_code) { self->accept(); });
+      return;
+    }
     if (!ec) {
       // Answers are written a piece at a time (streamed results): without
       // this, a small last piece waits for the client's delayed ACK.
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), endpoint_, body_limit_, workers_)->run();
+      if (out_of_descriptors_) std::cerr << "torchprov serve: accepting connections again\n";
+      out_of_descriptors_ = false;
+      std::string client = client_of(socket);
+      if (connections_->open(client)) {
+        std::make_shared<Session>(std::move(socket), std::move(client), endpoint_, body_limit_, workers_, connections_)
+            ->run();
+      } else {
+        auto session = std::make_shared<Session>(std::move(socket), client, endpoint_, body_limit_, workers_, nullptr);
+        session->refuse(too_many("too many open connections from " + client));
+      }
     }
     accept();
   }
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer retry_;
+  bool out_of_descriptors_ = false;
   Endpoint& endpoint_;
   std::size_t body_limit_;
   Workers& workers_;
+  std::shared_ptr<ConnectionCount> connections_;
 };
 
 }  // namespace
@@ -238,6 +410,10 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
               << " (mode 0600); send it as 'Authorization: Bearer <token>'\n";
   }
   const int threads = std::max(1, options.threads);
+  const std::size_t per_client =
+      options.client_requests > 0 ? std::size_t(options.client_requests) : std::size_t(threads);
+  const std::size_t client_waiting = options.client_waiting;
+  const std::size_t client_connections = options.client_connections;
   const std::size_t body_limit = options.max_body_bytes;
   const auto address = net::ip::make_address(options.bind);
   const auto port = options.port;
@@ -245,10 +421,12 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
 
   // Two I/O threads move bytes (one alone capped point queries at ~8 k/s);
   // `threads` reader threads and the writer threads do the work.
-  Workers workers(static_cast<std::size_t>(threads), data.serial_writes() ? 1 : static_cast<std::size_t>(threads));
+  Workers workers(static_cast<std::size_t>(threads), data.serial_writes() ? 1 : static_cast<std::size_t>(threads),
+                  per_client, client_waiting);
   net::io_context ioc(2);
   try {
-    std::make_shared<Listener>(ioc, tcp::endpoint{address, port}, endpoint, body_limit, workers)->run();
+    std::make_shared<Listener>(ioc, tcp::endpoint{address, port}, endpoint, body_limit, workers, client_connections)
+        ->run();
   } catch (const std::exception& error) {
     std::cerr << "torchprov serve: cannot listen on " << address.to_string() << ":" << port << ": " << error.what() << "\n";
     return 1;

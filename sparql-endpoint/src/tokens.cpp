@@ -1,6 +1,8 @@
 #include "tokens.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +26,14 @@ std::string random_token() {
   return token;
 }
 
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 || size != digest.size())
+    throw std::runtime_error("SHA-256 of a token failed");
+  return digest;
+}
+
 }  // namespace
 
 Tokens Tokens::load_or_create(const std::filesystem::path& file, bool& created) {
@@ -41,6 +51,12 @@ Tokens Tokens::load_or_create(const std::filesystem::path& file, bool& created) 
       created = true;
     }
   }
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) throw std::runtime_error("cannot read token file " + file.string());
+  if (info.st_mode & (S_IROTH | S_IWOTH))
+    throw std::runtime_error("token file " + file.string() + " is " +
+                             ((info.st_mode & S_IROTH) ? "readable" : "writable") +
+                             " by every user on this machine; make it private with: chmod 600 " + file.string());
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot read token file " + file.string());
   Tokens tokens;
@@ -50,16 +66,20 @@ Tokens Tokens::load_or_create(const std::filesystem::path& file, bool& created) 
     std::string token, person;
     if (!(fields >> token) || token.starts_with('#')) continue;
     std::getline(fields >> std::ws, person);
-    tokens.people_by_token_[token] = person;
+    tokens.entries_.push_back({sha256(token), person});
   }
-  if (tokens.people_by_token_.empty()) throw std::runtime_error("token file " + file.string() + " holds no token");
+  if (tokens.entries_.empty()) throw std::runtime_error("token file " + file.string() + " holds no token");
   return tokens;
 }
 
 std::optional<std::string> Tokens::identity(std::string_view token) const {
-  const auto it = people_by_token_.find(token);
-  if (it == people_by_token_.end()) return std::nullopt;
-  return it->second;
+  // Digests have one length whatever the token's; no early exit.
+  const auto presented = sha256(token);
+  const Entry* match = nullptr;
+  for (const Entry& entry : entries_)
+    if (CRYPTO_memcmp(presented.data(), entry.digest.data(), presented.size()) == 0) match = &entry;
+  if (!match) return std::nullopt;
+  return match->person;
 }
 
 std::optional<std::string_view> Tokens::bearer(std::string_view header) {

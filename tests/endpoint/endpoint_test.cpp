@@ -21,6 +21,7 @@ class EndpointTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     std::ofstream(dir_ / "token") << "secret-token Ana Tester\n";
+    fs::permissions(dir_ / "token", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
     store_.emplace(torchprov::triplestore::Store::open(dir_ / "store"));
     bool created = false;
     options_.ontology_file = fs::path(TORCHPROV_SOURCE_DIR) / "ontology/dl.ttl";
@@ -214,5 +215,37 @@ TEST(Tokens, CreatedWithMode0600AndParsed) {
   EXPECT_EQ(Tokens::bearer("Bearer abc"), std::optional<std::string_view>("abc"));
   EXPECT_FALSE(Tokens::bearer("Basic abc"));
   EXPECT_FALSE(tokens.identity("nope"));
+  fs::remove(file);
+}
+
+TEST(Tokens, AWorldReadableOrWritableFileIsRefusedWithTheFix) {
+  const auto file = fs::temp_directory_path() / ("torchprov-token-open-" + std::to_string(::getpid()));
+  std::ofstream(file) << "abc Ana\n";
+  bool created = false;
+  for (const auto mode : {fs::perms::owner_read | fs::perms::others_read, fs::perms::owner_read | fs::perms::others_write}) {
+    fs::permissions(file, mode, fs::perm_options::replace);
+    try {
+      Tokens::load_or_create(file, created);
+      ADD_FAILURE() << "an open token file was accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
+    }
+  }
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read, fs::perm_options::replace);
+  EXPECT_EQ(Tokens::load_or_create(file, created).identity("abc"), std::optional<std::string>("Ana"));
+  fs::remove(file);
+}
+
+TEST(Tokens, OnlyWholeTokensMatchAndEveryLineCounts) {
+  const auto file = fs::temp_directory_path() / ("torchprov-token-many-" + std::to_string(::getpid()));
+  std::ofstream(file) << "# comment\nfirst-token Ana Tester\nsecond-token\nthird-token Bo\n";
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  bool created = false;
+  const auto tokens = Tokens::load_or_create(file, created);
+  EXPECT_EQ(tokens.identity("first-token"), std::optional<std::string>("Ana Tester"));
+  EXPECT_EQ(tokens.identity("second-token"), std::optional<std::string>(""));
+  EXPECT_EQ(tokens.identity("third-token"), std::optional<std::string>("Bo"));
+  for (const char* wrong : {"first-toke", "first-token ", "first-tokenx", "", "#", "FIRST-TOKEN"})
+    EXPECT_FALSE(tokens.identity(wrong)) << wrong;
   fs::remove(file);
 }
