@@ -172,6 +172,8 @@ SerdStatus on_error(void* handle, const SerdError* error) {
 SerdStatus on_base(void* handle, const SerdNode* uri) {
   auto* context = static_cast<ParseContext*>(handle);
   const SerdStatus status = serd_env_set_base_uri(context->env.get(), uri);
+  if (status != SERD_SUCCESS)
+    context->fail("cannot use <" + std::string(view(*uri)) + "> as the base IRI", std::string(view(*uri)));
   if (status == SERD_SUCCESS) {
     SerdNode base = *serd_env_get_base_uri(context->env.get(), nullptr);
     context->has_base = base.buf && serd_uri_string_has_scheme(base.buf);
@@ -180,7 +182,14 @@ SerdStatus on_base(void* handle, const SerdNode* uri) {
 }
 
 SerdStatus on_prefix(void* handle, const SerdNode* name, const SerdNode* uri) {
-  return serd_env_set_prefix(static_cast<ParseContext*>(handle)->env.get(), name, uri);
+  auto* context = static_cast<ParseContext*>(handle);
+  const SerdStatus status = serd_env_set_prefix(context->env.get(), name, uri);
+  // Serd passes a callback's failure on without a message or a position.
+  if (status != SERD_SUCCESS)
+    context->fail("cannot use <" + std::string(view(*uri)) + "> as the IRI of prefix '" + std::string(view(*name)) +
+                      ":' (not an absolute IRI, and no base to resolve it against)",
+                  std::string(view(*uri)));
+  return status;
 }
 
 SerdStatus on_statement(void* handle, SerdStatementFlags, const SerdNode* graph, const SerdNode* subject,
@@ -210,6 +219,22 @@ SerdStatus on_statement(void* handle, SerdStatementFlags, const SerdNode* graph,
   return SERD_SUCCESS;
 }
 
+// The text as a byte source Serd reads page by page, the way it reads a
+// file: a NUL byte is a byte like any other (reading the text as a C string
+// stopped at the first one and silently dropped the rest).
+struct TextSource {
+  std::string_view rest;
+  static std::size_t read(void* buffer, std::size_t, std::size_t count, void* stream) {
+    auto* self = static_cast<TextSource*>(stream);
+    const std::size_t n = std::min(count, self->rest.size());
+    std::memcpy(buffer, self->rest.data(), n);
+    self->rest.remove_prefix(n);
+    return n;
+  }
+  static int error(void*) { return 0; }
+};
+
+
 // Line and column (1-based) of the first `token` in `text`; 1:1 when it
 // is not there.  Serd reports positions for its own errors only; the
 // statement callback learns of a bad prefix or a relative IRI without one.
@@ -219,6 +244,39 @@ std::pair<std::size_t, std::size_t> position_of(std::string_view text, std::stri
   const std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
   const std::size_t line = 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(at), '\n'));
   return {line, at - (line_start == std::string_view::npos || at == 0 ? std::size_t(-1) : line_start)};
+}
+
+// Line and column (1-based) of byte `offset` of `text`.
+std::pair<std::size_t, std::size_t> position_at(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  const std::size_t line = 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(offset), '\n'));
+  const std::size_t line_start = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
+  return {line, line_start == std::string_view::npos ? offset + 1 : offset - line_start};
+}
+
+SerdStatus ignore_statement(void*, SerdStatementFlags, const SerdNode*, const SerdNode*, const SerdNode*,
+                            const SerdNode*, const SerdNode*, const SerdNode*) {
+  return SERD_SUCCESS;
+}
+
+// Where Serd stops in `text`: some of its failures come without a message
+// or a position.  The text is read again a byte at a time, so the bytes
+// handed over when it stops say where.
+std::pair<std::size_t, std::size_t> where_serd_stops(RdfFormat format, std::string_view text, const std::string& base) {
+  ParseContext context;
+  SerdNode base_node = serd_node_from_string(SERD_URI, reinterpret_cast<const uint8_t*>(base.c_str()));
+  context.env.reset(serd_env_new(base.empty() ? nullptr : &base_node));
+  std::unique_ptr<SerdReader, ReaderDeleter> reader(
+      serd_reader_new(syntax_of(format), &context, nullptr, on_base, on_prefix, ignore_statement, nullptr));
+  if (!reader) return {1, 1};
+  serd_reader_set_strict(reader.get(), true);
+  serd_reader_set_error_sink(reader.get(), on_error, &context);
+  TextSource source{text};
+  serd_reader_read_source(reader.get(), &TextSource::read, &TextSource::error, &source,
+                          reinterpret_cast<const uint8_t*>("text"), 1);
+  if (context.line > 0) return {context.line, context.column};
+  const std::size_t consumed = text.size() - source.rest.size();
+  return position_at(text, consumed == 0 ? 0 : consumed - 1);
 }
 
 template <class Read>
@@ -237,8 +295,12 @@ void parse(RdfFormat format, const StatementHandler& handler, std::string_view n
   serd_reader_set_strict(reader.get(), true);
   serd_reader_set_error_sink(reader.get(), on_error, &context);
   const SerdStatus status = read(reader.get());
-  if (context.failed && context.line == 0) {
-    const auto [line, column] = position_of(source_text(), context.failed_token);
+  const bool serd_failed = status != SERD_SUCCESS && status != SERD_FAILURE;
+  if ((context.failed || serd_failed) && context.line == 0) {
+    const std::string text = source_text();
+    const auto [line, column] = context.failed && text.find(context.failed_token) != std::string::npos
+                                    ? position_of(text, context.failed_token)
+                                    : where_serd_stops(format, text, base);
     context.line = line;
     context.column = column;
   }
@@ -270,24 +332,6 @@ void parse_file(const std::filesystem::path& file, RdfFormat format, const State
   });
 }
 
-namespace {
-
-// The text as a byte source Serd reads page by page, the way it reads a
-// file: a NUL byte is a byte like any other (reading the text as a C string
-// stopped at the first one and silently dropped the rest).
-struct TextSource {
-  std::string_view rest;
-  static std::size_t read(void* buffer, std::size_t, std::size_t count, void* stream) {
-    auto* self = static_cast<TextSource*>(stream);
-    const std::size_t n = std::min(count, self->rest.size());
-    std::memcpy(buffer, self->rest.data(), n);
-    self->rest.remove_prefix(n);
-    return n;
-  }
-  static int error(void*) { return 0; }
-};
-
-}  // namespace
 
 void parse_text(std::string_view text, RdfFormat format, const StatementHandler& handler, std::string_view name,
                 std::string_view blank_prefix, std::string_view base_iri) {

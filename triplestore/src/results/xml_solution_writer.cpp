@@ -2,6 +2,8 @@
 // 2013-03-21).
 #include <cstdio>
 #include <ostream>
+#include <stdexcept>
+#include <string>
 
 #include "solution_writer.h"
 
@@ -21,7 +23,15 @@ void write_xml_text(std::ostream& out, std::string_view text) {
       case '\n':
       case '\t': out << c; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (c != '\r' && static_cast<unsigned char>(c) < 0x20) {
+          // XML 1.0 has no way to carry these, not even as a reference:
+          // refused rather than written as a document no reader takes.
+          char code[8];
+          std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(c));
+          throw std::domain_error(std::string("a value holds U+") + code +
+                                  ", which SPARQL XML results (XML 1.0) cannot carry; ask for JSON results instead");
+        }
+        if (c == '\r') {
           char reference[8];
           std::snprintf(reference, sizeof reference, "&#%u;", static_cast<unsigned>(c));
           out << reference;
