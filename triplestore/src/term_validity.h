@@ -6,6 +6,7 @@
 
 #include <torchprov/rdf.h>
 
+#include <string>
 #include <string_view>
 
 namespace torchprov::triplestore {
@@ -22,6 +23,10 @@ bool valid_language_tag(std::string_view tag);
 bool valid_blank_label(std::string_view label);
 // Well-formed UTF-8.
 bool valid_utf8(std::string_view text);
+// `text` as a piece of a blank node label: letters and digits stay, every
+// other byte becomes _XX (hex), so that any text gives a valid label and
+// different texts give different labels.
+std::string blank_label_piece(std::string_view text);
 // All of the above for a term.
 bool valid_term(const Term& term);
 

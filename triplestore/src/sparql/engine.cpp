@@ -42,7 +42,7 @@ std::vector<Statement> construct(const QueryPlan& plan, const std::vector<Row>& 
           if (slot < 0 || rows[i][slot] == any_term) ok = false;
           else parts[k] = terms.term(rows[i][slot]);
         } else if (src.term.kind == TermKind::blank) {
-          parts[k] = Term::blank(std::string("c").append(std::to_string(i)).append("_").append(src.term.value));
+          parts[k] = Term::blank(std::string("c").append(std::to_string(i)).append("_").append(blank_label_piece(src.term.value)));
         } else {
           parts[k] = src.term;
         }

@@ -415,18 +415,10 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
   }
   if (f == "BNODE") {
     if (!is_string_literal(a[0])) return std::nullopt;
-    // The string only identifies the node within the solution: its bytes
-    // go into the label as hex, so any string gives a valid label.
-    std::string label = std::string("q").append(std::to_string(solution_index_)).append("_");
-    static constexpr char hex[] = "0123456789abcdef";
-    for (const unsigned char c : a[0].value) {
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-        label.push_back(char(c));
-      } else {
-        label.append("_").push_back(hex[c >> 4]);
-        label.push_back(hex[c & 15]);
-      }
-    }
+    // The string only identifies the node within the solution: any string
+    // gives a valid label.
+    std::string label = std::string("q").append(std::to_string(solution_index_)).append("_").append(
+        blank_label_piece(a[0].value));
     return Term::blank(std::move(label));
   }
   if (f == "ABS" || f == "CEIL" || f == "FLOOR" || f == "ROUND") {

@@ -143,7 +143,7 @@ class UpdateRunner {
     }
     if (t.term.kind == TermKind::blank)
       return Term::blank(blank_prefix_ + std::to_string(operation_index_) + "_" + std::to_string(solution) + "_" +
-                         t.term.value);
+                         blank_label_piece(t.term.value));
     return t.term;
   }
 
