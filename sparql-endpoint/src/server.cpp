@@ -190,6 +190,10 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       current_limit_ = body_limit_;
     }
+    // Beast checks a declared length against the limit in force when the
+    // header was read only: a lowered limit is checked here.
+    if (const auto declared = parser_->content_length(); declared && *declared > current_limit_)
+      return on_read(http::error::body_limit, 0);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 

@@ -5,7 +5,6 @@ usage: security.py BUILD
 """
 import json
 import os
-import select
 import socket
 import subprocess
 import sys
@@ -120,16 +119,13 @@ status, body = call(port, "GET", "/sparql?query=" + urllib.parse.quote(
     "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"))
 checks.check("SERVICE cannot fetch URLs", status == 501, (status, body[:200]))
 
-# --- a stranger cannot make the server hold a large body
+# --- a stranger cannot make the server hold a large body: the answer comes
+# from the header alone, before a byte of the body is sent.
 s = raw(port, "POST /data HTTP/1.1\r\nHost: x\r\nContent-Type: text/turtle\r\nContent-Length: 400000000\r\n\r\n",
         read=False)
 data = b""
 try:
-    for _ in range(64):  # up to 4 MiB, until the server answers
-        if select.select([s], [], [], 0)[0]:
-            break
-        s.sendall(b"#" * (64 << 10))
-    s.settimeout(10)
+    s.settimeout(30)
     while b"\r\n\r\n" not in data:
         chunk = s.recv(65536)
         if not chunk:
@@ -161,12 +157,22 @@ checks.check(f"another client's query is answered beside a burst of 12 slow ones
              status == 200 and waited < 5, status)
 for t in threads:
     t.join()
-checks.check("the burst itself is answered (timeouts)", all(s == 503 for s in burst), burst)
+# --client-connections 8: the connections beyond it are answered 429.
+checks.check("the burst itself is answered (timeouts, 429 beyond the connection limit)",
+             len(burst) == 12 and all(s in (503, 429) for s in burst) and burst.count(503) >= 8, burst)
 
 # --- connections per client
-held = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
-time.sleep(0.3)
-status, _ = raw(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+# The burst's connections close on the client side first; the server may
+# take a moment to see the last of them go, so the check is retried.
+for attempt in range(10):
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    time.sleep(0.5)  # the server accepts them (it may be busy)
+    status, _ = raw(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    if status == 429:
+        break
+    for h in held:
+        h.close()
+    time.sleep(1)
 checks.check("a client over its connection limit gets 429", status == 429, status)
 status, _ = raw(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", source="127.0.0.3")
 checks.check("while another client still gets in", status == 200, status)
