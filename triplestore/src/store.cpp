@@ -618,9 +618,6 @@ struct Store::Impl {
     std::vector<files::Batch> batches;
     journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
     require_known_terms(batches);
-    // Everything checked: what a crash left half-written can go.
-    terms.cut_torn_tail();
-    journal.cut_torn_tail();
     std::uint64_t through = 0;
     std::string holder = "the store (no dataset.snap)";
     if (have_snapshot) {
@@ -637,6 +634,9 @@ struct Store::Impl {
       holder = "the Redland copy (dataset.snap is missing)";
     }
     require_journal_from(through, batches, holder);
+    // Everything checked: what a crash left half-written can go.
+    terms.cut_torn_tail();
+    journal.cut_torn_tail();
     std::uint64_t last = through;
     for (const files::Batch& batch : batches) {
       if (batch.sequence > through) apply_to_dataset(dataset, batch.ops);
