@@ -204,6 +204,7 @@ TEST_F(RunGraphTest, DotUsesProvShapesAndGraphvizLaysItOut) {
 TEST_F(RunGraphTest, ServedAsSvgDotAndJson) {
   fs::path token = dir_ / "token";
   std::ofstream(token) << "secret-token Ana\n";
+  fs::permissions(token, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
   bool created = false;
   ServerOptions options;
   Endpoint endpoint(*store_, options, Tokens::load_or_create(token, created));
