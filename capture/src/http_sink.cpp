@@ -1,8 +1,11 @@
 // The HTTP sink: N-Quads batches POSTed to ENDPOINT/data, a local spill file
 // for whatever the server cannot take yet.  It runs on the recorder's writer
 // thread, so a slow or absent server delays provenance, never training.
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -27,6 +30,7 @@ class HttpSink final : public Sink {
     if (options_.spill_file.empty()) {
       options_.spill_file =
           std::filesystem::temp_directory_path() / ("torchprov-spill-" + std::to_string(::getpid()) + ".nq");
+      adopt_orphaned_spills();
     }
     last_send_ = Clock::now();
   }
@@ -87,16 +91,57 @@ class HttpSink final : public Sink {
     return ec ? 0 : size;
   }
 
-  // Appends the pending batch to the spill file and syncs it.
+  // Appends `text` to the spill file and syncs it.
+  void append_to_spill(std::string_view text) {
+    const int fd = ::open(options_.spill_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
+    bool ok = true;
+    while (ok && !text.empty()) {
+      const ssize_t n = ::write(fd, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) text.remove_prefix(std::size_t(n));
+    }
+    ok = ok && ::fdatasync(fd) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
+  }
+
   void spill() {
     if (pending_.empty()) return;
-    std::FILE* file = std::fopen(options_.spill_file.c_str(), "ab");
-    if (!file) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
-    const bool ok = std::fwrite(pending_.data(), 1, pending_.size(), file) == pending_.size() &&
-                    std::fflush(file) == 0 && ::fdatasync(fileno(file)) == 0;
-    std::fclose(file);
-    if (!ok) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
+    append_to_spill(pending_);
     pending_.clear();
+  }
+
+  // Spills in the spill folder whose trainer has died (killed before it
+  // could deliver them) become part of this sink's spill.  A trainer killed
+  // while it wrote may have left half a line at the end: only whole lines
+  // (whole statements) are taken.  Renaming claims a spill, so two sinks
+  // starting at once never both take it.
+  void adopt_orphaned_spills() {
+    std::error_code ec;
+    const auto folder = options_.spill_file.parent_path();
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      constexpr std::string_view prefix = "torchprov-spill-", suffix = ".nq";
+      if (!name.starts_with(prefix) || !name.ends_with(suffix)) continue;
+      const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      const long pid = std::strtol(digits.c_str(), nullptr, 10);
+      if (pid == ::getpid() || pid <= 0 || ::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;
+      const auto claimed = options_.spill_file.string() + ".adopting";
+      if (::rename(entry.path().c_str(), claimed.c_str()) != 0) continue;  // another sink took it
+      std::string text;
+      {
+        std::ifstream in(claimed, std::ios::binary);
+        std::ostringstream all;
+        all << in.rdbuf();
+        text = all.str();
+      }
+      text.resize(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+      append_to_spill(text);
+      std::filesystem::remove(claimed, ec);
+    }
   }
 
   bool post(const std::string& nquads) {

@@ -101,7 +101,10 @@ std::unique_ptr<Sink> open_file_sink(const std::filesystem::path& path,
 // back-off.  What the server cannot take yet is appended to a local spill
 // file (fsync'ed at every flush) and delivered, oldest first, once the server
 // answers again; a spill left at close is kept and its path printed so it can
-// be imported later (`torchprov import`).  Memory stays bounded.
+// be imported later (`torchprov import`).  A trainer that was killed leaves
+// its spill behind: the next HTTP sink that starts with the default spill
+// folder takes over such spills of dead processes and delivers them first.
+// Memory stays bounded.
 struct HttpSinkOptions {
   std::string endpoint;    // base URL, e.g. http://127.0.0.1:7878
   std::string token;       // bearer token for writes
