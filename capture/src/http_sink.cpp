@@ -30,6 +30,7 @@ class HttpSink final : public Sink {
     if (options_.spill_file.empty()) {
       options_.spill_file =
           std::filesystem::temp_directory_path() / ("torchprov-spill-" + std::to_string(::getpid()) + ".nq");
+      shared_folder_ = true;
       adopt_orphaned_spills();
     }
     last_send_ = Clock::now();
@@ -77,6 +78,11 @@ class HttpSink final : public Sink {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     if (!pending_.empty()) spill();
+    std::error_code ec;
+    if (shared_folder_ && spilled_bytes() == 0) {
+      std::filesystem::remove(options_.spill_file, ec);
+      std::filesystem::remove(endpoint_note(options_.spill_file), ec);
+    }
     if (spilled_bytes() > 0) {
       std::cerr << "torchprov: the server at " << options_.endpoint << " did not take all provenance; "
                 << "it is kept in " << options_.spill_file.string() << " (torchprov import --store DIR "
@@ -91,8 +97,18 @@ class HttpSink final : public Sink {
     return ec ? 0 : size;
   }
 
+  // Beside a spill in the shared folder: the server it was meant for, so
+  // that only a sink sending to the same server takes it over.
+  static std::filesystem::path endpoint_note(const std::filesystem::path& spill) {
+    return spill.string() + ".endpoint";
+  }
+
   // Appends `text` to the spill file and syncs it.
   void append_to_spill(std::string_view text) {
+    if (shared_folder_ && !noted_) {
+      std::ofstream(endpoint_note(options_.spill_file), std::ios::trunc) << options_.endpoint;
+      noted_ = true;
+    }
     const int fd = ::open(options_.spill_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) throw std::runtime_error("cannot write spill file " + options_.spill_file.string());
     bool ok = true;
@@ -129,6 +145,10 @@ class HttpSink final : public Sink {
       if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
       const long pid = std::strtol(digits.c_str(), nullptr, 10);
       if (pid == ::getpid() || pid <= 0 || ::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;
+      // A spill meant for another server stays where it is.
+      std::string meant_for;
+      std::getline(std::ifstream(endpoint_note(entry.path())), meant_for);
+      if (meant_for != options_.endpoint) continue;
       const auto claimed = options_.spill_file.string() + ".adopting";
       if (::rename(entry.path().c_str(), claimed.c_str()) != 0) continue;  // another sink took it
       std::string text;
@@ -141,6 +161,7 @@ class HttpSink final : public Sink {
       text.resize(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
       append_to_spill(text);
       std::filesystem::remove(claimed, ec);
+      std::filesystem::remove(endpoint_note(entry.path()), ec);
     }
   }
 
@@ -255,6 +276,8 @@ class HttpSink final : public Sink {
   std::chrono::milliseconds backoff_{0};
   bool closed_ = false;
   bool warned_ = false;
+  bool shared_folder_ = false;  // the default spill folder, shared by every trainer
+  bool noted_ = false;          // the spill's endpoint note is written
 };
 
 }  // namespace

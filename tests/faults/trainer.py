@@ -89,6 +89,14 @@ elif mode == "http-sink":
     spills = glob.glob(os.path.join(work, "torchprov-spill-*.nq"))
     checks.check(f"the killed trainer ({printed} epochs printed) left its spill", printed >= 2 and len(spills) == 1,
                  spills)
+    # A dead trainer's spill meant for another server: not this sink's to deliver.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    foreign = os.path.join(work, f"torchprov-spill-{gone.pid}.nq")
+    with open(foreign, "w") as f:
+        f.write("<urn:x-fault:foreign> <urn:x-fault:p> \"elsewhere\" .\n")
+    with open(foreign + ".endpoint", "w") as f:
+        f.write("http://127.0.0.1:1")
     server = Server(build, store, log=os.path.join(work, "serve.log"), port=port).start()
     next_run = subprocess.run([trainer, "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--threads",
                                "1", "--checkpoint-dir", os.path.join(work, "next"), "--person", "next",
@@ -98,6 +106,10 @@ elif mode == "http-sink":
     server.stop()
     found = epochs_in(store, "spilled")
     checks.check(f"it delivered the dead run's spill: {found} finished epochs for {printed} printed", found >= printed)
+    checks.check("the spill meant for another server was left alone",
+                 os.path.exists(foreign) and "urn:x-fault:foreign" not in cli(build, "export", "--store", store)[1])
+    os.remove(foreign)
+    os.remove(foreign + ".endpoint")
     checks.check("the adopted spill is gone", not glob.glob(os.path.join(work, "torchprov-spill-*")),
                  glob.glob(os.path.join(work, "torchprov-spill-*")))
     # A second killed run; its spill loaded by hand.
