@@ -1,0 +1,118 @@
+"""The disk fills up under the store (a small tmpfs mounted here): the write
+that does not fit gets a clear error and no acknowledgement, nothing already
+stored is damaged, and once space is freed the store takes writes again.
+
+usage: disk_full.py BUILD MODE
+  import    `torchprov import` of a file larger than the space left
+  journal   POST /data to a server until the journal cannot grow
+  snapshot  a server whose snapshots (and Redland's write-behind) find no room
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Checks, Server, batch_triples, call, cli, fill, free_bytes, small_disk  # noqa: E402
+
+build, mode = os.path.abspath(sys.argv[1]), sys.argv[2]
+checks = Checks()
+outside = tempfile.mkdtemp(prefix="torchprov-disk-full-")
+
+
+def count(store):
+    code, out = cli(build, "query", "--store", store, "--format", "csv",
+                    "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+    if code != 0:
+        raise RuntimeError(out)
+    return int(out.strip().splitlines()[-1])
+
+
+def disk_error(text):
+    return "No space left on device" in text or "disk is full" in text
+
+
+with small_disk(24) as disk:
+    store = os.path.join(disk, "store")
+    if mode == "import":
+        small = os.path.join(outside, "small.nt")
+        with open(small, "w") as f:
+            f.write(batch_triples("small", 1000))
+        code, out = cli(build, "import", "--store", store, small)
+        checks.check("a file that fits is imported", code == 0 and count(store) == 1000, out)
+        big = os.path.join(outside, "big.nt")
+        with open(big, "w") as f:
+            for part in range(40):
+                f.write(batch_triples(f"big{part}", 2500))
+        filler = fill(disk, 512 << 10)
+        code, out = cli(build, "import", "--store", store, big)
+        checks.check("the import that does not fit fails", code != 0, out)
+        checks.check("with a message that says the disk is full", disk_error(out), out[-400:])
+        checks.check("and acknowledges nothing", "imported" not in out, out[-400:])
+        os.remove(filler)
+        checks.check("the store still holds exactly what it held", count(store) == 1000)
+        code, out = cli(build, "import", "--store", store, big)
+        checks.check("with space freed the same import succeeds", code == 0 and count(store) == 101000, out[-400:])
+    elif mode in ("journal", "snapshot"):
+        extra = ["--checkpoint-mb", "1"] if mode == "snapshot" else []
+        server = Server(build, store, extra, log=os.path.join(outside, "serve.log")).start()
+        headers = {**server.auth(), "Content-Type": "application/n-triples"}
+        post = lambda name, n: call(server.port, "POST", f"/data?graph=urn:x-fault:g/{name}",  # noqa: E731
+                                    batch_triples(name, n), headers)
+        acknowledged, refused = [], []
+        for i in range(30):
+            status, _ = post(f"before{i}", 2000)
+            (acknowledged if status in (200, 201) else refused).append(f"before{i}")
+        checks.check("writes are taken while there is room", len(acknowledged) == 30, refused)
+        filler = fill(disk, (256 << 10) if mode == "journal" else (1536 << 10))
+        statuses, messages = [], []
+        for i in range(400):
+            status, body = post(f"full{i}", 500)
+            statuses.append(status)
+            (acknowledged if status in (200, 201) else refused).append(f"full{i}")
+            if status not in (200, 201):
+                messages.append(body.decode(errors="replace"))
+            if len(refused) >= 5:
+                break
+        checks.check("once the disk is full writes are refused", refused, statuses[-5:])
+        checks.check("refused with 507 Insufficient Storage", refused and all(s == 507 for s in statuses
+                                                                             if s not in (200, 201)), statuses[-5:])
+        checks.check("saying that the disk is full", messages and all(disk_error(m) for m in messages), messages[:1])
+        checks.check("the server stays up", server.alive())
+        checks.check("reads go on", call(server.port, "GET", "/health")[0] == 200)
+        if mode == "snapshot":
+            time.sleep(3)  # snapshots and the write-behind meet the full disk meanwhile
+        os.remove(filler)
+        time.sleep(1)
+        after = []
+        for i in range(20):
+            status, body = post(f"after{i}", 2000)
+            if status in (200, 201):
+                acknowledged.append(f"after{i}")
+            after.append(status)
+        checks.check("with space freed writes are taken again", all(s in (200, 201) for s in after), after)
+        counts = server.triples_per_graph()
+        sizes = {"before": 2000, "full": 500, "after": 2000}
+        size_of = lambda name: next(v for k, v in sizes.items() if name.startswith(k))  # noqa: E731
+        lost = [n for n in acknowledged if counts.get(f"urn:x-fault:g/{n}", 0) != size_of(n)]
+        checks.check(f"all {len(acknowledged)} acknowledged batches are served", not lost, lost[:3])
+        ghosts = [n for n in refused if counts.get(f"urn:x-fault:g/{n}", 0) != 0]
+        checks.check("no refused batch is served", not ghosts, ghosts[:3])
+        server.stop()
+        checks.check("the server stops cleanly", server.process.returncode == 0, server.log())
+        server = Server(build, store, log=os.path.join(outside, "serve2.log")).start()
+        again = server.triples_per_graph()
+        checks.check("after a restart the store holds the same", again == counts,
+                     f"{sum(again.values())} vs {sum(counts.values())}")
+        server.stop()
+        if mode == "snapshot":
+            out = subprocess.run(["rdfproc", "-c", "-q", "-s", "hashes", "-t",
+                                  f"hash-type='bdb',dir='{store}',contexts='yes'", "redland", "serialize", "ntriples"],
+                                 capture_output=True, timeout=600)
+            lines = [x for x in out.stdout.decode(errors="replace").splitlines() if x.strip()]
+            checks.check("Redland caught up with everything once space was freed",
+                         len(lines) == sum(again.values()), f"{len(lines)} vs {sum(again.values())}")
+        if checks.failed:
+            print(server.log())
+checks.finish()
