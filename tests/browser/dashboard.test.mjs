@@ -5,9 +5,13 @@
 //
 // BASE_URL        the server that serves the dashboard at / and /sparql (default http://localhost:7878/)
 // SCREENSHOT_DIR  where the PNG screenshots go (default ./screenshots)
-// STEER=1         also submit the steering form (learning-rate change) and expect a 202 answer
+// STEER=1         also submit the steering form (learning-rate change), expect a 202 answer, and
+//                 wait for the adaptation's marker on the curves with its tooltip
+// LIVE=1          a training is running: the curves must gain an epoch while the page is open
 // TOKEN           bearer token for the steering request
 // CHROMIUM        browser binary (default /usr/bin/chromium)
+// What the page shows is compared with the store itself: the test asks /sparql its own
+// questions (not the dashboard's queries) and the numbers a person reads must match.
 // Exit status is non-zero when a check fails; the last line is "N passed, N failed".
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +21,7 @@ import { chromium } from 'playwright-core';
 const BASE_URL = process.env.BASE_URL || 'http://localhost:7878/';
 const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || 'screenshots');
 const STEER = process.env.STEER === '1';
+const LIVE = process.env.LIVE === '1';
 const TOKEN = process.env.TOKEN || '';
 const EXE = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = Number(process.env.TIMEOUT_MS || 20000);
@@ -38,6 +43,33 @@ async function check(name, fn) {
   }
 }
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+// The store, asked directly over the SPARQL protocol: the oracle for what the page shows.
+const PREFIXES = 'PREFIX dl: <https://w3id.org/torchprov/dl#>\nPREFIX prov: <http://www.w3.org/ns/prov#>\n';
+async function storeSelect(query) {
+  const res = await fetch(new URL('sparql', BASE_URL), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/sparql-query', Accept: 'application/sparql-results+json' },
+    body: query,
+  });
+  assert(res.ok, `/sparql answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return res.json();
+}
+const rowsOf = (json) => json.results.bindings;
+// A number as the page shows it ("0.8123", "1.23e−4") read back, and whether it is the
+// store's value to the digits shown: four decimals, or three significant digits in
+// exponent form.  Independent of the dashboard's own formatting code on purpose.
+function readNumber(text) {
+  const t = text.trim().replace('−', '-');
+  assert(/^-?\d+(\.\d+)?(e-?\d+)?$/.test(t), `not a number as shown: "${text}"`);
+  return Number(t);
+}
+function sameAsShown(text, value) {
+  const shownValue = readNumber(text);
+  const exponent = /e/.test(text);
+  const tolerance = exponent ? Math.abs(value) * 0.006 : 0.5e-4 + 1e-12;
+  return Math.abs(shownValue - value) <= tolerance;
+}
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchprov-chromium-'));
 let context;
@@ -107,7 +139,54 @@ await check('runs table sorts by header and filters by text', async () => {
   await page.click('#runs-table th[data-key="started"]'); // back to newest first
 });
 
-await check('metric curves render', async () => {
+// The plotted runs (their IRIs) and, hovering the right end of a chart, what its readout says:
+// the epoch and one value per run and split.
+const plottedRuns = async () => page.locator('#curve-runs input:checked').evaluateAll((els) => els.map((e) => e.value));
+async function readoutAtEnd(chart) {
+  const over = chart.locator('.u-over');
+  const box = await over.boundingBox();
+  await page.mouse.move(box.x + 1, box.y - 30);
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+  const readout = chart.locator('.readout');
+  await readout.waitFor({ state: 'visible' });
+  const [head, ...lines] = (await readout.innerText()).split('\n').map((l) => l.trim()).filter(Boolean);
+  const epoch = /^epoch (\d+)$/.exec(head);
+  assert(epoch, `readout does not start with the epoch: ${head}`);
+  return {
+    epoch: Number(epoch[1]),
+    values: lines.map((l) => {
+      const m = /^(\S+) (\w+): (.+)$/.exec(l);
+      assert(m, `readout line not "run split: value": ${l}`);
+      return { run: m[1], split: m[2], text: m[3] };
+    }),
+  };
+}
+// Every value the store holds for a metric at an epoch: [{ run, runId, split, value }].
+async function storeValues(metric, epoch) {
+  const json = await storeSelect(`${PREFIXES}SELECT ?run ?runId ?split ?value WHERE {
+  ?m a dl:MetricValue ; dl:name ${JSON.stringify(metric)} ; dl:split ?split ; dl:epoch ?epoch ; prov:value ?value ;
+     prov:wasGeneratedBy ?a . ?a dl:partOfRun ?run . ?run dl:runId ?runId . FILTER (?epoch = ${epoch}) }`);
+  return rowsOf(json).map((b) => ({ run: b.run.value, runId: b.runId.value, split: b.split.value, value: Number(b.value.value) }));
+}
+const short = (id) => (id.length > 12 ? id.slice(0, 8) : id);
+// The readout against the store: each (run, split) the store has for the plotted runs is
+// shown, nothing else is, and each shown number is the store's.
+async function checkReadout(chart, runs) {
+  const metric = await chart.getAttribute('data-metric');
+  const { epoch, values } = await readoutAtEnd(chart);
+  const stored = (await storeValues(metric, epoch)).filter((v) => runs.includes(v.run) && v.split !== 'test');
+  const expected = [...new Set(stored.map((v) => `${short(v.runId)} ${v.split}`))].sort();
+  const seen = values.map((v) => `${v.run} ${v.split}`).sort();
+  assert(JSON.stringify(seen) === JSON.stringify(expected), `${metric} at epoch ${epoch}: readout shows ${seen}, the store has ${expected}`);
+  for (const v of values) {
+    const candidates = stored.filter((x) => short(x.runId) === v.run && x.split === v.split);
+    assert(candidates.some((x) => sameAsShown(v.text, x.value)),
+      `${metric} ${v.run} ${v.split} epoch ${epoch}: the chart shows ${v.text}, the store holds ${candidates.map((x) => x.value)}`);
+  }
+  return { metric, epoch, values };
+}
+
+await check('metric curves render the store\'s values', async () => {
   // Plot every run (at most 6) so the overlay is visible.
   const boxes = page.locator('#runs-table tbody tr[data-run] td.plot input');
   const n = Math.min(await boxes.count(), 6);
@@ -123,55 +202,138 @@ await check('metric curves render', async () => {
   }));
   assert(painted.every((n) => n > 500), `a chart canvas is blank: ${painted}`);
   const metrics = await page.locator('#curves .chart').evaluateAll((els) => els.map((e) => e.dataset.metric));
-  const markers = await page.locator('#curves [data-testid="adaptation-marker"]').count();
-  if (markers) {
-    await page.locator('#curves [data-testid="adaptation-marker"]').first().hover();
-    await page.waitForSelector('#tooltip:not([hidden])');
-    const tip = await page.innerText('#tooltip');
-    assert(/by /.test(tip), `adaptation tooltip lacks the agent: ${tip}`);
+  // The charts are the metrics the store has for the plotted runs.
+  const runs = await plottedRuns();
+  assert(runs.length >= 1, 'no run is plotted');
+  const stored = rowsOf(await storeSelect(`${PREFIXES}SELECT DISTINCT ?metric WHERE {
+  VALUES ?run { ${runs.map((r) => `<${r}>`).join(' ')} }
+  ?m a dl:MetricValue ; dl:name ?metric ; dl:split ?split ; dl:epoch ?e ; prov:value ?v ; prov:wasGeneratedBy ?a .
+  ?a dl:partOfRun ?run . FILTER (?split != "test") }`)).map((b) => b.metric.value).sort();
+  assert(JSON.stringify([...metrics].sort()) === JSON.stringify(stored), `charts ${metrics}, the store has metrics ${stored}`);
+  const read = [];
+  for (let i = 0; i < charts; i++) {
+    const r = await checkReadout(page.locator('#curves .chart').nth(i), runs);
+    read.push(`${r.metric}@${r.epoch}: ${r.values.map((v) => `${v.split} ${v.text}`).join(', ')}`);
   }
   await shot('02-curves.png');
-  return `${charts} chart(s): ${metrics.join(', ')}; ${markers} adaptation marker(s)`;
+  return `${charts} chart(s) match the store: ${read.join('; ')}`;
 });
 
-await check('curves refresh live (polling)', async () => {
-  const before = await page.innerText('#curves-updated');
-  const epochs = async () => page.locator('#curves .chart[data-metric] canvas').count();
-  await page.waitForFunction((b) => document.querySelector('#curves-updated').textContent !== b, before, { timeout: 8000 });
-  return `${before} -> ${await page.innerText('#curves-updated')} (${await epochs()} canvases)`;
-});
+if (LIVE) {
+  await check('curves grow while the training runs (an epoch the store has appears)', async () => {
+    const chart = () => page.locator('#curves .chart').first();
+    const first = (await readoutAtEnd(chart())).epoch;
+    const deadline = Date.now() + 60000;
+    let now = first;
+    while (now <= first && Date.now() < deadline) {
+      await page.waitForTimeout(1000);
+      now = (await readoutAtEnd(chart())).epoch;
+    }
+    assert(now > first, `the last plotted epoch stayed ${first} for 60 s while the training ran`);
+    const r = await checkReadout(chart(), await plottedRuns());
+    return `last epoch ${first} -> ${r.epoch}, its values match the store`;
+  });
+}
 
-await check('hyperparameter comparison renders', async () => {
+await check('hyperparameter comparison shows the store\'s runs, settings and best val accuracy', async () => {
   await tab('hparams');
+  await page.selectOption('#hp-target', 'best:accuracy');
   await page.waitForSelector('#hp-charts .chart canvas, #hp-charts .empty-note');
-  const n = await page.locator('#hp-charts .chart').count();
-  await shot('03-hyperparameters.png');
-  return `${n} chart(s)`;
+  // The store: each run's initial settings and its val accuracies (the best taken here).
+  const settings = rowsOf(await storeSelect(`${PREFIXES}SELECT ?runId ?name ?group ?value WHERE {
+  ?run a dl:TrainingRun ; dl:runId ?runId ; prov:used ?s . ?s a dl:HyperparameterSetting ; dl:name ?name ; prov:value ?value .
+  OPTIONAL { ?s dl:paramGroup ?group } }`));
+  const accuracies = async () => rowsOf(await storeSelect(`${PREFIXES}SELECT ?runId ?v WHERE {
+  ?m a dl:MetricValue ; dl:name "accuracy" ; dl:split "val" ; prov:value ?v ; prov:wasGeneratedBy ?e .
+  ?e a dl:Epoch ; dl:partOfRun ?run . ?run dl:runId ?runId }`));
+  const valuesOf = new Map();
+  for (const b of settings) {
+    const label = b.group ? `${b.name.value}[${b.group.value}]` : b.name.value;
+    const value = /#(double|float|decimal|integer|int|long)$/.test(b.value.datatype ?? '') ? String(Number(b.value.value)) : b.value.value;
+    if (!valuesOf.has(label)) valuesOf.set(label, new Set());
+    valuesOf.get(label).add(value);
+  }
+  const varying = [...valuesOf].filter(([, v]) => v.size > 1).map(([k]) => k).sort();
+  const titles = await page.locator('#hp-charts .chart h4').allInnerTexts();
+  assert(JSON.stringify(titles.sort()) === JSON.stringify(varying.map((v) => `best val accuracy vs ${v}`)),
+    `charts ${JSON.stringify(titles)}; the store's runs differ in ${JSON.stringify(varying)}`);
+  const header = await page.locator('#hp-table thead th').allInnerTexts();
+  assert(JSON.stringify(header) === JSON.stringify(['Run', ...varying, 'best val accuracy']), `table columns ${header}`);
+  // The table against the store; a live run may improve in between, so read both again.
+  let problem = '';
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt) await page.waitForTimeout(3000);
+    const best = new Map();
+    for (const b of await accuracies()) best.set(short(b.runId.value), Math.max(best.get(short(b.runId.value)) ?? -Infinity, Number(b.v.value)));
+    const rows = await page.locator('#hp-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText.trim())));
+    problem = '';
+    if (rows.length !== best.size) problem = `${rows.length} table rows, the store has ${best.size} runs with a val accuracy`;
+    for (const cells of rows) {
+      const run = cells[0];
+      if (!best.has(run)) { problem ||= `table row for ${run}, which has no val accuracy in the store`; continue; }
+      if (!sameAsShown(cells[cells.length - 1], best.get(run))) problem ||= `${run}: table shows ${cells[cells.length - 1]}, the store's best is ${best.get(run)}`;
+    }
+    if (!problem) {
+      await shot('03-hyperparameters.png');
+      return `${rows.length} run(s), ${titles.length} chart(s): ${rows.map((c) => c.join(' ')).join('; ')}`;
+    }
+  }
+  throw new Error(problem);
 });
 
-await check('YASGUI shows the canned queries and runs one', async () => {
+// YASGUI's table against the same query sent to the store directly: no error, the count
+// in the response chip, the columns and the first rows' values.
+async function checkYasguiResult(queryText, before) {
+  const panel = '#yasgui .tabPanel.active';
+  await page.waitForSelector(`${panel} .yasr .dataTable tbody tr, ${panel} .yasr .errorResult`);
+  const error = await page.locator(`${panel} .yasr .errorResult`).count();
+  assert(error === 0, `YASGUI shows an error: ${error ? (await page.innerText(`${panel} .yasr .errorResult`)).slice(0, 200) : ''}`);
+  const after = await storeSelect(queryText);
+  const chip = await page.innerText(`${panel} .yasr_response_chip`);
+  const count = /^(\d+) results?/.exec(chip);
+  assert(count, `response chip does not give a count: ${chip}`);
+  const n = Number(count[1]);
+  const low = Math.min(rowsOf(before).length, rowsOf(after).length), high = Math.max(rowsOf(before).length, rowsOf(after).length);
+  assert(n >= low && n <= high && n >= 1, `YASGUI counts ${n} results, the store answers ${low}..${high}`);
+  const header = (await page.locator(`${panel} .yasr .dataTable thead th`).allInnerTexts()).map((h) => h.trim()).filter(Boolean);
+  assert(JSON.stringify(header) === JSON.stringify(after.head.vars), `YASGUI columns ${header}, the store's ${after.head.vars}`);
+  const shownRows = await page.locator(`${panel} .yasr .dataTable tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText.trim())));
+  assert(shownRows.length === Math.min(n, 50), `${shownRows.length} rows on the first page of ${n}`);
+  // The first rows do not change while a run grows (the canned queries order their answers).
+  for (let i = 0; i < Math.min(3, shownRows.length); i++) {
+    const binding = rowsOf(after)[i];
+    const expected = after.head.vars.map((v) => binding[v]?.value ?? '');
+    const cells = shownRows[i].slice(1);  // the first column numbers the rows
+    assert(JSON.stringify(cells) === JSON.stringify(expected), `row ${i + 1}: YASGUI shows ${JSON.stringify(cells)}, the store ${JSON.stringify(expected)}`);
+  }
+  return `${n} results, columns ${header.join(' ')}`;
+}
+
+await check('YASGUI shows the canned queries and runs one with the store\'s answer', async () => {
   await tab('sparql');
   await page.waitForFunction(() => document.querySelectorAll('#yasgui .tabsList .tab').length >= 7);
   const names = await page.locator('#yasgui .tabsList .tab').allInnerTexts();
+  const queryText = await page.evaluate(() => document.querySelector('#yasgui .tabPanel.active .CodeMirror').CodeMirror.getValue());
+  const before = await storeSelect(queryText);
   await page.click('#yasgui .tabPanel.active .yasqe_queryButton');
-  await page.waitForSelector('#yasgui .tabPanel.active .yasr .dataTable tbody tr, #yasgui .tabPanel.active .yasr_response_chip');
-  await page.waitForTimeout(300);
+  const note = await checkYasguiResult(queryText, before);
   await shot('04-yasgui.png');
-  return `${names.length} tabs: ${names.map((s) => s.replace('✖', '').trim()).filter(Boolean).join(' | ')}`;
+  return `${note}; ${names.length} tabs: ${names.map((s) => s.replace('✖', '').trim()).filter(Boolean).join(' | ')}`;
 });
 
-await check('"open in YASGUI" opens the runs view query', async () => {
+await check('"open in YASGUI" opens the runs view query with the store\'s answer', async () => {
   await tab('runs');
   await page.click('#view-runs a.yasgui-link');
   await page.waitForSelector('#view-sparql:not([hidden])');
   await page.waitForFunction(() => [...document.querySelectorAll('#yasgui .tabsList .tab.active')].some((t) => t.textContent.includes('Runs table')));
-  await page.waitForSelector('#yasgui .tabPanel.active .yasr .dataTable tbody tr');
-  const rows = await page.locator('#yasgui .tabPanel.active .yasr .dataTable tbody tr').count();
-  assert(rows >= 1, 'no result rows');
+  const queryText = await page.evaluate(() => document.querySelector('#yasgui .tabPanel.active .CodeMirror').CodeMirror.getValue());
+  assert(/dl:TrainingRun/.test(queryText), 'the opened query is not the runs query');
+  const note = await checkYasguiResult(queryText, await storeSelect(queryText));
   await shot('05-yasgui-runs-query.png');
-  return `${rows} result row(s)`;
+  return note;
 });
 
+let steered = '';
 if (STEER) {
   await check('steering form: learning-rate change is accepted (202)', async () => {
     await tab('curves'); // the query of this view is attached as informed_by_query
@@ -198,7 +360,46 @@ if (STEER) {
     assert(sent.run === running && sent.action === 'set' && sent.hyperparameter === 'learning_rate' && sent.value === 0.0005, `unexpected body ${JSON.stringify(sent)}`);
     assert(typeof sent.informed_by_query === 'string' && sent.informed_by_query.includes('SELECT'), 'informed_by_query missing');
     await page.waitForSelector('#steer-requests tbody tr');
+    steered = running;
     return text.replace(/\s+/g, ' ');
+  });
+
+  await check('the applied change shows as a marker on the curves, with who, what and why', async () => {
+    assert(steered, 'the steering request was not sent');
+    // The store says when the trainer applied it (the oracle for the marker's text).
+    let applied;
+    const deadline = Date.now() + 120000;
+    while (!applied && Date.now() < deadline) {
+      applied = rowsOf(await storeSelect(`${PREFIXES}SELECT ?epoch ?old ?reason ?who WHERE {
+  ?a a dl:Adaptation ; dl:partOfRun <${steered}> ; dl:epoch ?epoch ; dl:reason ?reason ; prov:wasAssociatedWith ?p .
+  ?p a prov:Person ; dl:name ?who .
+  ?new prov:wasGeneratedBy ?a ; dl:name "learning_rate" ; prov:value ?v . FILTER (?v = 0.0005)
+  OPTIONAL { ?new prov:wasRevisionOf ?o . ?o prov:value ?old } }`))[0];
+      if (!applied) await page.waitForTimeout(1000);
+    }
+    assert(applied, 'the trainer did not apply the change within 120 s (no dl:Adaptation in the store)');
+    const epoch = Number(applied.epoch.value);
+    await tab('curves');
+    const markers = page.locator('#curves .chart').first().locator('[data-testid="adaptation-marker"]');
+    await markers.first().waitFor({ state: 'attached' });
+    let tip = '';
+    for (let i = 0; i < await markers.count() && !tip.startsWith(`Epoch ${epoch}:`); i++) {
+      await markers.nth(i).hover();
+      await page.waitForSelector('#tooltip:not([hidden])');
+      tip = await page.innerText('#tooltip');
+    }
+    assert(tip.startsWith(`Epoch ${epoch}: learning_rate `), `no marker says "Epoch ${epoch}: learning_rate ...": ${tip}`);
+    const change = /learning_rate (\S+) → (\S+)/.exec(tip);
+    assert(change, `the tooltip does not show old → new: ${tip}`);
+    assert(Number(change[2]) === 0.0005, `the tooltip's new value is ${change[2]}, the store's 0.0005`);
+    if (applied.old) {
+      const old = Number(applied.old.value);
+      assert(Math.abs(Number(change[1]) - old) <= Math.abs(old) * 1e-3, `the tooltip's old value is ${change[1]}, the store's ${old}`);
+    }
+    assert(tip.includes(`by ${applied.who.value} (person)`), `the tooltip does not name ${applied.who.value} as a person: ${tip}`);
+    assert(tip.includes(`why: ${applied.reason.value}`), `the tooltip does not give the reason "${applied.reason.value}": ${tip}`);
+    await shot('07-adaptation-marker.png');
+    return tip.replace(/\n/g, ' / ');
   });
 }
 
