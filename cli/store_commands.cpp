@@ -135,6 +135,11 @@ struct Destination {
   }
 };
 
+// What import reads, for its messages and --help.
+std::string accepted_formats() {
+  return "accepted: " + std::string(ts::accepted_rdf_formats()) + ", .json (PROV-JSON)";
+}
+
 int import_command(const Arguments& args) {
   if (args.positional.empty()) throw std::invalid_argument("import: no files given");
   const auto from = args.get("from");
@@ -154,7 +159,7 @@ int import_command(const Arguments& args) {
   const auto format_name = args.get("format");
   if (format_name && !torchprov::interop::prov_format_from_name(*format_name)) {
     format = ts::format_from_name(*format_name);
-    if (!format) throw std::invalid_argument("unknown format '" + *format_name + "'");
+    if (!format) throw std::invalid_argument("unknown format '" + *format_name + "'; " + accepted_formats());
   }
   int status = 0;
   for (const std::string& file : args.positional) {
@@ -172,11 +177,12 @@ int import_command(const Arguments& args) {
         for (const auto& line : dump.report) std::printf("  %s\n", line.c_str());
       } else if (is_prov_json(file, format_name)) {
         added = destination.deliver(torchprov::interop::read_prov_json(read_text(file), file), graph);
+      } else if (!format && !ts::format_from_path(file)) {
+        throw std::runtime_error(file + ": unknown format (give --format); " + accepted_formats());
       } else if (destination.store) {
         added = ts::import_file(*destination.store, file, format, graph, progress.handler());
       } else {
         const auto chosen = format ? format : ts::format_from_path(file);
-        if (!chosen) throw std::runtime_error(file + ": unknown format (use .ttl, .nt, .nq, .trig or .json)");
         std::vector<Statement> statements;
         ts::rdf_io::parse_file(file, *chosen, [&](const Statement& st) { statements.push_back(st); });
         added = destination.deliver(statements, graph);

@@ -53,10 +53,13 @@ struct UpdateDelta;
 // every statement to stay fast) and as term id 1 in the Dataset.
 inline constexpr std::string_view default_graph_iri = "urn:x-torchprov:default-graph";
 
-enum class RdfFormat { turtle, ntriples, nquads, trig };
-// From a file extension (.ttl .nt .nq .trig); nullopt when unknown.
+// RDF/XML is read only (import, Graph Store bodies); the others are read and written.
+enum class RdfFormat { turtle, ntriples, nquads, trig, rdfxml };
+// From a file extension (.ttl .nt .nq .trig .rdf .owl); nullopt when unknown.
 std::optional<RdfFormat> format_from_path(const std::filesystem::path& path);
-std::optional<RdfFormat> format_from_name(std::string_view name);  // "turtle", "nq", ...
+std::optional<RdfFormat> format_from_name(std::string_view name);  // "turtle", "nq", "rdfxml", ...
+// What import accepts, for messages and --help: ".ttl (Turtle), .nt (N-Triples), ...".
+std::string_view accepted_rdf_formats();
 
 // A syntax error in an RDF file: what() is "FILE:LINE:COL: message".
 struct ParseError : std::runtime_error {

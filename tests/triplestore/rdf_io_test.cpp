@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -43,6 +48,62 @@ TEST(RdfIo, FormatFromPath) {
   EXPECT_EQ(ts::format_from_path("x.trig"), ts::RdfFormat::trig);
   EXPECT_EQ(ts::format_from_path("x.nt"), ts::RdfFormat::ntriples);
   EXPECT_EQ(ts::format_from_path("x.json"), std::nullopt);
+  EXPECT_EQ(ts::format_from_path("ontology.owl"), ts::RdfFormat::rdfxml);
+  EXPECT_EQ(ts::format_from_path("data.rdf"), ts::RdfFormat::rdfxml);
+  EXPECT_EQ(ts::format_from_name("rdfxml"), ts::RdfFormat::rdfxml);
+}
+
+TEST(RdfIo, ReadsRdfXmlWithRelativeIrisBlankNodesAndTypedLiterals) {
+  // Written out by hand: the triples a reader of the RDF/XML spec gets from it.
+  const auto dir = std::filesystem::temp_directory_path() / ("torchprov-rdfxml-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "model.rdf";
+  std::ofstream(file) << R"(<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">
+  <ex:Run rdf:about="#run1">
+    <ex:lr rdf:datatype="http://www.w3.org/2001/XMLSchema#double">0.001</ex:lr>
+    <ex:note xml:lang="en">first</ex:note>
+    <ex:data rdf:resource="data.ttl"/>
+    <ex:by><ex:Person><ex:name>Ana</ex:name></ex:Person></ex:by>
+  </ex:Run>
+</rdf:RDF>
+)";
+  std::vector<Statement> got;
+  ts::rdf_io::parse_file(file, ts::RdfFormat::rdfxml, [&](const Statement& s) { got.push_back(s); }, "p_");
+  const std::string base = "file://" + std::filesystem::absolute(dir).lexically_normal().string() + "/";
+  const Term run = Term::iri(base + "model.rdf#run1");
+  const auto ex = [](const char* local) { return Term::iri(std::string("http://example.org/") + local); };
+  ASSERT_EQ(got.size(), 7u);
+  EXPECT_EQ(got[0], (Statement{run, Term::iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ex("Run"), ""}));
+  EXPECT_EQ(got[1], (Statement{run, ex("lr"), Term::literal("0.001", "http://www.w3.org/2001/XMLSchema#double"), ""}));
+  EXPECT_EQ(got[2], (Statement{run, ex("note"), Term::lang_literal("first", "en"), ""}));
+  EXPECT_EQ(got[3], (Statement{run, ex("data"), Term::iri(base + "data.ttl"), ""}));
+  // The person is a blank node with the caller's prefix, the same in all its triples.
+  Term person;
+  for (const auto& st : got)
+    for (const Term* t : {&st.subject, &st.object})
+      if (t->kind == torchprov::TermKind::blank) person = *t;
+  ASSERT_EQ(person.kind, torchprov::TermKind::blank);
+  EXPECT_TRUE(person.value.starts_with("p_")) << person.value;
+  std::multiset<std::string> rest;
+  for (std::size_t i = 4; i < got.size(); ++i)
+    rest.insert((got[i].subject == person ? "_" : got[i].subject.value) + " " + got[i].predicate.value + " " +
+                (got[i].object == person ? "_" : got[i].object.value));
+  EXPECT_EQ(rest, (std::multiset<std::string>{"_ http://example.org/name Ana",
+                                               "_ http://www.w3.org/1999/02/22-rdf-syntax-ns#type http://example.org/Person",
+                                               run.value + " http://example.org/by _"}));
+  // A malformed document: a ParseError naming the file and the line.
+  const auto bad = dir / "bad.rdf";
+  std::ofstream(bad) << "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+                        "  <rdf:Description rdf:about=\"http://e/x\">\n    <oops\n</rdf:RDF>\n";
+  try {
+    ts::rdf_io::parse_file(bad, ts::RdfFormat::rdfxml, [](const Statement&) {});
+    ADD_FAILURE() << "malformed RDF/XML was accepted";
+  } catch (const ts::ParseError& e) {
+    EXPECT_EQ(e.file, bad.string());
+    EXPECT_GE(e.line, 3u) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 class RoundTrip : public ::testing::TestWithParam<ts::RdfFormat> {};

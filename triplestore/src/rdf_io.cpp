@@ -1,5 +1,7 @@
 #include "rdf_io.h"
 
+#include "rdfxml_reader.h"
+
 #include <serd/serd.h>
 
 #include <algorithm>
@@ -29,7 +31,12 @@ std::optional<RdfFormat> format_from_name(std::string_view name) {
   if (name == "ntriples" || name == "nt" || name == "n-triples") return RdfFormat::ntriples;
   if (name == "nquads" || name == "nq" || name == "n-quads") return RdfFormat::nquads;
   if (name == "trig") return RdfFormat::trig;
+  if (name == "rdfxml" || name == "rdf" || name == "owl" || name == "rdf/xml" || name == "xml") return RdfFormat::rdfxml;
   return std::nullopt;
+}
+
+std::string_view accepted_rdf_formats() {
+  return ".ttl (Turtle), .nt (N-Triples), .nq (N-Quads), .trig (TriG), .rdf or .owl (RDF/XML)";
 }
 
 std::optional<RdfFormat> format_from_path(const std::filesystem::path& path) {
@@ -49,8 +56,9 @@ SerdSyntax syntax_of(RdfFormat format) {
     case RdfFormat::ntriples: return SERD_NTRIPLES;
     case RdfFormat::nquads: return SERD_NQUADS;
     case RdfFormat::trig: return SERD_TRIG;
+    case RdfFormat::rdfxml: break;  // Raptor's, never Serd's
   }
-  return SERD_TURTLE;
+  throw std::invalid_argument("RDF/XML is read only: write Turtle, N-Triples, N-Quads or TriG");
 }
 
 struct ReaderDeleter {
@@ -314,6 +322,12 @@ void parse(RdfFormat format, const StatementHandler& handler, std::string_view n
 
 void parse_file(const std::filesystem::path& file, RdfFormat format, const StatementHandler& handler,
                 std::string_view blank_prefix, const std::function<void(std::uint64_t bytes_read)>& bytes_read) {
+  if (format == RdfFormat::rdfxml) {
+    // Raptor reads the whole file in one call: the progress hears its end.
+    parse_rdfxml_file(file, handler, blank_prefix);
+    if (bytes_read) bytes_read(std::uint64_t(std::filesystem::file_size(file)));
+    return;
+  }
   std::unique_ptr<std::FILE, FileCloser> stream(std::fopen(file.c_str(), "rb"));
   if (!stream) throw std::runtime_error(file.string() + ": " + std::strerror(errno));
   std::string base = "file://" + std::filesystem::absolute(file).string();
@@ -335,6 +349,8 @@ void parse_file(const std::filesystem::path& file, RdfFormat format, const State
 
 void parse_text(std::string_view text, RdfFormat format, const StatementHandler& handler, std::string_view name,
                 std::string_view blank_prefix, std::string_view base_iri) {
+  if (format == RdfFormat::rdfxml)
+    return parse_rdfxml_text(text, std::string(base_iri), handler, name, blank_prefix);
   TextSource source{text};
   const std::string source_name(name);
   parse(format, handler, name, blank_prefix, std::string(base_iri), [&] { return std::string(text); },
