@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <random>
 #include <fstream>
 #include <system_error>
 #include <sstream>
@@ -27,11 +28,26 @@ namespace {
 using triplestore::RdfFormat;
 namespace results = triplestore::results;
 
+// Blank nodes belong to the document that holds them: two request bodies
+// that both say _:b1 (or both hold a [ ]) mean two nodes, as two imported
+// files do.  A random part per process keeps them apart across restarts.
+std::string request_blank_prefix() {
+  static const std::string process = [] {
+    std::random_device random;
+    char text[16];
+    std::snprintf(text, sizeof text, "h%08x", random());
+    return std::string(text);
+  }();
+  static std::atomic<std::uint64_t> requests{0};
+  return process + "_" + std::to_string(++requests) + "_";
+}
+
 std::optional<RdfFormat> rdf_format_of_media_type(std::string_view type) {
   if (type == "text/turtle" || type == "application/x-turtle") return RdfFormat::turtle;
   if (type == "application/n-triples" || type == "text/plain") return RdfFormat::ntriples;
   if (type == "application/n-quads" || type == "text/x-nquads") return RdfFormat::nquads;
   if (type == "application/trig") return RdfFormat::trig;
+  if (type == "application/rdf+xml") return RdfFormat::rdfxml;  // read only: never negotiated for output
   return std::nullopt;
 }
 
@@ -41,6 +57,7 @@ std::string_view media_type_of_rdf_format(RdfFormat format) {
     case RdfFormat::ntriples: return "application/n-triples";
     case RdfFormat::nquads: return "application/n-quads";
     case RdfFormat::trig: return "application/trig";
+    case RdfFormat::rdfxml: return "application/rdf+xml";
   }
   return "text/turtle";
 }
@@ -698,7 +715,8 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
     const auto format = rdf_format_of_media_type(type);
     if (!format || !charset_is_utf8(request[http::field::content_type])) {
       return text_response(http::status::unsupported_media_type,
-                           "send text/turtle, application/n-triples, application/n-quads or application/trig, not '" +
+                           "send text/turtle, application/n-triples, application/n-quads, application/trig or "
+                           "application/rdf+xml, not '" +
                                type + "'");
     }
     if (graph && (*format == RdfFormat::nquads || *format == RdfFormat::trig)) {
@@ -713,7 +731,8 @@ Reply Endpoint::graph_store(const Request& request, const Target& target, const 
     try {
       // Relative IRIs resolve against the request's IRI (Graph Store Protocol).
       triplestore::rdf_io::parse_text(request.body(), *format, [&](const Statement& s) { statements.push_back(s); },
-                                      "request body", {}, server_root() + std::string(request.target()));
+                                      "request body", request_blank_prefix(),
+                                      server_root() + std::string(request.target()));
     } catch (const triplestore::ParseError& e) {
       return text_response(http::status::bad_request, std::string("malformed RDF, nothing stored: ") + e.what());
     }

@@ -81,13 +81,20 @@ TEST_F(EndpointTest, SyntaxErrorsAre400WithTheirPosition) {
 }
 
 TEST_F(EndpointTest, NegotiatesResultFormats) {
-  call(http::verb::put, "/data?graph=http://ex/g", turtle, "text/turtle", "", "secret-token");
-  const std::string q = "/sparql?query=SELECT%20%3Fo%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D";
+  const auto put = call(http::verb::put, "/data?graph=http://ex/g", turtle, "text/turtle", "", "secret-token");
+  ASSERT_EQ(put.result(), http::status::created) << put.body();
+  const std::string q = "/sparql?query=SELECT%20%3Fo%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20ORDER%20BY%20%3Fo";
   const auto xml = call(http::verb::get, q, {}, {}, "application/sparql-results+xml");
   EXPECT_EQ(xml.result(), http::status::ok);
   EXPECT_NE(xml.body().find("<sparql"), std::string::npos);
   const auto csv = call(http::verb::get, q, {}, {}, "text/csv");
-  EXPECT_EQ(csv.body().substr(0, 1), "o");
+  EXPECT_EQ(csv.result(), http::status::ok);
+  EXPECT_EQ(csv[http::field::content_type].substr(0, 8), "text/csv");
+  // SPARQL 1.1 CSV: a header of variable names, CRLF line ends, plain values
+  // (42 before "o": numbers order before strings).
+  EXPECT_EQ(csv.body(), "o\r\n42\r\no\r\n");
+  const auto tsv = call(http::verb::get, q, {}, {}, "text/tab-separated-values");
+  EXPECT_EQ(tsv.body(), "?o\n42\n\"o\"\n");
   EXPECT_EQ(call(http::verb::get, q, {}, {}, "image/png").result(), http::status::not_acceptable);
   EXPECT_EQ(call(http::verb::post, "/sparql", "SELECT * {}", "text/plain").result(), http::status::unsupported_media_type);
   const auto construct = call(http::verb::post, "/sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "application/sparql-query",
@@ -117,6 +124,19 @@ TEST_F(EndpointTest, GraphStoreRoundTripAndErrors) {
   EXPECT_NE(all.body().find("<http://ex/run1>"), std::string::npos);
   EXPECT_EQ(call(http::verb::delete_, "/data?graph=http://ex/g", {}, {}, {}, "secret-token").result(), http::status::ok);
   EXPECT_EQ(call(http::verb::get, "/data?graph=http://ex/g").result(), http::status::not_found);
+}
+
+TEST_F(EndpointTest, BlankNodesOfTwoRequestBodiesAreTwoNodes) {
+  // Each body's _:b1 and [ ] are its own, as in two imported files.
+  for (int i = 0; i < 2; ++i) {
+    const auto r = call(http::verb::post, "/data?graph=http://ex/g", "_:b1 <http://ex/p> \"x\" . [] <http://ex/q> 1 .\n",
+                        "text/turtle", "", "secret-token");
+    ASSERT_TRUE(r.result() == http::status::ok || r.result() == http::status::created) << r.body();
+  }
+  const auto count = call(http::verb::get,
+                          "/sparql?query=SELECT%20(COUNT(DISTINCT%20%3Fs)%20AS%20%3Fn)%20%7B%20GRAPH%20%3Fg%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20%7D",
+                          {}, {}, "text/csv");
+  EXPECT_EQ(count.body(), "n\r\n4\r\n");
 }
 
 TEST_F(EndpointTest, HealthMetricsOntologyAndStaticFiles) {
