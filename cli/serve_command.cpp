@@ -18,6 +18,7 @@ const char* const usage =
     "                       [--static DIR] [--threads N] [--max-body-mb N] [--max-rows N]\n"
     "                       [--redland] [--storage NAME] [--storage-options S] [--service-allow IRI[,IRI...]]\n"
     "                       [--checkpoint-mb N] [--client-requests N] [--client-queue N] [--client-connections N]\n"
+    "                       [--union-default-graph yes|no]\n"
     "       torchprov serve --backend URL --store DIR [--backend-update URL] [--backend-data URL]\n"
     "                       [--backend-user U --backend-password-file F] [--backend-ack-wait S] [options above]\n"
     "  --backend URL: the data lives in the SPARQL 1.1 store whose query endpoint is URL (Virtuoso:\n"
@@ -91,6 +92,10 @@ int run_serve_command(int argc, char** argv) {
           if (comma == std::string::npos) break;
           start = comma + 1;
         }
+      } else if (a == "--union-default-graph") {
+        const std::string v = value();
+        if (v != "yes" && v != "no") throw std::invalid_argument("--union-default-graph takes yes or no");
+        options.union_default_graph = v == "yes";
       } else if (a == "--backend") backend.query_url = value();
       else if (a == "--backend-update") backend.update_url = value();
       else if (a == "--backend-data") backend.data_url = value();

@@ -13,9 +13,11 @@
 #include "sparql/engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -88,10 +90,31 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-// The query or update text: --file F or the single positional argument.
-std::string request_text(const Arguments& args) {
-  if (auto file = args.get("file")) return read_text(*file);
-  if (args.positional.size() == 1) return args.positional[0];
+// A file's IRI (file:///abs/path, percent-encoded), the base of a request read from it.
+std::string file_iri(const std::string& path) {
+  const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
+  std::string iri = "file://";
+  for (const unsigned char c : absolute) {
+    if (std::isalnum(c) || std::strchr("/-._~!$&'()*+,;=:@", c)) {
+      iri += static_cast<char>(c);
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      iri += escaped;
+    }
+  }
+  return iri;
+}
+
+// The query or update text (--file F or the single positional argument) and
+// its base IRI: relative IRIs in a file resolve against the file's IRI, as
+// SPARQL's base rules say (a BASE in the text still wins).
+struct Request {
+  std::string text, base_iri;
+};
+Request read_request(const Arguments& args) {
+  if (auto file = args.get("file")) return {read_text(*file), file_iri(*file)};
+  if (args.positional.size() == 1) return {args.positional[0], {}};
   throw std::invalid_argument("give the request as --file FILE or as one argument");
 }
 
@@ -138,6 +161,15 @@ struct Destination {
 // What import reads, for its messages and --help.
 std::string accepted_formats() {
   return "accepted: " + std::string(ts::accepted_rdf_formats()) + ", .json (PROV-JSON)";
+}
+
+// --union-default-graph yes (the store's convention: without FROM the default
+// graph is the union of all graphs) or no (only the default graph, as the
+// SPARQL spec's own examples and the W3C tests read a dataset).
+bool union_default_graph(const Arguments& args) {
+  const std::string value = args.get("union-default-graph").value_or("yes");
+  if (value != "yes" && value != "no") throw std::invalid_argument("--union-default-graph takes yes or no");
+  return value == "yes";
 }
 
 int import_command(const Arguments& args) {
@@ -252,8 +284,10 @@ int query_command(const Arguments& args) {
   const auto format_name = args.get("format").value_or("table");
   const auto format = ts::results::parse_result_format(format_name);
   if (!format) throw std::invalid_argument("unknown result format '" + format_name + "'");
-  const std::string text = request_text(args);
+  const auto [text, base_iri] = read_request(args);
   ts::sparql::QueryOptions options;
+  options.base_iri = base_iri;
+  options.union_default_graph = union_default_graph(args);
   if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
   if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
   ProgressLine progress;
@@ -298,12 +332,20 @@ int query_command(const Arguments& args) {
 }
 
 int update_command(const Arguments& args) {
-  const std::string text = request_text(args);
+  const auto [text, base_iri] = read_request(args);
+  ts::sparql::QueryOptions options;
+  options.base_iri = base_iri;
+  options.union_default_graph = union_default_graph(args);
+  if (args.get("explain").value_or("no") == "yes") {
+    // Parsed and listed, nothing applied (the store is not even opened).
+    std::cout << ts::sparql::explain_update(text, options);
+    return 0;
+  }
   ProgressLine progress;
   ts::Store store = open_store(args, ts::StoreAccess::write, progress);
   progress.finish();
   const ts::sparql::UpdateDelta delta =
-      store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, text); });
+      store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, text, options); });
   std::printf("%zu quads added, %zu removed\n", delta.added.size(), delta.removed.size());
   return 0;
 }
@@ -361,8 +403,17 @@ bool is_store_command(const std::string& verb) {
 }
 
 int run_store_command(const std::string& verb, int argc, char** argv) {
+  if (verb == "import" && argc == 1 && (std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0)) {
+    std::printf("usage: torchprov import (--store DIR | --endpoint URL [--token-file F]) [--graph IRI] [--format F] FILE...\n"
+                "       torchprov import --from keras-prov (--store DIR | --endpoint URL) [--person P] DUMP.sql...\n"
+                "formats by extension: %s, .json (PROV-JSON)\n"
+                "--format (turtle, ntriples, nquads, trig, rdfxml, provjson) overrides the extension.\n",
+                std::string(ts::accepted_rdf_formats()).c_str());
+    return 0;
+  }
+  Arguments args;
   try {
-    const Arguments args = parse_arguments(argc, argv);
+    args = parse_arguments(argc, argv);
     if (verb == "import") return import_command(args);
     if (verb == "export") return export_command(args);
     if (verb == "query") return query_command(args);
@@ -371,6 +422,11 @@ int run_store_command(const std::string& verb, int argc, char** argv) {
     if (verb == "redland-sync") return redland_sync_command(args);
     std::fprintf(stderr, "torchprov: unknown store command '%s'\n", verb.c_str());
     return 2;
+  } catch (const ts::sparql::SyntaxError& e) {
+    // FILE:LINE:COLUMN, as compilers write it, for a request read from a file.
+    std::fprintf(stderr, "torchprov %s: %s:%zu:%zu: syntax error: %s\n", verb.c_str(),
+                 args.get("file").value_or("<argument>").c_str(), e.line, e.column, e.what());
+    return 1;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "torchprov %s: %s\n", verb.c_str(), e.what());
     return 2;

@@ -68,6 +68,9 @@ struct ServerOptions {
   int client_requests = 0;
   std::size_t client_waiting = 256;
   std::size_t client_connections = 256;
+  // true: without FROM (or default-graph-uri) a query's default graph is the
+  // union of all graphs, where trainers' runs live; false: only the default graph.
+  bool union_default_graph = true;
 };
 
 // Serves until SIGINT or SIGTERM; returns the process exit code.

@@ -520,6 +520,7 @@ Reply Endpoint::run_query(const Request& request, const std::string& query, cons
   options.base_iri = service_iri();
   options.default_graphs = all(params, "default-graph-uri");
   options.named_graphs = all(params, "named-graph-uri");
+  options.union_default_graph = options_.union_default_graph;
   options.timeout = options_.query_timeout;
   options.max_rows = options_.max_result_rows;
   enable_services(options);
@@ -560,6 +561,7 @@ Response Endpoint::run_update(const std::string& update, const std::multimap<std
   options.base_iri = service_iri();
   options.default_graphs = all(params, "using-graph-uri");
   options.named_graphs = all(params, "using-named-graph-uri");
+  options.union_default_graph = options_.union_default_graph;
   options.timeout = options_.query_timeout;
   enable_services(options);
   options.max_rows = options_.max_result_rows;

@@ -163,6 +163,29 @@ std::string explain_query(const Dataset& dataset, std::string_view text, const Q
   return to_string(*plan.root, plan);
 }
 
+std::string explain_update(std::string_view text, const QueryOptions& options) {
+  const auto request = parse_update(text, options.base_iri);
+  static const char* const names[] = {"INSERT DATA", "DELETE DATA", "DELETE/INSERT", "LOAD", "CLEAR",
+                                      "DROP",        "CREATE",      "ADD",           "MOVE", "COPY"};
+  std::string out;
+  for (const auto& op : request.operations) {
+    out += names[static_cast<int>(op.kind)];
+    if (op.silent) out += " SILENT";
+    if (op.kind == syntax::UpdateKind::insert_data || op.kind == syntax::UpdateKind::delete_data ||
+        op.kind == syntax::UpdateKind::modify)
+      out += " (" + std::to_string(op.remove.size()) + " to delete, " + std::to_string(op.insert.size()) + " to insert)";
+    out += '\n';
+    if (op.kind == syntax::UpdateKind::modify) {
+      // The WHERE pattern as it would be evaluated (some errors are found only here).
+      QueryPlan plan;
+      OpPtr pattern = translate_update_pattern(op.where, plan);
+      out += to_string(*pattern, plan);
+    }
+  }
+  out += std::to_string(request.operations.size()) + " operations, nothing applied\n";
+  return out;
+}
+
 UpdateDelta execute_update(Dataset& dataset, std::string_view text, const QueryOptions& options) {
   auto request = parse_update(text, options.base_iri);
   return run_update(dataset, request, options);

@@ -125,6 +125,10 @@ struct UpdateDelta {
   std::vector<Quad> removed, added;  // net changes, in application order
   std::vector<TermId> created_graphs, dropped_graphs;
 };
+// The operations of an update, one a line, without applying them: what
+// `torchprov update --explain yes` prints to check a request's syntax.
+std::string explain_update(std::string_view text, const QueryOptions& options = {});
+
 // Runs every operation of the request in order; if any fails the dataset is
 // left exactly as before and the error is thrown.
 UpdateDelta execute_update(Dataset& dataset, std::string_view text, const QueryOptions& options = {});
