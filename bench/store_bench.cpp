@@ -61,6 +61,7 @@ struct Settings {
   int repeat = 5;
   bool oxigraph = true, jena = true;
   bool redland_sync = false;  // also time building the Redland copy (minutes at 15 M quads)
+  bool require_oxigraph = false;  // a query Oxigraph does not answer is a failure (the smoke test's oracle)
   fs::path dir;
   fs::path data;     // an N-Triples / N-Quads file instead of the generated provenance
   fs::path queries;  // a folder of NAME-ORDER.rq files instead of the canonical queries
@@ -486,6 +487,7 @@ int store_benchmark(int argc, char** argv) {
       else if (a == "--skip-oxigraph") s.oxigraph = false;
       else if (a == "--skip-jena") s.jena = false;
       else if (a == "--redland-sync") s.redland_sync = true;
+      else if (a == "--require-oxigraph") s.require_oxigraph = true;
       else if (a == "--dir") s.dir = next();
       else if (a == "--data") s.data = next();
       else if (a == "--queries") s.queries = next();
@@ -497,6 +499,7 @@ int store_benchmark(int argc, char** argv) {
             "usage: torchprov bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] "
             "[--dir D]\n"
             "                         [--redland-sync]\n"
+            "                         [--require-oxigraph]\n"
             "                         [--data FILE.nt|.nq] [--queries DIR]\n"
             "  R runs x E epochs of synthetic provenance (default 1000 x 100), N timed repetitions per query\n"
             "  (default 5, median reported); D holds the data, the store and the engines' outputs.\n"
@@ -504,7 +507,9 @@ int store_benchmark(int argc, char** argv) {
             "  of the canonical queries, checking that every order of a NAME and every engine agree.\n"
             "  --generate-only FILE.nq [--experiments X] [--first-run K]: only write the synthetic provenance\n"
             "  (runs numbered from K, default 0, spread over X experiments, default 1) to FILE and exit.\n"
-            "  --redland-sync also times bringing the store's Redland copy up to date (torchprov redland-sync).\n");
+            "  --redland-sync also times bringing the store's Redland copy up to date (torchprov redland-sync).\n"
+            "  --require-oxigraph: a query Oxigraph does not answer fails the run (by default an engine that\n"
+            "  errs or times out is only reported).  A canonical query answering no rows always fails.\n");
         return 0;
       } else {
         throw std::invalid_argument("unknown option " + a);
@@ -688,6 +693,15 @@ int store_benchmark(int argc, char** argv) {
       };
       compare(b, "oxigraph");
       compare(c, "jena");
+      if (s.require_oxigraph && a.ok() && !b.ok()) {
+        agree = "NO (oxigraph did not answer: " + (b.error.empty() ? std::string("not run") : b.error.substr(0, 80)) + ")";
+        ++failures;
+      }
+      // The generated data answers every canonical query: no rows means a broken query or store.
+      if (a.ok() && a.rows == 0 && s.queries.empty()) {
+        agree = "NO (no rows)";
+        ++failures;
+      }
       if (a.ok()) {
         auto [it, fresh] = natural_results.emplace(q.name, mine);
         if (!fresh && it->second != mine) {

@@ -1,6 +1,10 @@
 // torchprov — one command for the store, the endpoint and the benchmarks.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "benchmarks.h"
@@ -43,6 +47,17 @@ int usage(int code) {
   return code;
 }
 
+// `bench capture` is the program torchprov-bench-capture beside this one:
+// the only command that needs libtorch.
+int run_capture_benchmark(char** argv) {
+  const std::filesystem::path program =
+      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "torchprov-bench-capture";
+  argv[2] = const_cast<char*>("torchprov-bench-capture");
+  ::execv(program.c_str(), argv + 2);
+  std::fprintf(stderr, "torchprov bench capture: cannot run %s: %s\n", program.c_str(), std::strerror(errno));
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,8 +72,7 @@ int main(int argc, char** argv) {
   if (command == "rules") return run_rules_command(argc - 2, argv + 2);
   if (is_store_command(command)) return run_store_command(command, argc - 2, argv + 2);
   if (command == "bench") {
-    if (argc >= 3 && std::strcmp(argv[2], "capture") == 0)
-      return torchprov::bench::capture_overhead(argc - 3, argv + 3);
+    if (argc >= 3 && std::strcmp(argv[2], "capture") == 0) return run_capture_benchmark(argv);
     if (argc >= 3 && std::strcmp(argv[2], "store") == 0) return torchprov::bench::store_benchmark(argc - 3, argv + 3);
     if (argc >= 3 && std::strcmp(argv[2], "scale") == 0) return torchprov::bench::scale_benchmark(argc - 3, argv + 3);
     if (argc >= 3 && std::strcmp(argv[2], "load") == 0) return torchprov::bench::load_benchmark(argc - 3, argv + 3);

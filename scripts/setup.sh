@@ -61,3 +61,5 @@ if [ ! -f "$root/sparql-endpoint/dashboard/dist/index.html" ] ||
   (cd "$root/sparql-endpoint/dashboard" && npm run build --silent)
 fi
 npm_install "$root/tests/browser"
+# Oxigraph: the other engine of the store benchmark and the oracle of its smoke test.
+npm_install "$root/bench/oxigraph"
