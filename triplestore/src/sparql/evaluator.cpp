@@ -1245,16 +1245,18 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
     return make_integer(n);
   }
   if (name == "SUM" || name == "AVG") {
-    Numeric sum{NumericType::integer, 0};
+    Numeric sum{NumericType::integer, 0, std::nullopt};
     for (TermId id : values) {
       if (id == any_term) return std::nullopt;
       const auto n = numeric_of(id);
       if (!n) return std::nullopt;
-      sum = *numeric_add(sum, *n);
+      auto next = numeric_add(sum, *n);
+      if (!next) return std::nullopt;
+      sum = std::move(*next);
     }
     if (name == "SUM") return make_numeric(sum);
     if (values.empty()) return make_integer(0);
-    auto avg = numeric_divide(sum, Numeric{NumericType::integer, static_cast<long double>(values.size())});
+    auto avg = numeric_divide(sum, Numeric::of(NumericType::integer, Decimal(static_cast<std::int64_t>(values.size()))));
     if (!avg) return std::nullopt;
     return make_numeric(*avg);
   }
@@ -1270,11 +1272,9 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
         best_number = number;
         continue;
       }
-      int c;
-      if (number && best_number && !std::isnan(number->value) && !std::isnan(best_number->value))
-        c = number->value < best_number->value ? -1 : (number->value > best_number->value ? 1 : 0);
-      else
-        c = order_compare(&terms_.term(id), &terms_.term(best));
+      std::optional<int> numbers_compared;
+      if (number && best_number) numbers_compared = numeric_compare(*number, *best_number);
+      const int c = numbers_compared ? *numbers_compared : order_compare(&terms_.term(id), &terms_.term(best));
       if ((want_min && c < 0) || (!want_min && c > 0)) {
         best = id;
         best_number = number;
@@ -1325,9 +1325,9 @@ std::optional<Numeric> Evaluator::numeric_of(TermId id) {
   if (id == any_term) return std::nullopt;
   if (terms_.in_dataset(id)) {
     // Stored terms: the dataset keeps each literal's number once parsed
-    // (kind 1 not numeric, 2 + NumericType exact as a double, 6 needs long
-    // double and lives in the table below).  Read in place: building the
-    // Term would cost several cache misses.
+    // (kind 1 not numeric, 2 + NumericType held as a double, 6 an integer
+    // or decimal no double holds, kept exactly in the table below).  Read in
+    // place: building the Term would cost several cache misses.
     double value = 0;
     std::uint8_t kind = dataset_.cached_number(id, value);
     if (kind == 0) {
@@ -1336,14 +1336,13 @@ std::optional<Numeric> Evaluator::numeric_of(TermId id) {
         n = numeric_value(dataset_.term(literal->datatype).value, literal->lexical);
       kind = 1;
       if (n) {
-        value = static_cast<double>(n->value);
-        const bool exact = static_cast<long double>(value) == n->value || std::isnan(n->value);
-        kind = exact ? static_cast<std::uint8_t>(2 + static_cast<int>(n->type)) : 6;
+        value = n->value;
+        kind = n->exact ? 6 : static_cast<std::uint8_t>(2 + static_cast<int>(n->type));
       }
       dataset_.cache_number(id, kind, value);
     }
     if (kind == 1) return std::nullopt;
-    if (kind < 6) return Numeric{static_cast<NumericType>(kind - 2), value};
+    if (kind < 6) return Numeric{static_cast<NumericType>(kind - 2), value, std::nullopt};
   }
   if ((numeric_cache_used_ + 1) * 2 > numeric_cache_.size()) {
     std::vector<NumericSlot> old = std::move(numeric_cache_);
@@ -1452,15 +1451,15 @@ int Evaluator::fast_condition(const Expr& e, const Row& row) {
     }
   }
   if (numbers[0] && numbers[1]) {
-    const long double a = numbers[0]->value, b = numbers[1]->value;
-    if (e.kind == ExprKind::equal) return a == b;
-    if (e.kind == ExprKind::not_equal) return !(a == b);
-    if (std::isnan(a) || std::isnan(b)) return 0;
+    const std::optional<int> c = numeric_compare(*numbers[0], *numbers[1]);
+    if (e.kind == ExprKind::equal) return c == 0;
+    if (e.kind == ExprKind::not_equal) return c != 0;  // NaN != NaN
+    if (!c) return 0;
     switch (e.kind) {
-      case ExprKind::less: return a < b;
-      case ExprKind::greater: return a > b;
-      case ExprKind::less_equal: return a <= b;
-      default: return a >= b;
+      case ExprKind::less: return *c < 0;
+      case ExprKind::greater: return *c > 0;
+      case ExprKind::less_equal: return *c <= 0;
+      default: return *c >= 0;
     }
   }
   // The same term is equal to itself (numbers, NaN included, are decided above).

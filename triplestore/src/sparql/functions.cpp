@@ -106,13 +106,14 @@ Value cast(const std::string& target, const Term& arg) {
     // XPath casting to string writes numbers and booleans canonically.
     if (auto n = numeric_value(arg)) {
       if (n->type == NumericType::integer) return make_string(make_numeric(*n).value);
-      if (n->type == NumericType::decimal) return make_string(format_decimal(n->value, true));
-      long double magnitude = std::fabs(n->value);
-      if (n->value == 0 || (magnitude >= 1e-6L && magnitude < 1e6L)) {
-        long double v = n->type == NumericType::float_ ? static_cast<float>(n->value) : n->value;
-        char buffer[64];
-        std::snprintf(buffer, sizeof buffer, n->type == NumericType::float_ ? "%.7Lg" : "%.15Lg", v);
-        return make_string(buffer);
+      if (n->type == NumericType::decimal) return make_string(n->decimal().to_string(true));
+      // Doubles and floats between 1e-6 and 1e6 without an exponent, in the
+      // fewest digits that read back as the value.
+      const double magnitude = std::fabs(n->value);
+      if (n->value == 0 || (magnitude >= 1e-6 && magnitude < 1e6)) {
+        const bool as_float = n->type == NumericType::float_;
+        if (n->value == 0) return make_string(std::signbit(n->value) ? "-0" : "0");
+        return make_string(Decimal::shortest(n->value, as_float)->to_string(true));
       }
       return make_string(make_numeric(*n).value);
     }
@@ -131,7 +132,7 @@ Value cast(const std::string& target, const Term& arg) {
       if (v == "false" || v == "0") return make_boolean(false);
       return std::nullopt;
     }
-    if (number) return make_boolean(!(number->value == 0 || std::isnan(number->value)));
+    if (number) return make_boolean(numeric_is_true(*number));
     return std::nullopt;
   }
   if (target == xsd::integer || target == xsd::decimal || target == xsd::float_ || target == xsd::double_) {
@@ -139,7 +140,7 @@ Value cast(const std::string& target, const Term& arg) {
     if (is_bool) {
       std::string v = arg.value;
       if (v != "true" && v != "false" && v != "1" && v != "0") return std::nullopt;
-      n = {NumericType::integer, (v == "true" || v == "1") ? 1.0L : 0.0L};
+      n = {NumericType::integer, (v == "true" || v == "1") ? 1.0 : 0.0, std::nullopt};
     } else if (from_string) {
       std::string v = trim(arg.value);
       auto parsed = numeric_value(Term::literal(v, target));
@@ -150,16 +151,20 @@ Value cast(const std::string& target, const Term& arg) {
     } else {
       return std::nullopt;
     }
-    if (target == xsd::integer) {
-      if (std::isnan(n.value) || std::isinf(n.value)) return std::nullopt;
-      return make_numeric({NumericType::integer, std::trunc(n.value)});
+    const bool binary = n.type == NumericType::float_ || n.type == NumericType::double_;
+    if (target == xsd::integer || target == xsd::decimal) {
+      // From a float or double: the shortest decimal that reads back as it
+      // (as Jena and Oxigraph); NaN and the infinities have none.
+      std::optional<Decimal> exact = binary ? Decimal::shortest(n.value, n.type == NumericType::float_) : n.decimal();
+      if (!exact) return std::nullopt;
+      if (target == xsd::integer) return make_numeric(Numeric::of(NumericType::integer, exact->truncate()));
+      return make_numeric(Numeric::of(NumericType::decimal, *exact));
     }
-    if (target == xsd::decimal) {
-      if (std::isnan(n.value) || std::isinf(n.value)) return std::nullopt;
-      return make_numeric({NumericType::decimal, n.value});
+    if (target == xsd::float_) {
+      const float f = binary ? static_cast<float>(n.value) : (n.exact ? n.exact->to_float() : static_cast<float>(n.value));
+      return make_numeric({NumericType::float_, f, std::nullopt});
     }
-    if (target == xsd::float_) return make_numeric({NumericType::float_, n.value});
-    return make_numeric({NumericType::double_, n.value});
+    return make_numeric({NumericType::double_, n.value, std::nullopt});
   }
   if (target == xsd::date_time) {
     Term t = Term::literal(trim(arg.value), std::string(xsd::date_time));
@@ -317,7 +322,7 @@ std::optional<Term> Evaluator::evaluate_expression(const Expr& e, const Row& row
       if (!a) return std::nullopt;
       auto x = numeric_value(*a);
       if (!x) return std::nullopt;
-      if (e.kind == ExprKind::unary_minus) x->value = -x->value;
+      if (e.kind == ExprKind::unary_minus) return make_numeric(numeric_negate(*x));
       return make_numeric(*x);
     }
     case ExprKind::exists: return make_boolean(exists(e, row));
@@ -356,7 +361,7 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
   }
   if (f == "RAND") {
     std::uniform_real_distribution<double> d(0, 1);
-    return make_numeric({NumericType::double_, d(random_)});
+    return make_numeric({NumericType::double_, d(random_), std::nullopt});
   }
   if (f == "NOW") return now_;
   if (f == "UUID" || f == "STRUUID") {
@@ -424,12 +429,13 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
   if (f == "ABS" || f == "CEIL" || f == "FLOOR" || f == "ROUND") {
     auto n = numeric_value(a[0]);
     if (!n) return std::nullopt;
-    if (f == "ABS") n->value = std::fabs(n->value);
-    else if (f == "CEIL") n->value = std::ceil(n->value);
-    else if (f == "FLOOR") n->value = std::floor(n->value);
-    else n->value = std::floor(n->value + 0.5L);
-    if (n->type == NumericType::decimal) return Term::literal(format_decimal(n->value, true), std::string(xsd::decimal));
-    return make_numeric(*n);
+    const Numeric r = numeric_round(*n, f == "ABS"    ? Rounding::abs
+                                        : f == "CEIL"  ? Rounding::ceil
+                                        : f == "FLOOR" ? Rounding::floor
+                                                       : Rounding::round);
+    // Integral decimals without ".0": what the W3C results expect here.
+    if (r.type == NumericType::decimal) return Term::literal(r.decimal().to_string(true), std::string(xsd::decimal));
+    return make_numeric(r);
   }
   if (f == "CONCAT") {
     std::string out;
@@ -490,7 +496,14 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
     if (f == "DAY") return make_integer(dt->day);
     if (f == "HOURS") return make_integer(dt->hour);
     if (f == "MINUTES") return make_integer(dt->minute);
-    if (f == "SECONDS") return Term::literal(format_decimal(dt->second, true), std::string(xsd::decimal));
+    if (f == "SECONDS") {
+      // The seconds as written ("05.250" is 5.25), exactly.
+      const std::string& lexical = a[0].value;
+      const auto t = lexical.find('T');
+      const auto seconds = Decimal::parse(t == std::string::npos ? "0" : lexical.substr(t + 7, lexical.find_first_of("Z+-", t + 7) - (t + 7)));
+      if (!seconds) return std::nullopt;
+      return Term::literal(seconds->to_string(true), std::string(xsd::decimal));
+    }
     if (f == "TZ") {
       if (!dt->has_timezone) return make_string("");
       if (dt->timezone_minutes == 0) return make_string("Z");
@@ -566,8 +579,8 @@ std::optional<Term> Evaluator::call_builtin(const Expr& e, const Row& row) {
     }
     // XPath fn:substring: characters at positions p with
     // round(start) <= p < round(start) + round(length).
-    long double first = std::floor(start->value + 0.5L);
-    long double last = length ? first + std::floor(length->value + 0.5L) : INFINITY;
+    long double first = numeric_round(*start, Rounding::round).value;
+    long double last = length ? first + numeric_round(*length, Rounding::round).value : INFINITY;
     if (std::isnan(first) || std::isnan(last)) return like(a[0], "");
     std::size_t n = utf8_length(a[0].value);
     long double from = std::max<long double>(first, 1), to = std::min<long double>(last, static_cast<long double>(n) + 1);

@@ -39,6 +39,29 @@ void match_in(const Dataset& dataset, const Scope& scope, Quad pattern, Visit&& 
   }
 }
 
+// Whether `node` is a subject or object of a triple of the active graph:
+// the nodes a zero-length path may start from or reach.  (Being in the
+// store's dictionary is not enough: another graph, or data since deleted,
+// may have put it there.)
+template <class Scope>
+bool is_graph_node(const Dataset& dataset, const Scope& scope, TermId node) {
+  bool found = false;
+  for (const Quad pattern : {Quad{node, any_term, any_term, any_term}, Quad{any_term, any_term, node, any_term}}) {
+    if (scope.any) {
+      dataset.match(pattern, [&](const Quad&) { return !(found = true); });
+    } else {
+      for (TermId g : scope.graphs) {
+        if (found) break;
+        Quad in_graph = pattern;
+        in_graph.g = g;
+        dataset.match(in_graph, [&](const Quad&) { return !(found = true); });
+      }
+    }
+    if (found) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void Evaluator::path_step(const Path& path, TermId from, bool inverse, const GraphScope& scope,
@@ -216,11 +239,11 @@ void Evaluator::eval_path(const PatternElement& element, Row& row, const GraphSc
     return row[t.slot];
   };
   TermId s = value_of(element.subject), o = value_of(element.object);
-  // A value bound elsewhere in the query (VALUES, BIND) that is not in the
-  // store is no node of the graph, so not even a zero-length path reaches it
-  // (W3C test values_and_path); constants written in the path pattern are.
-  if ((element.subject.is_var() && s != any_term && !terms_.in_dataset(s)) ||
-      (element.object.is_var() && o != any_term && !terms_.in_dataset(o)))
+  // A value bound elsewhere in the query (VALUES, BIND) that is no node of
+  // the active graph is not reached even by a zero-length path (W3C test
+  // values_and_path); constants written in the path pattern are.
+  if ((element.subject.is_var() && s != any_term && !(terms_.in_dataset(s) && is_graph_node(dataset_, scope, s))) ||
+      (element.object.is_var() && o != any_term && !(terms_.in_dataset(o) && is_graph_node(dataset_, scope, o))))
     return;
   std::vector<TermId> reached;
   if (s != any_term) {

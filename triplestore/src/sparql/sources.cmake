@@ -9,6 +9,7 @@ set(TORCHPROV_SPARQL_SOURCES
   src/sparql/parser.cpp
   src/sparql/algebra.cpp
   src/sparql/optimizer.cpp
+  src/sparql/decimal.cpp
   src/sparql/values.cpp
   src/sparql/evaluator.cpp
   src/sparql/path.cpp

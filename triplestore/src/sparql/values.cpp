@@ -56,13 +56,90 @@ int type_rank(NumericType t) { return static_cast<int>(t); }
 
 NumericType promote(NumericType a, NumericType b) { return type_rank(a) > type_rank(b) ? a : b; }
 
-long double round_to(NumericType t, long double v) {
-  if (t == NumericType::float_) return static_cast<float>(v);
-  if (t == NumericType::double_) return static_cast<double>(v);
-  return v;
+bool is_binary_float(NumericType t) { return t == NumericType::float_ || t == NumericType::double_; }
+
+// A number promoted to float: integers and decimals rounded once from their exact value.
+float as_float(const Numeric& n) {
+  if (n.exact) return n.exact->to_float();
+  return static_cast<float>(n.value);
+}
+
+// Integers up to 2^53 are held as doubles; their sums and products are
+// checked in 64 bits.
+constexpr double integer_double_limit = 9007199254740992.0;  // 2^53
+
+Numeric integer_result(long long value) {
+  if (value >= -static_cast<long long>(integer_double_limit) && value <= static_cast<long long>(integer_double_limit))
+    return Numeric{NumericType::integer, static_cast<double>(value), std::nullopt};
+  return Numeric::of(NumericType::integer, Decimal(value));
+}
+
+enum class Operation { add, subtract, multiply, divide };
+
+std::optional<Numeric> arithmetic(Operation op, const Numeric& a, const Numeric& b) {
+  NumericType type = promote(a.type, b.type);
+  if (is_binary_float(type)) {
+    double x = a.value, y = b.value;
+    if (type == NumericType::float_) {
+      x = as_float(a);
+      y = as_float(b);
+    }
+    double r = op == Operation::add        ? x + y
+               : op == Operation::subtract ? x - y
+               : op == Operation::multiply ? x * y
+                                           : x / y;  // IEEE: x / 0 is an infinity or NaN
+    if (type == NumericType::float_) r = static_cast<float>(r);
+    return Numeric{type, r, std::nullopt};
+  }
+  if (op == Operation::divide) type = NumericType::decimal;  // integer division gives a decimal
+  if (!a.exact && !b.exact && op != Operation::divide) {
+    // Both held exactly as doubles: stay native while the result is exact.
+    const double x = a.value, y = b.value;
+    if (type == NumericType::integer) {
+      long long r;
+      const auto i = static_cast<long long>(x), j = static_cast<long long>(y);
+      const bool overflow = op == Operation::add        ? __builtin_add_overflow(i, j, &r)
+                            : op == Operation::subtract ? __builtin_sub_overflow(i, j, &r)
+                                                        : __builtin_mul_overflow(i, j, &r);
+      if (!overflow) return integer_result(r);
+    } else if (op != Operation::multiply) {
+      // Knuth's two-sum: the rounding error of x + y, exactly.
+      const double y2 = op == Operation::add ? y : -y;
+      const double sum = x + y2;
+      const double y_part = sum - x;
+      const double error = (x - (sum - y_part)) + (y2 - y_part);
+      if (error == 0 && std::isfinite(sum)) return Numeric{type, sum, std::nullopt};
+    }
+  }
+  const Decimal x = a.decimal(), y = b.decimal();
+  switch (op) {
+    case Operation::add: return Numeric::of(type, x + y);
+    case Operation::subtract: return Numeric::of(type, x - y);
+    case Operation::multiply: return Numeric::of(type, x * y);
+    case Operation::divide: {
+      auto q = x.divide(y);
+      if (!q) return std::nullopt;
+      return Numeric::of(type, *q);
+    }
+  }
+  return std::nullopt;
 }
 
 int cmp(long double a, long double b) { return a < b ? -1 : (a > b ? 1 : 0); }
+
+// The canonical double or float form from the shortest digits that read back:
+// "-3.333e+01" -> "-3.333E1", "1e+00" -> "1.0E0".
+std::string canonical_binary(const char* begin, const char* end) {
+  std::string_view text(begin, std::size_t(end - begin));
+  if (text == "nan" || text == "-nan") return "NaN";
+  if (text == "inf") return "INF";
+  if (text == "-inf") return "-INF";
+  const auto e = text.find('e');
+  std::string mantissa(text.substr(0, e));
+  if (mantissa.find('.') == std::string::npos) mantissa += ".0";
+  const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
+  return mantissa + "E" + std::to_string(exponent);
+}
 
 int days_from_civil(long long y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -107,88 +184,85 @@ std::optional<Numeric> numeric_value(const Term& term) {
 
 std::optional<Numeric> numeric_value(const std::string& dt, std::string_view lexical) {
   // Numbers are compared per solution in filters and aggregates: parse
-  // without strtold (or a copy) where the value fits a long long or a
-  // double exactly.
+  // without strtod (or a copy) where from_chars can.
   if (dt.size() <= xsd::ns.size() || dt.compare(0, xsd::ns.size(), xsd::ns) != 0) return std::nullopt;
   if (dt == xsd::double_ || dt == xsd::float_) {
-    double d;
+    const bool is_float = dt == xsd::float_;
+    const auto type = is_float ? NumericType::float_ : NumericType::double_;
     const char* begin = lexical.data() + (!lexical.empty() && lexical[0] == '+' ? 1 : 0);
     const char* stop = lexical.data() + lexical.size();
-    auto [end, ec] = std::from_chars(begin, stop, d);
     // from_chars accepts what xsd:double's lexical space does, except its
-    // spellings of infinity and NaN (checked by the first character).
-    char first = begin < stop ? *begin : '\0';
-    if (ec == std::errc() && end == stop && ((first >= '0' && first <= '9') || first == '.' ||
-                                             (first == '-' && begin + 1 < end))) {
-      auto type = dt == xsd::double_ ? NumericType::double_ : NumericType::float_;
-      return Numeric{type, round_to(type, d)};
+    // spellings of infinity and NaN (checked by the first character); a
+    // float is rounded once, from the text.
+    const char first = begin < stop ? *begin : '\0';
+    if ((first >= '0' && first <= '9') || first == '.' || (first == '-' && begin + 1 < stop)) {
+      double d = 0;
+      float f = 0;
+      const auto [end, ec] = is_float ? std::from_chars(begin, stop, f) : std::from_chars(begin, stop, d);
+      if (ec == std::errc() && end == stop) return Numeric{type, is_float ? double(f) : d, std::nullopt};
     }
+    const std::string v(lexical);
+    if (!matches_double(v)) return std::nullopt;
+    double value;
+    if (v == "INF" || v == "+INF") value = INFINITY;
+    else if (v == "-INF") value = -INFINITY;
+    else if (v == "NaN") value = NAN;
+    else value = is_float ? double(std::strtof(v.c_str(), nullptr)) : std::strtod(v.c_str(), nullptr);  // out of range
+    return Numeric{type, value, std::nullopt};
   }
-  const std::string v(lexical);
   if (is_integer_datatype(dt)) {
+    const std::string v(lexical);
     if (!matches_integer(v)) return std::nullopt;
     long long i;
     const char* begin = v.data() + (v[0] == '+' ? 1 : 0);
     auto [end, ec] = std::from_chars(begin, v.data() + v.size(), i);
-    if (ec == std::errc() && end == v.data() + v.size()) return Numeric{NumericType::integer, static_cast<long double>(i)};
-    return Numeric{NumericType::integer, std::strtold(v.c_str(), nullptr)};
+    if (ec == std::errc() && end == v.data() + v.size()) return integer_result(i);
+    return Numeric::of(NumericType::integer, *Decimal::parse(v));
   }
   if (dt == xsd::decimal) {
-    if (!matches_decimal(v)) return std::nullopt;
-    return Numeric{NumericType::decimal, std::strtold(v.c_str(), nullptr)};
-  }
-  if (dt == xsd::double_ || dt == xsd::float_) {
-    if (!matches_double(v)) return std::nullopt;
-    long double value;
-    if (v == "INF" || v == "+INF") value = INFINITY;
-    else if (v == "-INF") value = -INFINITY;
-    else if (v == "NaN") value = NAN;
-    else value = std::strtold(v.c_str(), nullptr);
-    auto type = dt == xsd::double_ ? NumericType::double_ : NumericType::float_;
-    return Numeric{type, round_to(type, value)};
+    auto d = Decimal::parse(lexical);
+    if (!d) return std::nullopt;
+    return Numeric::of(NumericType::decimal, *d);
   }
   return std::nullopt;
 }
 
-std::string format_decimal(long double value, bool bare_integral) {
-  if (value == 0) return bare_integral ? "0" : "0.0";
-  char buffer[128];
-  std::snprintf(buffer, sizeof buffer, "%.18Lf", value);
-  std::string s = buffer;
-  // Keep 18 significant digits at most: long double carries about 19.
-  auto dot = s.find('.');
-  while (s.size() > dot + 2 && s.back() == '0') s.pop_back();
-  if (bare_integral && s.size() == dot + 2 && s.back() == '0') s.resize(dot);
-  if (s == "-0.0") s = "0.0";
-  if (s == "-0") s = "0";
-  return s;
+Numeric Numeric::of(NumericType type, const Decimal& value) {
+  const double nearest = value.to_double();
+  // Held as a double when the double is the value itself (integers only up
+  // to 2^53, where 64-bit arithmetic stays exact).
+  if (std::isfinite(nearest) && (type != NumericType::integer || std::fabs(nearest) <= integer_double_limit)) {
+    if (const auto back = Decimal::exact(nearest); back && back->compare(value) == 0)
+      return Numeric{type, nearest, std::nullopt};
+  }
+  return Numeric{type, nearest, value};
 }
 
-std::string format_double(long double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "INF" : "-INF";
-  if (value == 0) return "0.0E0";
+Decimal Numeric::decimal() const {
+  if (exact) return *exact;
+  return Decimal::exact(value).value_or(Decimal());
+}
+
+std::string format_double(double value) {
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.15LE", value);
-  std::string s = buffer;  // d.dddddddddddddddE+xx
-  auto e = s.find('E');
-  std::string mantissa = s.substr(0, e);
-  int exponent = std::atoi(s.c_str() + e + 1);
-  while (mantissa.size() > 3 && mantissa.back() == '0' && mantissa[mantissa.size() - 2] != '.') mantissa.pop_back();
-  if (mantissa.back() == '0' && mantissa[mantissa.size() - 2] != '.') mantissa.pop_back();
-  return mantissa + "E" + std::to_string(exponent);
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  return canonical_binary(buffer, result.ptr);
+}
+
+std::string format_float(float value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  return canonical_binary(buffer, result.ptr);
 }
 
 Term make_numeric(const Numeric& n) {
   switch (n.type) {
-    case NumericType::integer: {
-      char buffer[64];
-      std::snprintf(buffer, sizeof buffer, "%.0Lf", n.value);
-      return Term::literal(buffer, std::string(xsd::integer));
-    }
-    case NumericType::decimal: return Term::literal(format_decimal(n.value), std::string(xsd::decimal));
+    case NumericType::integer:
+      if (n.exact) return Term::literal(n.exact->to_string(true), std::string(xsd::integer));
+      return Term::literal(std::to_string(static_cast<long long>(n.value)), std::string(xsd::integer));
+    case NumericType::decimal: return Term::literal(n.decimal().to_string(), std::string(xsd::decimal));
     case NumericType::float_:
-      return Term::literal(format_double(static_cast<float>(n.value)), std::string(xsd::float_));
+      return Term::literal(format_float(static_cast<float>(n.value)), std::string(xsd::float_));
     case NumericType::double_: return Term::literal(format_double(n.value), std::string(xsd::double_));
   }
   return {};
@@ -198,23 +272,82 @@ Term make_integer(long long value) { return Term::literal(std::to_string(value),
 Term make_boolean(bool value) { return Term::literal(value ? "true" : "false", std::string(xsd::boolean)); }
 Term make_string(std::string value) { return Term::literal(std::move(value)); }
 
-std::optional<Numeric> numeric_add(const Numeric& a, const Numeric& b) {
-  auto t = promote(a.type, b.type);
-  return Numeric{t, round_to(t, a.value + b.value)};
+std::string blank_label_part(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '_';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
+
+std::optional<Numeric> numeric_add(const Numeric& a, const Numeric& b) { return arithmetic(Operation::add, a, b); }
 std::optional<Numeric> numeric_subtract(const Numeric& a, const Numeric& b) {
-  auto t = promote(a.type, b.type);
-  return Numeric{t, round_to(t, a.value - b.value)};
+  return arithmetic(Operation::subtract, a, b);
 }
 std::optional<Numeric> numeric_multiply(const Numeric& a, const Numeric& b) {
-  auto t = promote(a.type, b.type);
-  return Numeric{t, round_to(t, a.value * b.value)};
+  return arithmetic(Operation::multiply, a, b);
 }
 std::optional<Numeric> numeric_divide(const Numeric& a, const Numeric& b) {
-  auto t = promote(a.type, b.type);
-  if (t == NumericType::integer) t = NumericType::decimal;  // integer division yields a decimal
-  if (b.value == 0 && (t == NumericType::decimal)) return std::nullopt;
-  return Numeric{t, round_to(t, a.value / b.value)};
+  return arithmetic(Operation::divide, a, b);
+}
+
+Numeric numeric_negate(const Numeric& n) {
+  if (n.exact) return Numeric::of(n.type, -*n.exact);
+  return Numeric{n.type, -n.value, std::nullopt};
+}
+
+Numeric numeric_round(const Numeric& n, Rounding how) {
+  if (!n.exact) {
+    // A double that holds the number exactly rounds exactly too.
+    double v = n.value;
+    switch (how) {
+      case Rounding::abs: v = std::fabs(v); break;
+      case Rounding::ceil: v = std::ceil(v); break;
+      case Rounding::floor: v = std::floor(v); break;
+      case Rounding::round: {
+        // Half towards positive infinity; v - floor(v) is exact.
+        const double f = std::floor(v);
+        v = std::isfinite(v) && v - f >= 0.5 ? f + 1 : f;
+        break;
+      }
+    }
+    return Numeric{n.type, v, std::nullopt};
+  }
+  const Decimal& d = *n.exact;
+  switch (how) {
+    case Rounding::abs: return Numeric::of(n.type, d.abs());
+    case Rounding::ceil: return Numeric::of(n.type, d.ceil());
+    case Rounding::floor: return Numeric::of(n.type, d.floor());
+    case Rounding::round: return Numeric::of(n.type, d.round());
+  }
+  return n;
+}
+
+std::optional<int> numeric_compare(const Numeric& a, const Numeric& b) {
+  const NumericType type = promote(a.type, b.type);
+  if (type == NumericType::float_ && a.type != b.type) {
+    const float x = as_float(a), y = as_float(b);
+    if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (is_binary_float(type) || (!a.exact && !b.exact)) {
+    if (std::isnan(a.value) || std::isnan(b.value)) return std::nullopt;
+    return a.value < b.value ? -1 : (a.value > b.value ? 1 : 0);
+  }
+  return a.decimal().compare(b.decimal());
+}
+
+bool numeric_is_true(const Numeric& n) {
+  if (n.exact) return n.exact->sign() != 0;
+  return !(n.value == 0 || std::isnan(n.value));
 }
 
 bool is_string_literal(const Term& t) {
@@ -234,7 +367,7 @@ std::optional<bool> effective_boolean_value(const Term& t) {
   if (is_numeric_datatype(t.datatype)) {
     auto n = numeric_value(t);
     if (!n) return false;
-    return !(n->value == 0 || std::isnan(n->value));
+    return numeric_is_true(*n);
   }
   return std::nullopt;
 }
@@ -275,7 +408,7 @@ std::optional<bool> values_equal(const Term& a, const Term& b) {
   Category ca = category(a), cb = category(b);
   if (ca == Category::numeric && cb == Category::numeric) {
     auto x = numeric_value(a), y = numeric_value(b);
-    return x->value == y->value;
+    return numeric_compare(*x, *y) == 0;
   }
   if (ca == cb) {
     switch (ca) {
@@ -301,10 +434,7 @@ std::optional<bool> values_equal(const Term& a, const Term& b) {
 
 std::optional<int> values_compare(const Term& a, const Term& b) {
   if (auto x = numeric_value(a)) {
-    if (auto y = numeric_value(b)) {
-      if (std::isnan(x->value) || std::isnan(y->value)) return std::nullopt;
-      return cmp(x->value, y->value);
-    }
+    if (auto y = numeric_value(b)) return numeric_compare(*x, *y);
   }
   Category ca = category(a), cb = category(b);
   if (ca != cb) return std::nullopt;

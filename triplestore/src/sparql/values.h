@@ -9,13 +9,28 @@
 
 #include <torchprov/rdf.h>
 
+#include "decimal.h"
+
 namespace torchprov::triplestore::sparql {
 
 enum class NumericType { integer, decimal, float_, double_ };
 
+// A number of one of the four XSD numeric types (the integer family counts
+// as xsd:integer).  Floats and doubles are held as a double (a float's value
+// already rounded to float).  Integers and decimals are held as a double
+// while that double is their exact value, the common case, where comparisons
+// and sums stay native; any other integer or decimal is held exactly in
+// `exact`, with the nearest double beside it for promotion to double.
+// Integer and decimal arithmetic is therefore exact, never rounded.
 struct Numeric {
   NumericType type = NumericType::integer;
-  long double value = 0;
+  double value = 0;
+  std::optional<Decimal> exact;
+
+  // An integer or decimal value, in the cheapest exact form.
+  static Numeric of(NumericType type, const Decimal& value);
+  // An integer or decimal as a Decimal (exactly; `value` when `exact` is empty).
+  Decimal decimal() const;
 };
 
 // The numeric value of a literal with a numeric datatype and a valid
@@ -28,11 +43,25 @@ Term make_numeric(const Numeric& n);
 Term make_integer(long long value);
 Term make_boolean(bool value);
 Term make_string(std::string value);  // simple literal (xsd:string)
+// Text as part of a blank node label the engine makes (template nodes,
+// BNODE(str)): ASCII letters and digits as they are, every other byte as _XX,
+// so that distinct texts give distinct labels and every label is valid
+// N-Triples and Turtle.
+std::string blank_label_part(std::string_view text);
 
+// op:numeric-add and friends with XPath's type promotion; nullopt is an
+// error (an integer or decimal divided by zero).
 std::optional<Numeric> numeric_add(const Numeric& a, const Numeric& b);
 std::optional<Numeric> numeric_subtract(const Numeric& a, const Numeric& b);
 std::optional<Numeric> numeric_multiply(const Numeric& a, const Numeric& b);
 std::optional<Numeric> numeric_divide(const Numeric& a, const Numeric& b);
+Numeric numeric_negate(const Numeric& n);
+enum class Rounding { abs, ceil, floor, round };
+Numeric numeric_round(const Numeric& n, Rounding how);  // ABS, CEIL, FLOOR, ROUND
+// -1, 0 or 1 after promotion; nullopt when either is NaN.
+std::optional<int> numeric_compare(const Numeric& a, const Numeric& b);
+// 0 and NaN are false (the effective boolean value of a number).
+bool numeric_is_true(const Numeric& n);
 
 // Simple literal or xsd:string.
 bool is_string_literal(const Term& term);
@@ -60,9 +89,9 @@ std::optional<int> values_compare(const Term& a, const Term& b);
 // ORDER BY: unbound < blank nodes < IRIs < literals, total.
 int order_compare(const Term* a, const Term* b);
 
-// Integral decimals are written "2.0", or "2" with bare_integral (what the
-// W3C results expect from CEIL, FLOOR, ROUND and SECONDS).
-std::string format_decimal(long double value, bool bare_integral = false);
-std::string format_double(long double value);
+// Canonical forms with the fewest digits that read back as the same value:
+// 3.333E1 for xsd:float("33.33"), 1.0E0, 1.0000000000000002E0, INF, NaN.
+std::string format_double(double value);
+std::string format_float(float value);
 
 }  // namespace torchprov::triplestore::sparql
