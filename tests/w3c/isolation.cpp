@@ -96,7 +96,7 @@ Outcome run_isolated(const std::function<Outcome()>& work, std::chrono::millisec
   }
   if (message.empty()) return {Verdict::failed, "the test process ended without a verdict"};
   const int verdict = message.front() - '0';
-  if (verdict < 0 || verdict > 2) return {Verdict::failed, "garbled verdict from the test process"};
+  if (verdict < 0 || verdict > 3) return {Verdict::failed, "garbled verdict from the test process"};
   return {static_cast<Verdict>(verdict), message.substr(1)};
 }
 

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 
 namespace torchprov::w3c {
 namespace {
@@ -16,20 +17,16 @@ std::string one_line(std::string text, std::size_t limit = 300) {
   return text;
 }
 
-std::string markdown_cell(const std::string& text) {
-  std::string out;
-  for (const char c : one_line(text)) {
-    if (c == '|') out += "\\|";
-    else if (c == '`') out += '\'';
-    else out += c;
+void count(Tally& tally, Verdict verdict) {
+  switch (verdict) {
+    case Verdict::passed: ++tally.passed; break;
+    case Verdict::passed_by_value:
+      ++tally.passed;
+      ++tally.by_value;
+      break;
+    case Verdict::failed: ++tally.failed; break;
+    case Verdict::skipped: ++tally.skipped; break;
   }
-  return out;
-}
-
-// The test's local name, e.g. "agg01" of ".../aggregates/manifest#agg01".
-std::string short_name(const TestCase& test) {
-  const auto hash = test.iri.rfind('#');
-  return hash == std::string::npos ? test.iri : test.iri.substr(hash + 1);
 }
 
 }  // namespace
@@ -47,115 +44,96 @@ std::string category_of(TestKind kind) {
   return "other";
 }
 
+std::string verdict_word(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::passed: return "pass";
+    case Verdict::passed_by_value: return "pass-by-value";
+    case Verdict::failed: return "fail";
+    case Verdict::skipped: return "skip";
+  }
+  return "?";
+}
+
 void SuiteReport::add(const TestCase& test, const Outcome& outcome) {
   records_.push_back({test, category_of(test.kind), outcome});
 }
 
 std::map<std::string, Tally> SuiteReport::by_category() const {
   std::map<std::string, Tally> tallies;
-  for (const auto& record : records_) {
-    Tally& tally = tallies[record.category];
-    switch (record.outcome.verdict) {
-      case Verdict::passed: ++tally.passed; break;
-      case Verdict::failed: ++tally.failed; break;
-      case Verdict::skipped: ++tally.skipped; break;
-    }
-  }
+  for (const auto& record : records_) count(tallies[record.category], record.outcome.verdict);
   return tallies;
 }
 
 void SuiteReport::print_summary(std::ostream& out) const {
   std::map<std::pair<std::string, std::string>, Tally> by_folder;  // (category, folder)
-  for (const auto& record : records_) {
-    Tally& tally = by_folder[{record.category, record.test.folder}];
-    switch (record.outcome.verdict) {
-      case Verdict::passed: ++tally.passed; break;
-      case Verdict::failed: ++tally.failed; break;
-      case Verdict::skipped: ++tally.skipped; break;
-    }
-  }
+  for (const auto& record : records_) count(by_folder[{record.category, record.test.folder}], record.outcome.verdict);
   out << std::left << std::setw(20) << "category" << std::setw(22) << "folder" << std::right << std::setw(8) << "passed"
-      << std::setw(8) << "failed" << std::setw(9) << "skipped" << '\n';
+      << std::setw(10) << "by value" << std::setw(8) << "failed" << std::setw(9) << "skipped" << '\n';
   for (const auto& [key, tally] : by_folder) {
     out << std::left << std::setw(20) << key.first << std::setw(22) << key.second << std::right << std::setw(8)
-        << tally.passed << std::setw(8) << tally.failed << std::setw(9) << tally.skipped << '\n';
+        << tally.passed << std::setw(10) << tally.by_value << std::setw(8) << tally.failed << std::setw(9)
+        << tally.skipped << '\n';
   }
   out << '\n';
   for (const auto& [category, tally] : by_category()) {
     const int run = tally.passed + tally.failed;
-    out << "TOTAL " << std::left << std::setw(18) << category << std::right << " passed " << tally.passed << " / "
-        << run << " run";
-    if (run > 0) out << " (" << std::fixed << std::setprecision(1) << 100.0 * tally.passed / run << "%)";
-    out << ", skipped " << tally.skipped << '\n';
+    out << "in-process " << std::left << std::setw(18) << category << std::right << " passed " << tally.passed
+        << " / " << run << " run (" << tally.by_value << " only by value), skipped " << tally.skipped << '\n';
   }
 }
 
-void SuiteReport::write_failures(const std::filesystem::path& path) const {
+void SuiteReport::write_verdicts(const std::filesystem::path& path, const std::string& way) const {
   std::ofstream out(path);
-  out << "# W3C SPARQL 1.1 conformance: failing and skipped tests (written by w3c_sparql_tests)\n";
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  out << "# W3C SPARQL 1.1 test suite through torchprov (" << way << "), one test a line:\n"
+      << "# test<TAB>category<TAB>verdict<TAB>name<TAB>reason (fail, skip; for pass-by-value the lexical difference)\n"
+      << "# Written by build/tests/w3c/w3c_sparql_tests --write-verdicts; the run fails when a verdict changes.\n";
   for (const auto& record : records_) {
-    if (record.outcome.verdict != Verdict::failed) continue;
-    out << "FAIL " << record.category << ' ' << record.test.iri << "\n     " << one_line(record.outcome.reason, 2000)
-        << '\n';
-  }
-  for (const auto& record : records_) {
-    if (record.outcome.verdict != Verdict::skipped) continue;
-    out << "SKIP " << record.category << ' ' << record.test.iri << "\n     " << one_line(record.outcome.reason) << '\n';
+    const Verdict verdict = record.outcome.verdict;
+    const bool with_reason = verdict != Verdict::passed;
+    out << test_id(record.test) << '\t' << record.category << '\t' << verdict_word(verdict) << '\t'
+        << one_line(record.test.name) << '\t' << (with_reason ? one_line(record.outcome.reason) : "") << '\n';
   }
 }
 
-void SuiteReport::write_known_failures(const std::filesystem::path& path) const {
-  std::ofstream out(path);
-  out << "# Known failures: W3C SPARQL 1.1 test suite\n\n"
-         "Generated by the conformance runner (tests/w3c); do not edit by hand.\n"
-         "Regenerate it from the project root after changing the engine:\n\n"
-         "    build/tests/w3c/w3c_sparql_tests --write-known-failures tests/w3c/known-failures.md\n\n"
-         "(or run ctest with `TORCHPROV_W3C_WRITE_KNOWN_FAILURES=$PWD/tests/w3c/known-failures.md`).\n"
-         "The suite is read from `../shared/w3c-sparql11` (or `TORCHPROV_W3C_DIR`).  Every\n"
-         "query / update evaluation test of manifest-sparql11-query.ttl,\n"
-         "manifest-sparql11-update.ttl, manifest-sparql11-results.ttl and\n"
-         "manifest-sparql11-fed.ttl runs (SERVICE endpoints answered in process), plus their\n"
-         "syntax tests; answers compare as the W3C rules say (multisets, blank nodes up\n"
-         "to renaming, order only under ORDER BY, literals by lexical form).\n"
-         "When the pass counts rise, raise `tests/w3c/baseline.txt` to match: the runner\n"
-         "fails only when a category passes fewer tests than its baseline.\n\n"
-         "| category | passed | failed | skipped |\n|---|---:|---:|---:|\n";
-  for (const auto& [category, tally] : by_category()) {
-    out << "| " << category << " | " << tally.passed << " | " << tally.failed << " | " << tally.skipped << " |\n";
-  }
-  std::map<std::string, std::vector<const TestRecord*>> failing, skipped;
+std::vector<std::string> SuiteReport::changes_from(const RecordedVerdicts& recorded, bool whole_suite) const {
+  std::vector<std::string> changes;
+  std::map<std::string, bool> ran;
   for (const auto& record : records_) {
-    if (record.outcome.verdict == Verdict::failed) failing[record.category].push_back(&record);
-    if (record.outcome.verdict == Verdict::skipped) skipped[record.category].push_back(&record);
-  }
-  for (const auto& [category, records] : failing) {
-    out << "\n## Failing: " << category << " (" << records.size() << ")\n\n| folder | test | name | reason |\n|---|---|---|---|\n";
-    for (const auto* record : records) {
-      out << "| " << record->test.folder << " | " << markdown_cell(short_name(record->test)) << " | "
-          << markdown_cell(record->test.name) << " | " << markdown_cell(record->outcome.reason) << " |\n";
+    const std::string id = test_id(record.test);
+    ran[id] = true;
+    const std::string now = verdict_word(record.outcome.verdict);
+    const auto was = recorded.find(id);
+    if (was == recorded.end()) {
+      changes.push_back("new test " + id + ": " + now);
+    } else if (was->second.second != now) {
+      changes.push_back(id + " (" + record.test.name + "): was " + was->second.second + ", now " + now +
+                        (record.outcome.reason.empty() ? "" : ": " + one_line(record.outcome.reason, 400)));
     }
   }
-  for (const auto& [category, records] : skipped) {
-    out << "\n## Skipped: " << category << " (" << records.size() << ")\n\n| folder | test | reason |\n|---|---|---|\n";
-    for (const auto* record : records) {
-      out << "| " << record->test.folder << " | " << markdown_cell(short_name(record->test)) << " | "
-          << markdown_cell(record->outcome.reason) << " |\n";
+  if (whole_suite) {
+    for (const auto& [id, verdict] : recorded) {
+      if (!ran.contains(id)) changes.push_back(id + ": in the verdict file, not in the suite");
     }
   }
+  return changes;
 }
 
-std::map<std::string, int> read_baseline(const std::filesystem::path& path) {
-  std::map<std::string, int> baseline;
+RecordedVerdicts read_verdicts(const std::filesystem::path& path) {
   std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the verdict file " + path.string());
+  RecordedVerdicts verdicts;
   std::string line;
   while (std::getline(in, line)) {
-    line = line.substr(0, line.find('#'));
+    if (line.empty() || line.front() == '#') continue;
     std::istringstream fields(line);
-    std::string category;
-    int minimum = 0;
-    if (fields >> category >> minimum) baseline[category] = minimum;
+    std::string id, category, verdict;
+    std::getline(fields, id, '\t');
+    std::getline(fields, category, '\t');
+    std::getline(fields, verdict, '\t');
+    verdicts[id] = {category, verdict};
   }
-  return baseline;
+  return verdicts;
 }
 
 }  // namespace torchprov::w3c

@@ -1,5 +1,7 @@
-// Tallies of a conformance run: per category and folder, the failure list
-// (w3c-failures.txt), the known-failures document and the baseline check.
+// Tallies of a conformance run per category and folder, and the verdict
+// file: every test by name with its verdict, committed, so that any change
+// (a test that passed failing, a failure passing, a test added or gone)
+// fails the run instead of hiding behind a count.
 #pragma once
 
 #include <filesystem>
@@ -15,6 +17,8 @@ namespace torchprov::w3c {
 
 // "query-evaluation", "update-evaluation", "query-syntax", "update-syntax".
 std::string category_of(TestKind kind);
+// "pass", "pass-by-value", "fail", "skip": the words of the verdict files.
+std::string verdict_word(Verdict verdict);
 
 struct TestRecord {
   TestCase test;
@@ -23,8 +27,11 @@ struct TestRecord {
 };
 
 struct Tally {
-  int passed = 0, failed = 0, skipped = 0;
+  int passed = 0, by_value = 0, failed = 0, skipped = 0;  // passed counts by_value too
 };
+
+// A verdict file line: test id -> (category, verdict word).
+using RecordedVerdicts = std::map<std::string, std::pair<std::string, std::string>>;
 
 class SuiteReport {
  public:
@@ -33,16 +40,17 @@ class SuiteReport {
   std::map<std::string, Tally> by_category() const;
   // Per-folder, per-category table and totals.
   void print_summary(std::ostream& out) const;
-  // One line per failing test: category, IRI, reason; then the skipped ones.
-  void write_failures(const std::filesystem::path& path) const;
-  // Markdown, grouped by category and folder, with regeneration notes.
-  void write_known_failures(const std::filesystem::path& path) const;
+  // One line per test: id, category, verdict, name, reason (failures and skips).
+  void write_verdicts(const std::filesystem::path& path, const std::string& way) const;
+  // Every difference from `recorded`, one line each; with `whole_suite`,
+  // tests in the file that did not run count too.
+  std::vector<std::string> changes_from(const RecordedVerdicts& recorded, bool whole_suite) const;
 
  private:
   std::vector<TestRecord> records_;
 };
 
-// Lines "category minimum-passes"; '#' starts a comment.
-std::map<std::string, int> read_baseline(const std::filesystem::path& path);
+// Reads a verdict file; throws when it cannot be read.
+RecordedVerdicts read_verdicts(const std::filesystem::path& path);
 
 }  // namespace torchprov::w3c

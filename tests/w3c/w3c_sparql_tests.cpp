@@ -1,17 +1,16 @@
-// The W3C SPARQL 1.1 conformance run: every query and update evaluation
-// test (and the syntax tests) of the suite's query and update manifests,
-// each in its own process.  It prints pass / fail per folder, writes the
-// failing tests to w3c-failures.txt, and fails only when a category passes
-// fewer tests than tests/w3c/baseline.txt allows, so the suite guards
-// against regressions while the engine is still incomplete.
+// The W3C SPARQL 1.1 conformance run in process: every query and update
+// evaluation test (and the syntax tests) of the suite's query, update and
+// result-format manifests, each in its own process, through the library the
+// way the command line uses it (tests/w3c/w3c_cli.py runs the same suite
+// through the `torchprov` program and the endpoint).  Every test's verdict
+// is compared with tests/w3c/verdicts/in-process.tsv: any change fails.
 //
-//   TORCHPROV_W3C_DIR                   the suite folder (default: shared/w3c-sparql11)
-//   TORCHPROV_W3C_FILTER                run only tests whose IRI contains this text
-//                                       (the baseline is then not enforced)
-//   TORCHPROV_W3C_WRITE_KNOWN_FAILURES  also write known-failures.md there
-//   TORCHPROV_W3C_VERBOSE               print each failure as it happens
-//   --write-known-failures PATH         the same, as an option
-//   --in-process                        no fork per test (for debuggers)
+//   TORCHPROV_W3C_DIR              the suite folder (default: shared/w3c-sparql11)
+//   TORCHPROV_W3C_FILTER           run only tests whose IRI contains this text
+//                                  (their verdicts are still checked)
+//   TORCHPROV_W3C_VERBOSE          print each failure as it happens
+//   --write-verdicts               record the verdicts after a deliberate change
+//   --in-process                   no fork per test (for debuggers)
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -32,7 +31,7 @@ using namespace torchprov::w3c;
 
 // Command-line settings, fixed before the tests run.
 struct RunnerSettings {
-  std::optional<fs::path> known_failures_path;
+  bool write_verdicts = false;
   bool in_process = false;
 };
 
@@ -52,7 +51,7 @@ constexpr std::chrono::milliseconds query_timeout{10'000};
 // does not notice (loading, comparison, a loop without cancellation points).
 constexpr std::chrono::milliseconds hard_limit{30'000};
 
-TEST(W3cSparql11Suite, PassesAtLeastTheBaseline) {
+TEST(W3cSparql11Suite, EveryVerdictAsRecorded) {
   const fs::path suite = environment("TORCHPROV_W3C_DIR").value_or(TORCHPROV_W3C_DEFAULT_DIR);
   const fs::path query_manifest = suite / "manifest-sparql11-query.ttl";
   const fs::path update_manifest = suite / "manifest-sparql11-update.ttl";
@@ -64,7 +63,7 @@ TEST(W3cSparql11Suite, PassesAtLeastTheBaseline) {
 
   std::vector<TestCase> tests = read_manifest_tree(query_manifest);
   for (auto& test : read_manifest_tree(update_manifest)) tests.push_back(std::move(test));
-  // The result-format tests (CSV / TSV / JSON) exercise the result readers;
+  // The result-format tests (CSV / TSV / JSON) exercise the result writers;
   // the federated-query tests SERVICE (their endpoints answered in process).
   for (const char* extra : {"manifest-sparql11-results.ttl", "manifest-sparql11-fed.ttl"}) {
     if (!fs::exists(suite / extra)) continue;
@@ -92,37 +91,23 @@ TEST(W3cSparql11Suite, PassesAtLeastTheBaseline) {
     }
   }
   ASSERT_GT(run, 0u) << "no tests selected";
-
   std::cout << '\n';
   report.print_summary(std::cout);
-  const fs::path failures_file = TORCHPROV_W3C_FAILURES_FILE;
-  report.write_failures(failures_file);
-  std::cout << "failing tests and reasons: " << failures_file.string() << '\n';
-  auto known_failures = settings().known_failures_path;
-  if (!known_failures) {
-    if (auto path = environment("TORCHPROV_W3C_WRITE_KNOWN_FAILURES")) known_failures = fs::path(*path);
-  }
-  if (known_failures) {
-    report.write_known_failures(*known_failures);
-    std::cout << "known failures written to " << known_failures->string() << '\n';
-  }
 
-  if (filter) {
-    std::cout << "TORCHPROV_W3C_FILTER is set: the baseline is not enforced\n";
+  const fs::path verdicts_file = TORCHPROV_W3C_VERDICTS_FILE;
+  if (settings().write_verdicts) {
+    ASSERT_FALSE(filter) << "--write-verdicts needs the whole suite (unset TORCHPROV_W3C_FILTER)";
+    report.write_verdicts(verdicts_file, "in process");
+    std::cout << "verdicts written to " << verdicts_file.string() << '\n';
     return;
   }
-  const auto baseline = read_baseline(TORCHPROV_W3C_BASELINE_FILE);
-  const auto tallies = report.by_category();
-  for (const auto& [category, minimum] : baseline) {
-    const auto found = tallies.find(category);
-    const int passed = found == tallies.end() ? 0 : found->second.passed;
-    EXPECT_GE(passed, minimum) << "regression in " << category << ": " << passed << " tests pass, the baseline is "
-                               << minimum << " (see " << failures_file.string() << ")";
-    if (passed > minimum) {
-      std::cout << category << ": " << passed << " pass, above the baseline of " << minimum
-                << ": raise tests/w3c/baseline.txt\n";
-    }
-  }
+  ASSERT_TRUE(fs::exists(verdicts_file)) << "no verdict file " << verdicts_file.string()
+                                         << "; record one with --write-verdicts";
+  const auto changes = report.changes_from(read_verdicts(verdicts_file), !filter);
+  for (const auto& change : changes) ADD_FAILURE() << "changed verdict: " << change;
+  if (changes.empty()) std::cout << "every verdict matches " << verdicts_file.string() << '\n';
+  else std::cout << changes.size() << " verdicts differ from " << verdicts_file.string()
+                 << ": fix the engine, or record a deliberate change with --write-verdicts and say why\n";
 }
 
 }  // namespace
@@ -131,13 +116,13 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);  // removes the --gtest_* options
   for (int i = 1; i < argc; ++i) {
     const std::string argument = argv[i];
-    if (argument == "--write-known-failures" && i + 1 < argc) {
-      settings().known_failures_path = fs::path(argv[++i]);
+    if (argument == "--write-verdicts") {
+      settings().write_verdicts = true;
     } else if (argument == "--in-process") {
       settings().in_process = true;
     } else {
       std::cerr << "unknown option " << argument << "\nusage: " << argv[0]
-                << " [gtest options] [--write-known-failures PATH] [--in-process]\n";
+                << " [gtest options] [--write-verdicts] [--in-process]\n";
       return 2;
     }
   }
