@@ -246,9 +246,11 @@ await check('hyperparameter comparison shows the store\'s runs, settings and bes
   const accuracies = async () => rowsOf(await storeSelect(`${PREFIXES}SELECT ?runId ?v WHERE {
   ?m a dl:MetricValue ; dl:name "accuracy" ; dl:split "val" ; prov:value ?v ; prov:wasGeneratedBy ?e .
   ?e a dl:Epoch ; dl:partOfRun ?run . ?run dl:runId ?runId }`));
+  const withResult = new Set((await accuracies()).map((b) => b.runId.value));
   const valuesOf = new Map();
-  for (const b of settings) {
-    const label = b.group ? `${b.name.value}[${b.group.value}]` : b.name.value;
+  for (const b of settings.filter((x) => withResult.has(x.runId.value))) {
+    // The page names a setting of param group 0 without the group, as the runs table does.
+    const label = b.group && Number(b.group.value) !== 0 ? `${b.name.value}[${b.group.value}]` : b.name.value;
     const value = /#(double|float|decimal|integer|int|long)$/.test(b.value.datatype ?? '') ? String(Number(b.value.value)) : b.value.value;
     if (!valuesOf.has(label)) valuesOf.set(label, new Set());
     valuesOf.get(label).add(value);
