@@ -290,6 +290,14 @@ int query_command(const Arguments& args) {
   options.union_default_graph = union_default_graph(args);
   if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
   if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
+  const bool explain = args.get("explain").value_or("no") == "yes";
+  if (explain && !args.get("store")) {
+    // Without a store the plan is made over an empty dataset: a syntax check
+    // of a query file needs no store, as update --explain needs none.
+    const ts::Dataset empty;
+    std::cout << ts::sparql::explain_query(empty, text, options);
+    return 0;
+  }
   ProgressLine progress;
   ts::Store store = open_store(args, ts::StoreAccess::read, progress);
   progress.finish();
@@ -297,7 +305,7 @@ int query_command(const Arguments& args) {
   // on stderr (the result is written once): timing without the store's
   // open cost, which dominates a single run.
   const int repeat = std::max(1, std::stoi(args.get("repeat").value_or("1")));
-  if (args.get("explain").value_or("no") == "yes") {
+  if (explain) {
     auto view = store.read();
     std::cout << ts::sparql::explain_query(view.dataset(), text, options);
     return 0;
