@@ -163,8 +163,19 @@ body_has "413 names the limit" "limit"
 # --- 415
 req "POST /sparql text/plain: 415" 415 -H 'Content-Type: text/plain' --data-binary 'ASK {}' "$base/sparql"
 req "POST /sparql no Content-Type: 415" 415 -H 'Content-Type:' --data-binary 'ASK {}' "$base/sparql"
-req "PUT /data application/rdf+xml: 415" 415 -X PUT "${auth[@]}" -H 'Content-Type: application/rdf+xml' \
+req "PUT /data application/ld+json: 415" 415 -X PUT "${auth[@]}" -H 'Content-Type: application/ld+json' \
+  --data-binary '{}' "$base/data?graph=http%3A%2F%2Fexample.org%2Fx"
+# RDF/XML bodies are read (Raptor): a malformed one is a 400 naming the problem
+# and stores nothing; a well-formed one is stored as its triples.
+req "PUT /data malformed application/rdf+xml: 400" 400 -X PUT "${auth[@]}" -H 'Content-Type: application/rdf+xml' \
   --data-binary '<rdf:RDF/>' "$base/data?graph=http%3A%2F%2Fexample.org%2Fx"
+body_has "400 names the undeclared prefix" 'namespace prefix in "rdf:RDF" was not declared'
+req "nothing stored by the malformed RDF/XML: 404" 404 -H 'Accept: application/n-triples' "$base/data?graph=http%3A%2F%2Fexample.org%2Fx"
+req "PUT /data application/rdf+xml: 201" 201 -X PUT "${auth[@]}" -H 'Content-Type: application/rdf+xml' \
+  --data-binary '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/s"><e:p xml:lang="en">x</e:p></rdf:Description></rdf:RDF>' \
+  "$base/data?graph=http%3A%2F%2Fexample.org%2Fx"
+req "the RDF/XML graph read back" 200 -H 'Accept: application/n-triples' "$base/data?graph=http%3A%2F%2Fexample.org%2Fx"
+body_has "its one triple, language tag kept" '<http://example.org/s> <http://example.org/p> "x"@en .'
 req "POST /data application/json: 415" 415 -X POST "${auth[@]}" -H 'Content-Type: application/json' --data-binary '{}' "$base/data"
 req "direct POST, charset=UTF-16: 415" 415 -H 'Content-Type: application/sparql-query; charset=UTF-16' --data-binary 'ASK {}' "$base/sparql"
 
