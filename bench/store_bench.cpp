@@ -508,8 +508,9 @@ int store_benchmark(int argc, char** argv) {
             "  --generate-only FILE.nq [--experiments X] [--first-run K]: only write the synthetic provenance\n"
             "  (runs numbered from K, default 0, spread over X experiments, default 1) to FILE and exit.\n"
             "  --redland-sync also times bringing the store's Redland copy up to date (torchprov redland-sync).\n"
-            "  --require-oxigraph: a query Oxigraph does not answer fails the run (by default an engine that\n"
-            "  errs or times out is only reported).  A canonical query answering no rows always fails.\n");
+            "  --require-oxigraph: Oxigraph is the oracle: a query it does not answer fails the run, and so does a\n"
+            "  canonical query answering no rows (by default an engine that errs or times out is only reported, and\n"
+            "  data too small to hold an answer, e.g. 2 epochs for val-loss-rising-3, is no failure).\n");
         return 0;
       } else {
         throw std::invalid_argument("unknown option " + a);
@@ -697,8 +698,9 @@ int store_benchmark(int argc, char** argv) {
         agree = "NO (oxigraph did not answer: " + (b.error.empty() ? std::string("not run") : b.error.substr(0, 80)) + ")";
         ++failures;
       }
-      // The generated data answers every canonical query: no rows means a broken query or store.
-      if (a.ok() && a.rows == 0 && s.queries.empty()) {
+      // At the smoke test's size the generated data answers every canonical
+      // query: no rows there means a broken query or store.
+      if (s.require_oxigraph && a.ok() && a.rows == 0 && s.queries.empty()) {
         agree = "NO (no rows)";
         ++failures;
       }
