@@ -425,11 +425,11 @@ TEST(Evaluator, GroupsJoinedToFewRowsGiveTheSameAnswersAsToMany) {
   const auto all = rows(query(many, "SELECT ?run ?name { ?run a :Run ; :lr ?lr " + group));
   ASSERT_EQ(all.size(), 400u);
   const auto few = rows(query(many, "SELECT ?run ?name { VALUES ?run { :run3 :run6 :run12 :run13 } ?run a :Run ; :lr ?lr " + group));
-  EXPECT_EQ(few, (Rows{":run12 agent 12", ":run13 UNDEF", ":run3 nameless", ":run6 UNDEF"}));
+  EXPECT_EQ(few, (Rows{":run12 \"agent 12\"", ":run13 UNDEF", ":run3 \"nameless\"", ":run6 UNDEF"}));
   for (const auto& row : few) EXPECT_TRUE(std::find(all.begin(), all.end(), row) != all.end()) << row;
   const auto joined = rows(query(many, "SELECT ?run ?name { VALUES ?run { :run3 :run4 :run12 } ?run a :Run "
                                        "{ ?ad :partOf ?run ; :by ?agent OPTIONAL { ?agent :name ?name } } }"));
-  EXPECT_EQ(joined, (Rows{":run12 agent 12", ":run3 UNDEF"}));
+  EXPECT_EQ(joined, (Rows{":run12 \"agent 12\"", ":run3 UNDEF"}));
 }
 
 TEST(Evaluator, ProtocolGraphListsReplaceFrom) {
