@@ -272,22 +272,6 @@ Term make_integer(long long value) { return Term::literal(std::to_string(value),
 Term make_boolean(bool value) { return Term::literal(value ? "true" : "false", std::string(xsd::boolean)); }
 Term make_string(std::string value) { return Term::literal(std::move(value)); }
 
-std::string blank_label_part(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const unsigned char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '_';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::optional<Numeric> numeric_add(const Numeric& a, const Numeric& b) { return arithmetic(Operation::add, a, b); }
 std::optional<Numeric> numeric_subtract(const Numeric& a, const Numeric& b) {
   return arithmetic(Operation::subtract, a, b);

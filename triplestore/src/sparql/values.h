@@ -43,12 +43,6 @@ Term make_numeric(const Numeric& n);
 Term make_integer(long long value);
 Term make_boolean(bool value);
 Term make_string(std::string value);  // simple literal (xsd:string)
-// Text as part of a blank node label the engine makes (template nodes,
-// BNODE(str)): ASCII letters and digits as they are, every other byte as _XX,
-// so that distinct texts give distinct labels and every label is valid
-// N-Triples and Turtle.
-std::string blank_label_part(std::string_view text);
-
 // op:numeric-add and friends with XPath's type promotion; nullopt is an
 // error (an integer or decimal divided by zero).
 std::optional<Numeric> numeric_add(const Numeric& a, const Numeric& b);
