@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -157,6 +159,198 @@ TEST(Store, ModifyJournalsTheDelta) {
   EXPECT_EQ(count_graph(store, "urn:g"), 4u);
   auto view = store.read();
   EXPECT_TRUE(view.dataset().lookup(Term::lang_literal("neu", "de")).has_value());
+}
+
+// ------------------------------------------------------------ snapshot + journal
+
+namespace {
+
+// Every quad matching each of the 16 patterns bound from `probe`, in match order.
+std::vector<std::vector<ts::Quad>> answers(const ts::Dataset& d, const ts::Quad& probe) {
+  std::vector<std::vector<ts::Quad>> out;
+  for (int mask = 0; mask < 16; ++mask) {
+    const ts::Quad pattern{mask & 1 ? probe.s : 0, mask & 2 ? probe.p : 0, mask & 4 ? probe.o : 0,
+                           mask & 8 ? probe.g : 0};
+    auto& found = out.emplace_back();
+    d.match(pattern, [&](const ts::Quad& q) {
+      found.push_back(q);
+      return true;
+    });
+    EXPECT_EQ(found.size(), d.count(pattern)) << "mask " << mask;
+  }
+  return out;
+}
+
+std::vector<Statement> mixed(int first, int n, const std::string& graph) {
+  std::vector<Statement> out;
+  for (int i = first; i < first + n; ++i) {
+    const Term s = Term::iri("urn:run/" + std::to_string(i % 97));
+    out.push_back({s, Term::iri("urn:p/" + std::to_string(i % 5)), Term::literal(std::to_string(i)), graph});
+    out.push_back({s, Term::iri("urn:next"), Term::iri("urn:run/" + std::to_string((i + 1) % 97)), graph});
+  }
+  return out;
+}
+
+// Deletes every other quad of the graph through modify (journaled as removals).
+void erase_every_other(ts::Store& store, const std::string& graph) {
+  store.modify([&](ts::Dataset& d) {
+    ts::sparql::UpdateDelta delta;
+    std::vector<ts::Quad> doomed;
+    int i = 0;
+    d.match({0, 0, 0, *d.lookup(Term::iri(graph))}, [&](const ts::Quad& q) {
+      if (i++ % 2 == 0) doomed.push_back(q);
+      return true;
+    });
+    for (const auto& q : doomed)
+      if (d.erase(q)) delta.removed.push_back(q);
+    return delta;
+  });
+}
+
+// The snapshot's header: sequence, term count and quad count.
+std::array<std::uint64_t, 3> snapshot_header(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char header[32];
+  in.read(header, 32);
+  std::array<std::uint64_t, 3> v{};
+  std::memcpy(v.data(), header + 8, 24);
+  return v;
+}
+
+}  // namespace
+
+// Written while the indexes hold unfolded changes, then more batches (bulk
+// and small, removals, a dropped graph, re-additions) in the journal only:
+// every pattern answers the same after reopening, for a writer and a reader.
+TEST(Store, SnapshotAndJournalReplayGiveBackEveryIndexOrder) {
+  TempDir dir;
+  std::vector<std::vector<ts::Quad>> before;
+  ts::Quad probe;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(mixed(0, 6000, "urn:a"), "urn:a");
+    store.insert(mixed(6000, 300, "urn:b"), "urn:b");
+    erase_every_other(store, "urn:b");
+    store.insert(mixed(7000, 50, "urn:c"), "urn:c");
+    store.checkpoint();
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(std::ifstream(dir.path() / "dataset.snap").rdbuf()), {})
+                  .substr(0, 8),
+              "TPSNAP02");
+    store.insert(mixed(8000, 5000, "urn:d"), "urn:d");
+    erase_every_other(store, "urn:a");
+    store.delete_graph("urn:c");
+    store.insert(mixed(7000, 20, "urn:c"), "urn:c");
+    store.insert(mixed(9000, 3000, "urn:b"), "urn:b");
+    auto view = store.read();
+    const ts::Dataset& d = view.dataset();
+    d.match({0, 0, 0, *d.lookup(Term::iri("urn:c"))}, [&](const ts::Quad& q) {
+      probe = q;
+      return false;
+    });
+    before = answers(d, probe);
+  }
+  EXPECT_GT(before[0].size(), 10000u);
+  for (const ts::StoreOptions& options : {read_only, ts::StoreOptions{}}) {
+    auto store = ts::Store::open(dir.path(), options);
+    auto view = store.read();
+    EXPECT_EQ(answers(view.dataset(), probe), before);
+  }
+  // The writer's close wrote nothing new; a checkpoint now snapshots it all.
+  {
+    auto store = ts::Store::open(dir.path());
+    store.checkpoint();
+  }
+  auto store = ts::Store::open(dir.path(), read_only);
+  EXPECT_EQ(answers(store.read().dataset(), probe), before);
+}
+
+// A snapshot damaged anywhere (here, in its fourth index order) is never
+// served: it fails its checksum, and without it the journal does not reach
+// back far enough, so both kinds of open refuse the store with the reason.
+TEST(Store, DamagedSnapshotIsRefusedNotServed) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(mixed(0, 2000, "urn:a"), "urn:a");
+    store.checkpoint();
+    store.insert(mixed(2000, 10, "urn:a"), "urn:a");
+  }
+  const auto file = dir.path() / "dataset.snap";
+  const auto [sequence, terms, quads] = snapshot_header(file);
+  EXPECT_EQ(quads, 2097u);  // 2000 distinct values and 97 links
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(std::streamoff(32 + 3 * quads * 16 + 77));
+    char c = 0;
+    f.read(&c, 1);
+    c = char(c ^ 0x10);
+    f.seekp(std::streamoff(32 + 3 * quads * 16 + 77));
+    f.write(&c, 1);
+  }
+  for (const ts::StoreOptions& options : {read_only, ts::StoreOptions{}}) {
+    try {
+      ts::Store::open(dir.path(), options);
+      FAIL() << "a store with a damaged snapshot opened";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("journal starts after batch 1"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Stores written before TPSNAP02 hold the quads once, in SPOG order, with an
+// FNV-1a checksum: they still open, and their next checkpoint rewrites them.
+TEST(Store, FirstVersionSnapshotStillOpens) {
+  TempDir dir;
+  std::vector<std::vector<ts::Quad>> before;
+  ts::Quad probe;
+  std::vector<ts::Quad> spog;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(mixed(0, 3000, "urn:a"), "urn:a");
+    store.insert(mixed(3000, 100, "urn:b"), "urn:b");
+    store.checkpoint();
+    store.insert(mixed(5000, 100, "urn:b"), "urn:b");
+    auto view = store.read();
+    probe = {0, 0, 0, *view.dataset().lookup(Term::iri("urn:b"))};
+    view.dataset().match({0, 0, 0, probe.g}, [&](const ts::Quad& q) {
+      probe = q;
+      return false;
+    });
+    before = answers(view.dataset(), probe);
+  }
+  const auto file = dir.path() / "dataset.snap";
+  const auto [sequence, terms, quads] = snapshot_header(file);
+  {
+    // The quads the snapshot holds: the store at its sequence, read back in SPOG order.
+    std::ifstream in(file, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    for (std::uint64_t i = 0; i < quads; ++i) {
+      std::uint32_t v[4];
+      std::memcpy(v, bytes.data() + 32 + i * 16, 16);  // keys: s<<96 | p<<64 | o<<32 | g, little-endian
+      spog.push_back({v[3], v[2], v[1], v[0]});
+    }
+  }
+  std::string v1("TPSNAP01", 8);
+  auto put = [&](const void* p, std::size_t n) { v1.append(static_cast<const char*>(p), n); };
+  put(&sequence, 8);
+  put(&terms, 8);
+  put(&quads, 8);
+  for (const ts::Quad& q : spog) {
+    const std::uint32_t v[4] = {q.s, q.p, q.o, q.g};
+    put(v, 16);
+  }
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : v1) h = (h ^ c) * 1099511628211ull;
+  put(&h, 8);
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << v1;
+  for (const ts::StoreOptions& options : {read_only, ts::StoreOptions{}}) {
+    auto store = ts::Store::open(dir.path(), options);
+    EXPECT_EQ(answers(store.read().dataset(), probe), before);
+    if (options.access == ts::StoreAccess::write) store.checkpoint();
+  }
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(std::ifstream(file).rdbuf()), {}).substr(0, 8), "TPSNAP02");
+  auto store = ts::Store::open(dir.path(), read_only);
+  EXPECT_EQ(answers(store.read().dataset(), probe), before);
 }
 
 TEST(Store, MalformedFileImportsNothing) {
@@ -363,7 +557,28 @@ TEST(Store, MissingBatchesAreRefusedNotSilentlyDropped) {
       ts::Store::open(dir.path(), options);
       FAIL() << "a store missing batches 1 and 2 opened";
     } catch (const std::runtime_error& e) {
-      EXPECT_NE(std::string(e.what()).find("journal starts at batch 3"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("journal starts after batch 2"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// A checkpoint that empties the journal keeps its place in it: the store
+// whose dataset.snap is deleted afterwards is refused, not opened empty.
+TEST(Store, DeletedSnapshotAfterAnEmptyingCheckpointIsRefused) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(0, 10), "urn:g");
+    store.insert(batch(10, 10), "urn:g");
+    store.checkpoint();
+  }
+  std::filesystem::remove(dir.path() / "dataset.snap");
+  for (const ts::StoreOptions& options : {read_only, ts::StoreOptions{}}) {
+    try {
+      auto store = ts::Store::open(dir.path(), options);
+      FAIL() << "a store missing batches 1 and 2 opened with " << store.read().dataset().size() << " quads";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("journal starts after batch 2"), std::string::npos) << e.what();
     }
   }
 }

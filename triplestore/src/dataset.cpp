@@ -16,24 +16,65 @@
 
 #include <torchprov/triplestore.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <exception>
 #include <thread>
+#include <utility>
 
 namespace torchprov::triplestore {
 
 namespace {
 
 using Key = unsigned __int128;
+
+// The index arrays: sized without zero-filling (every key is written before
+// it is read), and large ones on transparent huge pages, so that loading a
+// snapshot of millions of keys is one copy instead of a fill, a copy and a
+// page fault every 4 KiB.
+template <class T>
+struct IndexAllocator {
+  using value_type = T;
+  static constexpr std::size_t huge_page = std::size_t(2) << 20;
+  IndexAllocator() = default;
+  template <class U>
+  IndexAllocator(const IndexAllocator<U>&) noexcept {}
+  static bool huge(std::size_t n) { return n * sizeof(T) >= 2 * huge_page; }
+  T* allocate(std::size_t n) {
+    if (!huge(n)) return std::allocator<T>().allocate(n);
+    const std::size_t bytes = (n * sizeof(T) + huge_page - 1) / huge_page * huge_page;
+    void* p = std::aligned_alloc(huge_page, bytes);
+    if (!p) throw std::bad_alloc();
+    ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without it the pages are small
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (!huge(n)) return std::allocator<T>().deallocate(p, n);
+    std::free(p);
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: no zero fill
+  }
+  friend bool operator==(const IndexAllocator&, const IndexAllocator&) { return true; }
+};
+using Keys = std::vector<Key, IndexAllocator<Key>>;
 
 // Position numbers inside Quad: s=0 p=1 o=2 g=3.
 enum Order : int { spog, posg, ospg, gspo, gpos, gosp, order_count };
@@ -117,28 +158,79 @@ std::size_t gallop_upper_bound(const Key* keys, std::size_t size, std::size_t fr
   return std::size_t(std::upper_bound(keys + known_not_above + 1, keys + end, key) - keys);
 }
 
+// The main part of an index: keys it owns, or keys read in place from a
+// mapped snapshot file (the mapping lives while an array refers to it).
+// Only ever replaced whole: changes go to the delta and tombstones first.
+class KeyArray {
+ public:
+  KeyArray() = default;
+  KeyArray(const KeyArray&) = delete;
+  KeyArray& operator=(const KeyArray&) = delete;
+  KeyArray(KeyArray&& other) noexcept { *this = std::move(other); }
+  KeyArray& operator=(KeyArray&& other) noexcept {
+    owned_ = std::move(other.owned_);
+    mapping_ = std::move(other.mapping_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+  KeyArray& operator=(Keys&& keys) {
+    owned_ = std::move(keys);
+    mapping_.reset();
+    data_ = owned_.data();
+    size_ = owned_.size();
+    return *this;
+  }
+  void view(std::shared_ptr<const void> mapping, const Key* data, std::size_t size) {
+    owned_ = Keys();
+    mapping_ = std::move(mapping);
+    data_ = data;
+    size_ = size;
+  }
+  const Key* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Key* begin() const { return data_; }
+  const Key* end() const { return data_ + size_; }
+  std::size_t capacity() const { return mapping_ ? size_ : owned_.capacity(); }
+  void shrink_to_fit() {
+    if (mapping_) return;
+    owned_.shrink_to_fit();
+    data_ = owned_.data();
+  }
+
+ private:
+  Keys owned_;
+  std::shared_ptr<const void> mapping_;
+  const Key* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // Ranges are mostly short: the end is found by galloping from the start
 // rather than by a second search over the rest of the array.
-SortedRange range_of(const std::vector<Key>& keys, Key lo, Key hi) {
+template <class Array>
+SortedRange range_of(const Array& keys, Key lo, Key hi) {
   const Key* first = std::lower_bound(keys.data(), keys.data() + keys.size(), lo);
   return {first, std::upper_bound(first, keys.data() + keys.size(), hi)};
 }
 
-bool sorted_contains(const std::vector<Key>& keys, Key key) {
-  return std::binary_search(keys.begin(), keys.end(), key);
+template <class Array>
+bool sorted_contains(const Array& keys, Key key) {
+  return std::binary_search(keys.data(), keys.data() + keys.size(), key);
 }
 
-void sorted_insert(std::vector<Key>& keys, Key key) {
+void sorted_insert(Keys& keys, Key key) {
   keys.insert(std::lower_bound(keys.begin(), keys.end(), key), key);
 }
 
-void sorted_remove(std::vector<Key>& keys, Key key) {
+void sorted_remove(Keys& keys, Key key) {
   auto it = std::lower_bound(keys.begin(), keys.end(), key);
   if (it != keys.end() && *it == key) keys.erase(it);
 }
 
 struct Index {
-  std::vector<Key> main, delta, tombs;
+  KeyArray main;
+  Keys delta, tombs;
 
   std::size_t size() const { return main.size() - tombs.size() + delta.size(); }
 
@@ -172,7 +264,7 @@ struct Index {
   // Folds delta and tombs into main.
   void compact() {
     if (delta.empty() && tombs.empty()) return;
-    std::vector<Key> merged;
+    Keys merged;
     merged.reserve(main.size() - tombs.size() + delta.size());
     scan(0, ~Key(0), [&](Key k) {
       merged.push_back(k);
@@ -186,22 +278,22 @@ struct Index {
   }
 
   // Merges sorted keys known to be absent from the index.
-  void merge_sorted(std::vector<Key>&& added) {
+  void merge_sorted(Keys&& added) {
     compact();
     if (main.empty()) {
       main = std::move(added);
       main.shrink_to_fit();
       return;
     }
-    std::vector<Key> merged(main.size() + added.size());
+    Keys merged(main.size() + added.size());
     std::merge(main.begin(), main.end(), added.begin(), added.end(), merged.begin());
     main = std::move(merged);
   }
 
   // Removes sorted keys known to be present.
-  void remove_sorted(const std::vector<Key>& removed) {
+  void remove_sorted(const Keys& removed) {
     compact();
-    std::vector<Key> kept;
+    Keys kept;
     kept.reserve(main.size() - removed.size());
     std::set_difference(main.begin(), main.end(), removed.begin(), removed.end(),
                         std::back_inserter(kept));
@@ -248,8 +340,8 @@ class Dictionary {
   // `intern_datatype` is false (then the term cannot exist either).
   // Encodes into `out` (cleared first; its capacity is reused).  False when
   // the datatype has no id (lookup only: then the term cannot exist either).
-  template <class DatatypeId>
-  bool encode(const Term& term, DatatypeId&& datatype_id, std::string& out) const {
+  template <class AnyTerm, class DatatypeId>
+  bool encode(const AnyTerm& term, DatatypeId&& datatype_id, std::string& out) const {
     out.clear();
     switch (term.kind) {
       case TermKind::iri: out.push_back(char(Encoded::iri)); break;
@@ -508,7 +600,8 @@ struct Dataset::Impl {
     return id;
   }
 
-  TermId intern(const Term& term) {
+  template <class AnyTerm>
+  TermId intern(const AnyTerm& term) {
     dictionary.encode(term, [&](std::string_view dt) { return std::optional(intern_datatype(dt)); }, scratch);
     const std::uint32_t hash = hash_of(scratch);
     if (auto id = dictionary.find(scratch, hash)) return *id;
@@ -535,7 +628,7 @@ struct Dataset::Impl {
   void for_each_order(const std::vector<Quad>& quads, Apply&& apply) {
     auto build = [&](int first, int last) {
       for (int order = first; order < last; ++order) {
-        std::vector<Key> keys(quads.size());
+        Keys keys(quads.size());
         for (std::size_t i = 0; i < quads.size(); ++i) keys[i] = pack(quads[i], Order(order));
         if (!std::is_sorted(keys.begin(), keys.end())) std::sort(keys.begin(), keys.end());
         apply(indexes[order], keys);
@@ -573,6 +666,7 @@ Dataset::Dataset(Dataset&&) noexcept = default;
 Dataset& Dataset::operator=(Dataset&&) noexcept = default;
 
 TermId Dataset::intern(const Term& term) { return impl_->intern(term); }
+TermId Dataset::intern(const TermView& term) { return impl_->intern(term); }
 
 std::optional<TermId> Dataset::lookup(const Term& term) const { return impl_->lookup(term); }
 
@@ -652,7 +746,41 @@ void Dataset::insert_bulk(std::vector<Quad> quads) {
   quads.erase(std::unique(quads.begin(), quads.end()), quads.end());
   if (size() != 0)
     std::erase_if(quads, [&](const Quad& q) { return impl_->contains(q); });
-  impl_->for_each_order(quads, [](Index& index, std::vector<Key>& keys) { index.merge_sorted(std::move(keys)); });
+  impl_->for_each_order(quads, [](Index& index, Keys& keys) { index.merge_sorted(std::move(keys)); });
+  impl_->generation.fetch_add(1, std::memory_order_release);
+}
+
+void Dataset::write_orders(const std::function<void(int order, const void* data, std::size_t bytes)>& sink) const {
+  static_assert(Dataset::order_count == int(Order::order_count));
+  Keys piece;
+  constexpr std::size_t piece_keys = std::size_t(1) << 16;
+  piece.reserve(piece_keys);
+  for (int order = 0; order < order_count; ++order) {
+    const Index& index = impl_->indexes[order];
+    if (index.delta.empty() && index.tombs.empty()) {
+      // Folded: the keys are one array already.
+      for (std::size_t at = 0; at < index.main.size(); at += piece_keys)
+        sink(order, index.main.data() + at, std::min(piece_keys, index.main.size() - at) * sizeof(Key));
+      continue;
+    }
+    index.scan(0, ~Key(0), [&](Key key) {
+      piece.push_back(key);
+      if (piece.size() == piece_keys) {
+        sink(order, piece.data(), piece.size() * sizeof(Key));
+        piece.clear();
+      }
+      return true;
+    });
+    if (!piece.empty()) sink(order, piece.data(), piece.size() * sizeof(Key));
+    piece.clear();
+  }
+}
+
+void Dataset::view_orders(std::size_t quad_count, std::shared_ptr<const void> mapping,
+                          const std::array<const void*, order_count>& orders) {
+  if (size() != 0) throw std::logic_error("view_orders: the dataset already holds quads");
+  for (int order = 0; order < order_count; ++order)
+    impl_->indexes[order].main.view(mapping, static_cast<const Key*>(orders[std::size_t(order)]), quad_count);
   impl_->generation.fetch_add(1, std::memory_order_release);
 }
 
@@ -801,7 +929,7 @@ void Dataset::clear_graph(TermId g) {
     for (const Quad& q : doomed) erase(q);
     return;
   }
-  impl_->for_each_order(doomed, [](Index& index, std::vector<Key>& keys) { index.remove_sorted(keys); });
+  impl_->for_each_order(doomed, [](Index& index, Keys& keys) { index.remove_sorted(keys); });
   impl_->generation.fetch_add(1, std::memory_order_release);
 }
 

@@ -8,6 +8,7 @@
 
 #include <torchprov/rdf.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,13 @@ struct Quad {
 };
 
 class Dataset;
+
+// A term's parts read in place (the terms log's records), interned without
+// building a Term.
+struct TermView {
+  TermKind kind = TermKind::iri;
+  std::string_view value, datatype, language;
+};
 
 // Reads the quads matching a pattern in index order, without a callback per
 // quad.  A cursor aimed at one pattern after another searches forward from
@@ -69,6 +77,7 @@ class Dataset {
 
   // Dictionary.
   TermId intern(const Term& term);
+  TermId intern(const TermView& term);
   std::optional<TermId> lookup(const Term& term) const;  // without interning
   const Term& term(TermId id) const;
   // A literal with a datatype other than xsd:string, read in place (no Term
@@ -105,6 +114,18 @@ class Dataset {
   std::vector<TermId> graphs() const;  // named graphs holding at least one quad
   void clear_graph(TermId g);
   std::size_t memory_bytes() const;  // approximate resident size
+
+  // The six index orders as they are in memory, for a snapshot that opens
+  // without sorting or copying anything.  Each order is size() keys of 16
+  // bytes (native byte order), ascending.  write_orders hands them to
+  // `sink` in pieces, order 0 first; view_orders makes a dataset holding no
+  // quads read them in place (from a mapped snapshot file, which `mapping`
+  // keeps alive until every index has let go of it).  The caller vouches
+  // for the keys (the snapshot checks its checksum first).
+  static constexpr int order_count = 6;
+  void write_orders(const std::function<void(int order, const void* data, std::size_t bytes)>& sink) const;
+  void view_orders(std::size_t quad_count, std::shared_ptr<const void> mapping,
+                   const std::array<const void*, order_count>& orders);
 
  private:
   friend class QuadCursor;

@@ -18,6 +18,7 @@
 #include "store_lock.h"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -80,26 +81,67 @@ std::pair<std::string, std::string> redland_location(const std::filesystem::path
   return {"torchprov", options};  // server storages: the database named in the options
 }
 
-// Applies ops to the dataset, bulk-loading runs of additions.
-void apply_to_dataset(Dataset& dataset, const std::vector<files::Op>& ops) {
-  std::vector<Quad> run;
-  auto flush = [&] {
-    if (!run.empty()) dataset.insert_bulk(std::move(run));
-    run.clear();
-  };
-  for (const files::Op& op : ops) {
-    if (op.kind == files::Op::add) {
-      run.push_back(op.quad);
-      continue;
+// Applies journaled ops to the dataset.  Additions gather across batches and
+// go in as one bulk load at the next removal or at finish(): one bulk load
+// per batch merged every index once per batch, which made replaying a
+// journal of many batches quadratic in the store's size.
+class JournalReplay {
+ public:
+  explicit JournalReplay(Dataset& dataset) : dataset_(dataset) {}
+  void apply(const std::vector<files::Op>& ops) {
+    for (const files::Op& op : ops) {
+      if (op.kind == files::Op::add) {
+        run_.push_back(op.quad);
+        continue;
+      }
+      finish();
+      if (op.kind == files::Op::remove)
+        dataset_.erase(op.quad);
+      else
+        dataset_.clear_graph(op.quad.g);
     }
-    flush();
-    if (op.kind == files::Op::remove)
-      dataset.erase(op.quad);
-    else
-      dataset.clear_graph(op.quad.g);
   }
-  flush();
-}
+  void finish() {
+    if (!run_.empty()) dataset_.insert_bulk(std::move(run_));
+    run_.clear();
+  }
+
+ private:
+  Dataset& dataset_;
+  std::vector<Quad> run_;
+};
+
+
+// Reads dataset.snap into the dataset's indexes on a thread of its own.  The
+// file is opened at construction: a writer's later checkpoint replaces the
+// name, not the version being read.
+class SnapshotLoad {
+ public:
+  SnapshotLoad(Dataset& dataset, const std::filesystem::path& path, std::uint64_t max_term_count)
+      : fd_(files::open_snapshot(path)), thread_([this, &dataset, path, max_term_count] {
+          try {
+            loaded_ = files::read_snapshot(fd_, path, dataset, info_, max_term_count,
+                                           [this](std::uint64_t at) { bytes_read = at; });
+          } catch (...) {
+            error_ = std::current_exception();
+          }
+        }) {}
+  // Waits for the load; whether a whole snapshot was loaded.
+  bool finish(files::SnapshotInfo& info) {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(error_);
+    info = info_;
+    return loaded_;
+  }
+  std::atomic<std::uint64_t> bytes_read{0};
+
+ private:
+  files::Fd fd_;
+  files::SnapshotInfo info_;
+  bool loaded_ = false;
+  std::exception_ptr error_;
+  std::jthread thread_;  // last: joined before the members it uses go
+};
 
 // Id -> Term through the terms log, with a bounded cache: predicates and
 // graphs repeat, subjects and objects mostly do not.
@@ -346,9 +388,11 @@ struct Store::Impl {
           progress_cv.notify_all();
           continue;
         }
-        // Closing writes a snapshot only past the checkpoint size: below it
-        // the journal, already durable, is the record.
-        if (checkpoint_wanted || journal_bytes > options.checkpoint_bytes) {
+        // Closing writes a snapshot only past the close checkpoint size:
+        // below it the journal, already durable, is the record and costs the
+        // next open little to replay.
+        if (checkpoint_wanted || journal_bytes > options.checkpoint_bytes ||
+            (stopping && journal_bytes > options.close_checkpoint_bytes)) {
           lock.unlock();
           do_checkpoint();
           lock.lock();
@@ -557,15 +601,24 @@ struct Store::Impl {
     dataset.insert_bulk(std::move(quads));
   }
 
+  // Whether the journal still holds batch 1 (a checkpoint's mark, a frame
+  // without ops, stands for batches dropped).
+  static bool journal_from_start(const std::vector<files::Batch>& batches) {
+    return !batches.empty() && batches.front().sequence == 1 && !batches.front().ops.empty();
+  }
+
   // Every batch after `through` must be in the journal, from through + 1 on:
   // a gap means batches the store acknowledged are in neither place.
   void require_journal_from(std::uint64_t through, const std::vector<files::Batch>& batches,
                             const std::string& holder) const {
     for (const files::Batch& b : batches) {
       if (b.sequence <= through) continue;
-      if (b.sequence == through + 1) return;
+      // A frame without ops is a checkpoint's mark: batches through its
+      // sequence were only in the snapshot.
+      if (b.sequence == through + 1 && !b.ops.empty()) return;
       throw std::runtime_error(dir.string() + ": " + holder + " holds batches through " + std::to_string(through) +
-                               " but the journal starts at batch " + std::to_string(b.sequence) +
+                               " but the journal starts " + (b.ops.empty() ? "after" : "at") + " batch " +
+                               std::to_string(b.sequence) +
                                ": batches in between are missing (was dataset.snap deleted or replaced?); restore "
                                "dataset.snap");
     }
@@ -604,17 +657,25 @@ struct Store::Impl {
 
   void open() {
     const OpenProgress told(*this);
-    const std::uint64_t terms_bytes = terms.bytes_on_disk();
-    terms.load(dataset, [&](std::uint64_t at) { told(at); });
+    // The snapshot fills the indexes on a second thread while this one
+    // reads the terms (they touch different parts of the dataset).
+    SnapshotLoad load(dataset, snapshot_path(dir), std::numeric_limits<std::uint64_t>::max());
+    terms.load(dataset, [&](std::uint64_t at) { told(at + load.bytes_read); });
     logged_next = terms.next_id();
     applied = files::read_number(applied_path(dir));
     files::SnapshotInfo snapshot;
     const bool snapshot_present = std::filesystem::exists(snapshot_path(dir));
-    const bool have_snapshot = files::read_snapshot(snapshot_path(dir), dataset, snapshot);
+    const bool have_snapshot = load.finish(snapshot);
+    // An intact snapshot that refers to terms the terms log lacks means the
+    // log lost terms: no other copy can stand in for them.
+    if (have_snapshot && snapshot.term_count > dataset.term_count())
+      throw std::runtime_error(snapshot_path(dir).string() + " refers to " + std::to_string(snapshot.term_count) +
+                               " terms, but the terms log holds " + std::to_string(dataset.term_count()) +
+                               ": terms.log is damaged or cut short; restore it from a backup");
     if (snapshot_present && !have_snapshot)
       std::fprintf(stderr, "torchprov store: %s is damaged; reading the store from the journal%s\n",
                    snapshot_path(dir).c_str(), applied > 0 ? " and the Redland copy" : "");
-    told(terms_bytes + (have_snapshot ? std::filesystem::file_size(snapshot_path(dir)) : 0));
+    told(terms.bytes_on_disk() + (have_snapshot ? std::filesystem::file_size(snapshot_path(dir)) : 0));
     std::vector<files::Batch> batches;
     journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
     require_known_terms(batches);
@@ -624,7 +685,7 @@ struct Store::Impl {
       through = snapshot.sequence;
       snapshot_sequence = through;
       holder = "dataset.snap";
-    } else if (applied > 0 && (batches.empty() || batches.front().sequence != 1)) {
+    } else if (applied > 0 && !journal_from_start(batches)) {
       // No snapshot (deleted to force a rebuild) and a journal that does not
       // go back to the start: the rest is only in the Redland copy.
       const auto [name, redland_options] = redland_location(dir, options);
@@ -638,10 +699,12 @@ struct Store::Impl {
     terms.cut_torn_tail();
     journal.cut_torn_tail();
     std::uint64_t last = through;
+    JournalReplay replay(dataset);
     for (const files::Batch& batch : batches) {
-      if (batch.sequence > through) apply_to_dataset(dataset, batch.ops);
+      if (batch.sequence > through) replay.apply(batch.ops);
       last = std::max(last, batch.sequence);
     }
+    replay.finish();
     committed = last;
     journal_bytes = journal.bytes();
     told(told.total);
@@ -669,7 +732,7 @@ struct Store::Impl {
       }
     }
     const bool covered = applied >= committed || std::any_of(batches.begin(), batches.end(), [&](const auto& b) {
-                           return b.sequence == applied + 1;
+                           return b.sequence == applied + 1 && !b.ops.empty();
                          });
     if (!damage.empty() || !covered) {
       if (!rebuildable())
@@ -708,14 +771,14 @@ struct Store::Impl {
   // (a frame or term being written) fails its checksum and ends the read.
   void open_read_only() {
     const OpenProgress told(*this);
-    files::SnapshotInfo snapshot;
-    std::vector<Quad> snapshot_quads;
-    const bool have_snapshot = files::read_snapshot_quads(snapshot_path(dir), snapshot, snapshot_quads);
+    // The snapshot is opened here, before the terms log is read; its quads
+    // are read on a second thread while this one reads the journal and terms.
+    SnapshotLoad load(dataset, snapshot_path(dir), std::numeric_limits<std::uint64_t>::max());
     std::vector<files::Batch> batches;
     journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
-    const std::uint64_t before_terms = told.total - std::min(told.total, terms.bytes_on_disk());
-    told(before_terms);
-    terms.load(dataset, [&](std::uint64_t at) { told(before_terms + at); });
+    terms.load(dataset, [&](std::uint64_t at) { told(at + load.bytes_read); });
+    files::SnapshotInfo snapshot;
+    const bool have_snapshot = load.finish(snapshot);
     logged_next = terms.next_id();
     require_known_terms(batches);
     applied = files::read_number(applied_path(dir));
@@ -725,10 +788,9 @@ struct Store::Impl {
       if (snapshot.term_count > dataset.term_count())
         throw std::runtime_error(dir.string() + ": dataset.snap needs terms that terms.log lacks; opening the store "
                                  "for writing repairs it");
-      dataset.insert_bulk(std::move(snapshot_quads));
       through = snapshot.sequence;
       holder = "dataset.snap";
-    } else if (applied > 0 && (batches.empty() || batches.front().sequence != 1)) {
+    } else if (applied > 0 && !journal_from_start(batches)) {
       // No snapshot (deleted to force a rebuild) and a journal that does not
       // go back to the start: the rest is only in Redland.
       read_redland_read_only();
@@ -737,10 +799,12 @@ struct Store::Impl {
     }
     require_journal_from(through, batches, holder);
     std::uint64_t last = through;
-    for (files::Batch& batch : batches) {
-      if (batch.sequence > through) apply_to_dataset(dataset, batch.ops);
+    JournalReplay replay(dataset);
+    for (const files::Batch& batch : batches) {
+      if (batch.sequence > through) replay.apply(batch.ops);
       last = std::max(last, batch.sequence);
     }
+    replay.finish();
     committed = last;
     journal_bytes = journal.bytes();
     told(told.total);

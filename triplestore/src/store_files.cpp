@@ -1,13 +1,17 @@
 #include "store_files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <algorithm>
 #include <fstream>
 #include <optional>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
 
@@ -17,7 +21,8 @@ namespace {
 
 constexpr char terms_magic[8] = {'T', 'P', 'T', 'E', 'R', 'M', 'S', '1'};
 constexpr char journal_magic[8] = {'T', 'P', 'J', 'R', 'N', 'L', '0', '1'};
-constexpr char snapshot_magic[8] = {'T', 'P', 'S', 'N', 'A', 'P', '0', '1'};
+constexpr char snapshot_v1_magic[8] = {'T', 'P', 'S', 'N', 'A', 'P', '0', '1'};
+constexpr char snapshot_magic[8] = {'T', 'P', 'S', 'N', 'A', 'P', '0', '2'};
 
 // A system_error keeps errno, so callers can tell a full disk (ENOSPC) or
 // a process out of descriptors (EMFILE) from damage.
@@ -72,6 +77,28 @@ std::string encode_term(const Term& t) {
   put_string(out, t.language);
   out += t.value;
   return out;
+}
+
+// The record's parts in place: loading a log of millions of terms built
+// (and freed) a Term with up to three strings for each.  nullopt for a
+// record that is not a term, as decode_term.
+std::optional<TermView> view_term(std::string_view payload) {
+  const char* p = payload.data();
+  const char* const end = p + payload.size();
+  auto part = [&](std::string_view& out) {
+    if (end - p < 4) return false;
+    const auto n = get<std::uint32_t>(p);
+    if (std::uint64_t(end - p) < n) return false;
+    out = std::string_view(p, n);
+    p += n;
+    return true;
+  };
+  if (p == end || std::uint8_t(*p) > std::uint8_t(TermKind::literal)) return std::nullopt;
+  TermView t;
+  t.kind = TermKind(*p++);
+  if (!part(t.datatype) || !part(t.language)) return std::nullopt;
+  t.value = std::string_view(p, std::size_t(end - p));
+  return t;
 }
 
 // nullopt for a record that is not a term (its checksum matched by chance,
@@ -179,15 +206,43 @@ void TermsLog::load(Dataset& dataset, const std::function<void(std::uint64_t)>& 
   offsets_.clear();
   if (fresh_) return;
   const std::uint64_t size = file_size(fd_.get());
-  const std::string data = read_whole(fd_.get(), 0, size, path_);
+  // Read a piece at a time into one reused buffer: the whole log at once
+  // (hundreds of MB at 15 M triples) cost a zero fill and fresh pages.
+  constexpr std::uint64_t piece = std::uint64_t(16) << 20;
+  std::string data;
+  std::uint64_t data_at = 8;  // file offset of data[0]
+  auto available = [&](std::uint64_t pos, std::uint64_t bytes) -> const char* {
+    if (pos + bytes > size) return nullptr;
+    if (pos + bytes > data_at + data.size()) {
+      data.erase(0, pos - data_at);
+      data_at = pos;
+      const std::uint64_t have = data.size();
+      const std::uint64_t want = std::min(size - pos, std::max(bytes, piece));
+      data.resize(want);  // the buffer's capacity is reused: no fresh pages after the first piece
+      std::uint64_t got = have;
+      while (got < want) {
+        const ssize_t n = ::pread(fd_.get(), data.data() + got, want - got, off_t(pos + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw io_error("read failed", path_);
+        if (n == 0) break;
+        got += std::uint64_t(n);
+      }
+      data.resize(got);
+      if (pos + bytes > data_at + data.size()) return nullptr;
+    }
+    return data.data() + (pos - data_at);
+  };
   std::uint64_t pos = 8;
-  while (pos + 8 <= data.size()) {
-    const char* p = data.data() + pos;
+  while (const char* header = available(pos, 8)) {
+    const char* p = header;
     const auto len = get<std::uint32_t>(p);
     const auto sum = get<std::uint32_t>(p);
-    if (pos + 8 + len > data.size() || std::uint32_t(fnv1a(p, len)) != sum) break;  // torn tail
+    p = available(pos, 8 + std::uint64_t(len));
+    if (!p) break;  // torn tail
+    p += 8;
+    if (std::uint32_t(fnv1a(p, len)) != sum) break;  // torn tail
     const TermId expected = TermId(offsets_.size() + 2);
-    const auto term = decode_term({p, len});
+    const auto term = view_term({p, len});
     if (!term) break;
     if (dataset.intern(*term) != expected)
       throw std::runtime_error(path_.string() + ": dictionary out of step at id " + std::to_string(expected));
@@ -362,8 +417,10 @@ void Journal::cut_torn_tail() {
   torn_bytes_ = 0;
 }
 
-void Journal::append(const Batch& batch, bool sync) {
-  if (read_only_) throw std::logic_error("journal: opened read-only");
+namespace {
+
+// A batch as one journal frame: length, checksum, sequence, ops.
+std::string journal_frame(const Batch& batch) {
   std::string frame;
   frame.reserve(24 + batch.ops.size() * 17);
   put<std::uint64_t>(frame, 0);
@@ -384,6 +441,14 @@ void Journal::append(const Batch& batch, bool sync) {
   const std::uint64_t sum = fnv1a(frame.data() + 16, len);
   std::memcpy(frame.data(), &len, 8);
   std::memcpy(frame.data() + 8, &sum, 8);
+  return frame;
+}
+
+}  // namespace
+
+void Journal::append(const Batch& batch, bool sync) {
+  if (read_only_) throw std::logic_error("journal: opened read-only");
+  const std::string frame = journal_frame(batch);
   if (fresh_) {
     if (!pwrite_all(fd_.get(), journal_magic, 8, 0)) throw io_error("write failed", path_);
     fresh_ = false;
@@ -410,7 +475,7 @@ void Journal::truncate_through(std::uint64_t applied) {
   std::filesystem::remove(tmp);
   Fd kept = open_file(tmp, O_RDWR | O_CREAT | O_TRUNC);
   write_all(kept.get(), journal_magic, 8, tmp);
-  std::uint64_t pos = 8, kept_end = 8;
+  std::uint64_t pos = 8, kept_end = 8, last_dropped = 0;
   while (pos + 24 <= end_) {
     const std::string header = read_whole(fd_.get(), pos, 24, path_);
     const char* h = header.data();
@@ -425,8 +490,19 @@ void Journal::truncate_through(std::uint64_t applied) {
         write_all(kept.get(), bytes.data(), bytes.size(), tmp);
       }
       kept_end += 16 + len;
+    } else {
+      last_dropped = std::max(last_dropped, sequence);
     }
     pos += 16 + len;
+  }
+  if (kept_end == 8 && last_dropped > 0) {
+    // An empty frame keeps the journal's place: without it a journal
+    // emptied by a checkpoint looked like a new store's, and a store whose
+    // dataset.snap was then deleted opened empty instead of being refused
+    // for the batches it lacks.
+    const std::string marker = journal_frame(Batch{last_dropped, {}});
+    write_all(kept.get(), marker.data(), marker.size(), tmp);
+    kept_end += marker.size();
   }
   sync_fd(kept.get(), tmp);
   std::filesystem::rename(tmp, path_);
@@ -440,62 +516,43 @@ void Journal::truncate_through(std::uint64_t applied) {
 }
 
 // -------------------------------------------------------------- snapshot
+//
+// TPSNAP02: a 32-byte header (magic, sequence, term count, quad count), the
+// dataset's six index orders as they are in memory (quad count keys of 16
+// bytes each, ascending), and an XXH3-64 of everything before it.  Opening
+// reads the orders straight into the indexes: nothing is sorted.
+// TPSNAP01 (the quads once, in SPOG order, FNV-1a) is still read; the next
+// checkpoint rewrites it as TPSNAP02.
 
-void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
-                    const ProgressHandler& progress) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
-    std::string buffer(snapshot_magic, 8);
-    put<std::uint64_t>(buffer, sequence);
-    put<std::uint64_t>(buffer, dataset.term_count());
-    put<std::uint64_t>(buffer, dataset.size());
-    std::uint64_t sum = fnv1a(buffer.data(), buffer.size());
-    write_all(fd.get(), buffer.data(), buffer.size(), tmp);
-    buffer.clear();
-    std::size_t written = 0;
-    dataset.match({0, 0, 0, 0}, [&](const Quad& q) {
-      const std::uint32_t v[4] = {q.s, q.p, q.o, q.g};
-      buffer.append(reinterpret_cast<const char*>(v), 16);
-      ++written;
-      if (buffer.size() >= (1u << 20)) {
-        sum = fnv1a(buffer.data(), buffer.size(), sum);
-        write_all(fd.get(), buffer.data(), buffer.size(), tmp);
-        buffer.clear();
-        if (progress) progress({"writing the snapshot", "triples", written, dataset.size()});
-      }
-      return true;
-    });
-    sum = fnv1a(buffer.data(), buffer.size(), sum);
-    put<std::uint64_t>(buffer, sum);
-    write_all(fd.get(), buffer.data(), buffer.size(), tmp);
-    if (written != dataset.size()) throw std::logic_error("snapshot: dataset changed while writing");
-    sync_fd(fd.get(), tmp);
+namespace {
+
+constexpr std::size_t snapshot_header_bytes = 32;
+
+struct Xxh3 {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state{XXH3_createState(), &XXH3_freeState};
+  Xxh3() {
+    if (!state) throw std::bad_alloc();
+    XXH3_64bits_reset(state.get());
   }
-  std::filesystem::rename(tmp, path);
-  sync_directory(path.parent_path());
-}
+  void add(const void* data, std::size_t size) { XXH3_64bits_update(state.get(), data, size); }
+  std::uint64_t digest() const { return XXH3_64bits_digest(state.get()); }
+};
 
-bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info) {
-  std::vector<Quad> quads;
-  if (!read_snapshot_quads(path, info, quads)) return false;
-  // An intact snapshot that refers to terms the terms log lacks means the
-  // log lost terms: no other copy can stand in for them.
-  if (info.term_count > dataset.term_count())
-    throw std::runtime_error(path.string() + " refers to " + std::to_string(info.term_count) +
-                             " terms, but the terms log holds " + std::to_string(dataset.term_count()) +
-                             ": terms.log is damaged or cut short; restore it from a backup");
-  dataset.insert_bulk(std::move(quads));
+// Reads exactly `size` bytes at `offset`; false at a short file.
+bool pread_exactly(int fd, void* into, std::size_t size, std::uint64_t offset, const std::filesystem::path& path) {
+  auto* out = static_cast<char*>(into);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, out + done, size - done, off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw io_error("read failed", path);
+    if (n == 0) return false;
+    done += std::size_t(n);
+  }
   return true;
 }
 
-bool read_snapshot_quads(const std::filesystem::path& path, SnapshotInfo& info, std::vector<Quad>& quads) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return false;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return false;
-  const std::string data = read_whole(fd.get(), 0, file_size(fd.get()), path);
-  if (data.size() < 40 || std::string_view(data.data(), 8) != std::string_view(snapshot_magic, 8)) return false;
+bool read_snapshot_v1(const std::string& data, SnapshotInfo& info, std::vector<Quad>& quads) {
   const char* p = data.data() + 8;
   info.sequence = get<std::uint64_t>(p);
   info.term_count = get<std::uint64_t>(p);
@@ -510,6 +567,96 @@ bool read_snapshot_quads(const std::filesystem::path& path, SnapshotInfo& info, 
         q.o > info.term_count || q.g > info.term_count)
       return false;
   }
+  return true;
+}
+
+}  // namespace
+
+void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
+                    const ProgressHandler& progress) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+    const std::uint64_t quad_count = dataset.size();
+    std::string header(snapshot_magic, 8);
+    put<std::uint64_t>(header, sequence);
+    put<std::uint64_t>(header, dataset.term_count());
+    put<std::uint64_t>(header, quad_count);
+    Xxh3 sum;
+    sum.add(header.data(), header.size());
+    write_all(fd.get(), header.data(), header.size(), tmp);
+    const std::uint64_t total = quad_count * Dataset::order_count * 16;
+    std::uint64_t written = 0, last_told = 0;
+    std::vector<std::uint64_t> per_order(Dataset::order_count, 0);
+    dataset.write_orders([&](int order, const void* data, std::size_t bytes) {
+      sum.add(data, bytes);
+      write_all(fd.get(), data, bytes, tmp);
+      written += bytes;
+      per_order[std::size_t(order)] += bytes;
+      if (progress && written - last_told >= (std::uint64_t(16) << 20)) {
+        progress({"writing the snapshot", "bytes", written, total});
+        last_told = written;
+      }
+    });
+    for (std::uint64_t bytes : per_order)
+      if (bytes != quad_count * 16) throw std::logic_error("snapshot: dataset changed while writing");
+    std::string trailer;
+    put<std::uint64_t>(trailer, sum.digest());
+    write_all(fd.get(), trailer.data(), trailer.size(), tmp);
+    sync_fd(fd.get(), tmp);
+  }
+  std::filesystem::rename(tmp, path);
+  sync_directory(path.parent_path());
+}
+
+Fd open_snapshot(const std::filesystem::path& path) { return Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)); }
+
+bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info,
+                   std::uint64_t max_term_count, const std::function<void(std::uint64_t)>& read_so_far) {
+  return read_snapshot(open_snapshot(path), path, dataset, info, max_term_count, read_so_far);
+}
+
+bool read_snapshot(const Fd& fd, const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info,
+                   std::uint64_t max_term_count, const std::function<void(std::uint64_t)>& read_so_far) {
+  if (!fd) return false;
+  const std::uint64_t size = file_size(fd.get());
+  std::string header(snapshot_header_bytes, '\0');
+  if (size < snapshot_header_bytes + 8 || !pread_exactly(fd.get(), header.data(), header.size(), 0, path)) return false;
+  if (header.compare(0, 8, snapshot_v1_magic, 8) == 0) {
+    std::vector<Quad> quads;
+    if (!read_snapshot_v1(read_whole(fd.get(), 0, size, path), info, quads) || info.term_count > max_term_count)
+      return false;
+    dataset.insert_bulk(std::move(quads));
+    return true;
+  }
+  if (header.compare(0, 8, snapshot_magic, 8) != 0) return false;
+  const char* p = header.data() + 8;
+  info.sequence = get<std::uint64_t>(p);
+  info.term_count = get<std::uint64_t>(p);
+  const std::uint64_t quad_count = get<std::uint64_t>(p);
+  const std::uint64_t order_bytes = quad_count * 16;
+  if (quad_count > (size >> 4) || size != snapshot_header_bytes + Dataset::order_count * order_bytes + 8) return false;
+  if (info.term_count > max_term_count) return false;
+  // Mapped, not read: the indexes use the page cache's pages in place, so
+  // opening neither copies nor zero-fills the file's size in memory.  The
+  // file is never written in place (checkpoints rename a new one over it).
+  void* base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+  if (base == MAP_FAILED) throw io_error("cannot map", path);
+  std::shared_ptr<const void> mapping(base, [size](const void* at) { ::munmap(const_cast<void*>(at), size); });
+  const char* bytes = static_cast<const char*>(base);
+  // Checked a piece at a time, telling how far it got.
+  Xxh3 sum;
+  constexpr std::uint64_t piece = std::uint64_t(64) << 20;
+  for (std::uint64_t at = 0; at < size - 8; at += piece) {
+    sum.add(bytes + at, std::min(piece, size - 8 - at));
+    if (read_so_far) read_so_far(std::min(size - 8, at + piece));
+  }
+  const char* t = bytes + size - 8;
+  if (get<std::uint64_t>(t) != sum.digest()) return false;
+  std::array<const void*, Dataset::order_count> orders{};
+  for (int order = 0; order < Dataset::order_count; ++order)
+    orders[std::size_t(order)] = bytes + snapshot_header_bytes + std::uint64_t(order) * order_bytes;
+  dataset.view_orders(quad_count, std::move(mapping), orders);
   return true;
 }
 

@@ -43,6 +43,8 @@ struct Op {
   Quad quad;  // drop_graph: only quad.g
 };
 
+// Batches hold at least one op: a frame without ops is the mark a
+// checkpoint leaves in a journal it emptied (see Journal::truncate_through).
 struct Batch {
   std::uint64_t sequence = 0;
   std::vector<Op> ops;
@@ -99,7 +101,9 @@ class Journal {
   void append(const Batch& batch, bool sync);
   void sync();
   std::uint64_t bytes() const;
-  // Rewrites the journal keeping only batches with sequence > `applied`.
+  // Rewrites the journal keeping only batches with sequence > `applied`;
+  // when none is left, an empty frame at the last dropped sequence marks
+  // where the journal resumes.
   void truncate_through(std::uint64_t applied);
 
  private:
@@ -111,20 +115,25 @@ class Journal {
   bool fresh_ = false;            // no magic on disk yet (written with the first batch)
 };
 
-// dataset.snap: the quads of the dataset at a journal sequence.
+// dataset.snap: the dataset's index orders at a journal sequence.
 struct SnapshotInfo {
   std::uint64_t sequence = 0;
   std::uint64_t term_count = 0;
 };
 void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
                     const ProgressHandler& progress = {});
-// Loads quads into `dataset` (whose terms are already loaded); false when
-// the file is missing or damaged.  Throws std::runtime_error when it is
-// intact but refers to terms the dataset lacks (a damaged terms log).
-bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info);
-// Reads the quads alone (a reader takes them before the terms log, see
-// Store::open); false when the file is missing or damaged.
-bool read_snapshot_quads(const std::filesystem::path& path, SnapshotInfo& info, std::vector<Quad>& quads);
+// Loads the quads into `dataset`, which holds none yet; false (and still no
+// quads) when the file is missing or damaged, or needs more than
+// `max_term_count` terms.  A reader loads it before the terms log (see
+// Store::open) and checks the term count after.  `read_so_far` is told the
+// bytes read.
+bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info,
+                   std::uint64_t max_term_count, const std::function<void(std::uint64_t)>& read_so_far = {});
+// The same from a file opened earlier (no file: false).  A writer replaces
+// dataset.snap by rename, so the open file stays the version it was.
+Fd open_snapshot(const std::filesystem::path& path);
+bool read_snapshot(const Fd& fd, const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info,
+                   std::uint64_t max_term_count, const std::function<void(std::uint64_t)>& read_so_far = {});
 
 // Small text files holding one number (Redland's applied sequence), replaced
 // atomically.
