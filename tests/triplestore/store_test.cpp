@@ -698,13 +698,28 @@ TEST(StoreLock, ReadOnlyCopiesStayConsistentWhileTheWriterCheckpoints) {
   std::atomic<int> acknowledged{0};
   std::atomic<bool> stop{false};
   auto writer = ts::Store::open(dir.path(), {.checkpoint_bytes = 8 << 10});
+  std::string writer_error;
   std::thread writing([&] {
-    for (int i = 0; !stop; ++i) {
-      writer.insert(batch(i * batch_size, batch_size), "urn:w", false);
-      acknowledged = i + 1;
-      if (i % 20 == 19) writer.checkpoint();
+    try {
+      for (int i = 0; !stop; ++i) {
+        writer.insert(batch(i * batch_size, batch_size), "urn:w", false);
+        acknowledged = i + 1;
+        if (i % 20 == 19) writer.checkpoint();
+      }
+    } catch (const std::exception& e) {
+      writer_error = e.what();
     }
   });
+  // A failed ASSERT returns from here: the writer stops and is joined first,
+  // so the failure is reported instead of ending the program.
+  struct StopAndJoin {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~StopAndJoin() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } stop_and_join{stop, writing};
   std::size_t last = 0;
   int opens = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -712,7 +727,12 @@ TEST(StoreLock, ReadOnlyCopiesStayConsistentWhileTheWriterCheckpoints) {
   // going until there were enough of each.
   for (; (acknowledged < 200 || opens <= 20) && std::chrono::steady_clock::now() < deadline; ++opens) {
     const int before = acknowledged;
-    const std::size_t n = count_graph(ts::Store::open(dir.path(), read_only), "urn:w");
+    std::size_t n = 0;
+    try {
+      n = count_graph(ts::Store::open(dir.path(), read_only), "urn:w");
+    } catch (const std::exception& e) {
+      FAIL() << "read-only open " << opens << " after " << before << " acknowledged batches: " << e.what();
+    }
     ASSERT_EQ(n % batch_size, 0u) << "a torn batch after " << opens << " opens";
     ASSERT_GE(n, std::size_t(before) * batch_size);
     ASSERT_GE(n, last);
@@ -720,6 +740,7 @@ TEST(StoreLock, ReadOnlyCopiesStayConsistentWhileTheWriterCheckpoints) {
   }
   stop = true;
   writing.join();
+  EXPECT_EQ(writer_error, "");
   EXPECT_GE(acknowledged.load(), 200);  // through ten checkpoints
   EXPECT_GT(opens, 20);
 }
