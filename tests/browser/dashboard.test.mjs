@@ -143,13 +143,26 @@ await check('runs table sorts by header and filters by text', async () => {
 // The plotted runs (their IRIs) and, hovering the right end of a chart, what its readout says:
 // the epoch and one value per run and split.
 const plottedRuns = async () => page.locator('#curve-runs input:checked').evaluateAll((els) => els.map((e) => e.value));
+// While a training runs, the page redraws its charts when an epoch arrives, and a chart
+// redrawn under the pointer loses its readout: hover again, a few times at most.
 async function readoutAtEnd(chart) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await hoverReadoutAtEnd(chart);
+    } catch (e) {
+      if (!LIVE || attempt === 4 || /^readout (does not|line)/.test(e.message)) throw e;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+async function hoverReadoutAtEnd(chart) {
   const over = chart.locator('.u-over');
   const box = await over.boundingBox();
+  assert(box, 'the chart has no plot area on screen');
   await page.mouse.move(box.x + 1, box.y - 30);
   await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
   const readout = chart.locator('.readout');
-  await readout.waitFor({ state: 'visible' });
+  await readout.waitFor({ state: 'visible', timeout: LIVE ? 5000 : T });
   const [head, ...lines] = (await readout.innerText()).split('\n').map((l) => l.trim()).filter(Boolean);
   const epoch = /^epoch (\d+)$/.exec(head);
   assert(epoch, `readout does not start with the epoch: ${head}`);
