@@ -104,21 +104,13 @@ std::optional<TermView> view_term(std::string_view payload) {
 // nullopt for a record that is not a term (its checksum matched by chance,
 // or it was never one).
 std::optional<Term> decode_term(std::string_view payload) {
-  const char* p = payload.data();
-  const char* end = p + payload.size();
-  auto string = [&](std::string& out) {
-    if (end - p < 4) return false;
-    const auto n = get<std::uint32_t>(p);
-    if (std::uint64_t(end - p) < n) return false;
-    out.assign(p, n);
-    p += n;
-    return true;
-  };
-  if (p == end || std::uint8_t(*p) > std::uint8_t(TermKind::literal)) return std::nullopt;
+  const std::optional<TermView> view = view_term(payload);
+  if (!view) return std::nullopt;
   Term t;
-  t.kind = TermKind(*p++);
-  if (!string(t.datatype) || !string(t.language)) return std::nullopt;
-  t.value.assign(p, end);
+  t.kind = view->kind;
+  t.datatype = view->datatype;
+  t.language = view->language;
+  t.value = view->value;
   return t;
 }
 
@@ -128,17 +120,24 @@ Fd open_file(const std::filesystem::path& path, int flags) {
   return fd;
 }
 
-std::string read_whole(int fd, std::uint64_t offset, std::uint64_t size, const std::filesystem::path& path) {
-  std::string buffer(size, '\0');
+// Reads up to `size` bytes at `offset` into `into`; fewer only at the end
+// of the file.  Returns how many it read.
+std::uint64_t pread_up_to(int fd, char* into, std::uint64_t size, std::uint64_t offset,
+                          const std::filesystem::path& path) {
   std::uint64_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd, buffer.data() + done, size - done, off_t(offset + done));
+    const ssize_t n = ::pread(fd, into + done, size - done, off_t(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw io_error("read failed", path);
     if (n == 0) break;
     done += std::uint64_t(n);
   }
-  buffer.resize(done);
+  return done;
+}
+
+std::string read_whole(int fd, std::uint64_t offset, std::uint64_t size, const std::filesystem::path& path) {
+  std::string buffer(size, '\0');
+  buffer.resize(pread_up_to(fd, buffer.data(), size, offset, path));
   return buffer;
 }
 
@@ -219,15 +218,7 @@ void TermsLog::load(Dataset& dataset, const std::function<void(std::uint64_t)>& 
       const std::uint64_t have = data.size();
       const std::uint64_t want = std::min(size - pos, std::max(bytes, piece));
       data.resize(want);  // the buffer's capacity is reused: no fresh pages after the first piece
-      std::uint64_t got = have;
-      while (got < want) {
-        const ssize_t n = ::pread(fd_.get(), data.data() + got, want - got, off_t(pos + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw io_error("read failed", path_);
-        if (n == 0) break;
-        got += std::uint64_t(n);
-      }
-      data.resize(got);
+      data.resize(have + pread_up_to(fd_.get(), data.data() + have, want - have, pos + have, path_));
       if (pos + bytes > data_at + data.size()) return nullptr;
     }
     return data.data() + (pos - data_at);
@@ -540,16 +531,7 @@ struct Xxh3 {
 
 // Reads exactly `size` bytes at `offset`; false at a short file.
 bool pread_exactly(int fd, void* into, std::size_t size, std::uint64_t offset, const std::filesystem::path& path) {
-  auto* out = static_cast<char*>(into);
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::pread(fd, out + done, size - done, off_t(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw io_error("read failed", path);
-    if (n == 0) return false;
-    done += std::size_t(n);
-  }
-  return true;
+  return pread_up_to(fd, static_cast<char*>(into), size, offset, path) == size;
 }
 
 bool read_snapshot_v1(const std::string& data, SnapshotInfo& info, std::vector<Quad>& quads) {
