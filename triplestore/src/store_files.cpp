@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -557,9 +558,31 @@ bool read_snapshot_v1(const std::string& data, SnapshotInfo& info, std::vector<Q
 void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, std::uint64_t sequence,
                     const ProgressHandler& progress) {
   const std::filesystem::path tmp = path.string() + ".tmp";
+  const std::uint64_t quad_count = dataset.size();
+  // The size is known before the first byte: a snapshot that cannot fit is
+  // not begun, so its retries never take the room that journal appends need.
+  const std::uint64_t snapshot_bytes = 32 + quad_count * Dataset::order_count * 16 + 8;
+  constexpr std::uint64_t headroom = std::uint64_t(1) << 20;
+  struct statvfs disk {};
+  if (::statvfs(path.parent_path().c_str(), &disk) == 0) {
+    const std::uint64_t free_bytes = std::uint64_t(disk.f_bavail) * disk.f_frsize;
+    const std::uint64_t old_tmp = std::filesystem::exists(tmp) ? std::filesystem::file_size(tmp) : 0;
+    if (free_bytes + old_tmp < snapshot_bytes + headroom)
+      throw io_error("no room for the snapshot: it needs " + std::to_string((snapshot_bytes + headroom) >> 20) +
+                         " MiB and " + std::to_string((free_bytes + old_tmp) >> 20) + " MiB are free",
+                     tmp, ENOSPC);
+  }
+  // A snapshot that fails half-way leaves no partial file to fill the disk.
+  struct RemoveUnlessRenamed {
+    const std::filesystem::path& tmp;
+    bool renamed = false;
+    ~RemoveUnlessRenamed() {
+      std::error_code ignored;
+      if (!renamed) std::filesystem::remove(tmp, ignored);
+    }
+  } cleanup{tmp};
   {
     Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
-    const std::uint64_t quad_count = dataset.size();
     std::string header(snapshot_magic, 8);
     put<std::uint64_t>(header, sequence);
     put<std::uint64_t>(header, dataset.term_count());
@@ -588,6 +611,7 @@ void write_snapshot(const std::filesystem::path& path, const Dataset& dataset, s
     sync_fd(fd.get(), tmp);
   }
   std::filesystem::rename(tmp, path);
+  cleanup.renamed = true;
   sync_directory(path.parent_path());
 }
 
