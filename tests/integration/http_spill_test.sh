@@ -24,11 +24,11 @@ mkdir -p "$work/store"
 printf 'spill-test-token tester\n' > "$work/store/token"
 chmod 600 "$work/store/token"
 
-train() {  # LOG [extra options]
+train() {  # LOG [extra options]; run in the background: exec makes $! the trainer itself
   # Each trainer keeps its checkpoints apart: two saving and reloading the
   # same best-checkpoint file at once corrupt it for each other.
   local log=$1; shift
-  "$build/examples/alexnet-fmnist" --epochs 4 --train-limit 600 --test-limit 100 --threads 1 \
+  exec "$build/examples/alexnet-fmnist" --epochs 4 --train-limit 600 --test-limit 100 --threads 1 \
     --endpoint "$base" --token-file "$work/store/token" --checkpoint-dir "$work/${log%.log}" "$@" > "$work/$log" 2>&1
 }
 

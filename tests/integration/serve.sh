@@ -25,13 +25,21 @@ case "${TORCHPROV_TEST_BACKEND:-embedded}" in
   *) echo "TORCHPROV_TEST_BACKEND must be embedded or virtuoso"; exit 2 ;;
 esac
 
+# Run it in the background (serve_store ... &): it execs the server, so $! is
+# the server itself and the test's cleanup stops it.  Without the exec, $!
+# would be the subshell running the function, and killing that left the
+# server running after the test.
 serve_store() {  # DIR PORT [serve options]
   local dir=$1 port=$2
   shift 2
+  if [ "$BASH_SUBSHELL" = 0 ]; then
+    echo "serve_store: run it in the background (serve_store ... &)" >&2
+    return 2
+  fi
   if [ "$(test_backend)" = virtuoso ]; then
-    "$build/torchprov" serve --backend "$VIRTUOSO_SPARQL" --backend-data "$VIRTUOSO_CRUD" \
+    exec "$build/torchprov" serve --backend "$VIRTUOSO_SPARQL" --backend-data "$VIRTUOSO_CRUD" \
       --store "$dir" --port "$port" "$@"
   else
-    "$build/torchprov" serve --store "$dir" --port "$port" "$@"
+    exec "$build/torchprov" serve --store "$dir" --port "$port" "$@"
   fi
 }
