@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torchprov/triplestore.h>
@@ -73,8 +74,30 @@ struct ServerOptions {
   bool union_default_graph = true;
 };
 
-// Serves until SIGINT or SIGTERM; returns the process exit code.
+// A socket already listening on an address.  The command opens it before it
+// opens the store or creates a token, so that a port in use changes nothing.
+class ListeningSocket {
+ public:
+  // Throws std::runtime_error "cannot listen on ADDRESS:PORT: REASON".
+  static ListeningSocket open(const std::string& bind, std::uint16_t port);
+  ListeningSocket(ListeningSocket&& other) noexcept;
+  ListeningSocket& operator=(ListeningSocket&& other) noexcept;
+  ~ListeningSocket();
+  std::uint16_t port() const { return port_; }  // the one bound (port 0 picks a free one)
+  bool ipv6() const { return ipv6_; }
+  int release() { return std::exchange(fd_, -1); }  // the descriptor, now the caller's to close
+
+ private:
+  ListeningSocket(int fd, bool ipv6, std::uint16_t port) : fd_(fd), ipv6_(ipv6), port_(port) {}
+  int fd_ = -1;
+  bool ipv6_ = false;
+  std::uint16_t port_ = 0;
+};
+
+// Serves until SIGINT or SIGTERM; returns the process exit code.  The first
+// form listens on options.bind:options.port itself.
 int serve(triplestore::Store& store, ServerOptions options);
+int serve(triplestore::Store& store, ServerOptions options, ListeningSocket socket);
 
 // Backend mode: the data lives in an external SPARQL 1.1 store (Virtuoso,
 // GraphDB, Fuseki, another torchprov ...) and this server fronts it with
@@ -94,5 +117,7 @@ struct BackendOptions {
 };
 // `state_directory` holds the server's journal, token and state, not the data.
 int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options);
+int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options,
+          ListeningSocket socket);
 
 }  // namespace torchprov::endpoint

@@ -13,13 +13,17 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <deque>
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "embedded_store.h"
 #include "endpoint.h"
@@ -331,8 +335,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::endpoint address, Endpoint& endpoint, std::size_t body_limit, Workers& workers,
-           std::size_t client_connections)
+  // Takes over a socket that already listens.
+  Listener(net::io_context& ioc, tcp protocol, int listening_fd, Endpoint& endpoint, std::size_t body_limit,
+           Workers& workers, std::size_t client_connections)
       : ioc_(ioc),
         acceptor_(net::make_strand(ioc)),
         retry_(acceptor_.get_executor()),
@@ -340,10 +345,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
         body_limit_(body_limit),
         workers_(workers),
         connections_(std::make_shared<ConnectionCount>(client_connections)) {
-    acceptor_.open(address.protocol());
-    acceptor_.set_option(net::socket_base::reuse_address(true));
-    acceptor_.bind(address);
-    acceptor_.listen(net::socket_base::max_listen_connections);
+    acceptor_.assign(protocol, listening_fd);
   }
   void run() { accept(); }
 
@@ -394,9 +396,53 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 }  // namespace
 
+ListeningSocket ListeningSocket::open(const std::string& bind, std::uint16_t port) {
+  try {
+    net::io_context ioc;
+    const tcp::endpoint address{net::ip::make_address(bind), port};
+    tcp::acceptor acceptor(ioc);
+    acceptor.open(address.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    acceptor.bind(address);
+    acceptor.listen(net::socket_base::max_listen_connections);
+    const std::uint16_t bound = acceptor.local_endpoint().port();
+    return ListeningSocket(acceptor.release(), address.protocol() == tcp::v6(), bound);
+  } catch (const std::exception& error) {
+    throw std::runtime_error("cannot listen on " + bind + ":" + std::to_string(port) + ": " + error.what());
+  }
+}
+
+ListeningSocket::ListeningSocket(ListeningSocket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), ipv6_(other.ipv6_), port_(other.port_) {}
+
+ListeningSocket& ListeningSocket::operator=(ListeningSocket&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    ipv6_ = other.ipv6_;
+    port_ = other.port_;
+  }
+  return *this;
+}
+
+ListeningSocket::~ListeningSocket() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 namespace {
 
-int serve_data(DataStore& data, const std::filesystem::path& state_directory, ServerOptions options) {
+// For the forms called without a socket: they bind the port themselves.
+std::optional<ListeningSocket> listen_or_report(const ServerOptions& options) {
+  try {
+    return ListeningSocket::open(options.bind, options.port);
+  } catch (const std::exception& error) {
+    std::cerr << "torchprov serve: " << error.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+int serve_data(DataStore& data, const std::filesystem::path& state_directory, ServerOptions options,
+               ListeningSocket socket) {
   if (options.token_file.empty()) options.token_file = state_directory / "token";
   bool created = false;
   Tokens tokens;
@@ -419,8 +465,8 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
   const std::size_t client_waiting = options.client_waiting;
   const std::size_t client_connections = options.client_connections;
   const std::size_t body_limit = options.max_body_bytes;
-  const auto address = net::ip::make_address(options.bind);
-  const auto port = options.port;
+  const std::string address = options.bind;
+  const auto port = socket.port();
   Endpoint endpoint(data, std::move(options), std::move(tokens));
 
   // Two I/O threads move bytes (one alone capped point queries at ~8 k/s);
@@ -428,16 +474,13 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
   Workers workers(static_cast<std::size_t>(threads), data.serial_writes() ? 1 : static_cast<std::size_t>(threads),
                   per_client, client_waiting);
   net::io_context ioc(2);
-  try {
-    std::make_shared<Listener>(ioc, tcp::endpoint{address, port}, endpoint, body_limit, workers, client_connections)
-        ->run();
-  } catch (const std::exception& error) {
-    std::cerr << "torchprov serve: cannot listen on " << address.to_string() << ":" << port << ": " << error.what() << "\n";
-    return 1;
-  }
+  const bool ipv6 = socket.ipv6();
+  std::make_shared<Listener>(ioc, ipv6 ? tcp::v6() : tcp::v4(), socket.release(), endpoint, body_limit, workers,
+                             client_connections)
+      ->run();
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
-  std::cout << "torchprov: SPARQL endpoint at http://" << address.to_string() << ":" << port << "/sparql" << std::endl;
+  std::cout << "torchprov: SPARQL endpoint at http://" << address << ":" << port << "/sparql" << std::endl;
   std::thread second_io([&] { ioc.run(); });
   ioc.run();
   second_io.join();
@@ -450,11 +493,24 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
 }  // namespace
 
 int serve(triplestore::Store& store, ServerOptions options) {
+  auto socket = listen_or_report(options);
+  if (!socket) return 1;
+  return serve(store, std::move(options), std::move(*socket));
+}
+
+int serve(triplestore::Store& store, ServerOptions options, ListeningSocket socket) {
   EmbeddedStore data(store);
-  return serve_data(data, store.directory(), std::move(options));
+  return serve_data(data, store.directory(), std::move(options), std::move(socket));
 }
 
 int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options) {
+  auto socket = listen_or_report(options);
+  if (!socket) return 1;
+  return serve(backend, state_directory, std::move(options), std::move(*socket));
+}
+
+int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options,
+          ListeningSocket socket) {
   std::filesystem::create_directories(state_directory);
   // The journal has one writer: two servers sharing a folder would deliver
   // and confirm each other's batches.  Several servers may front one
@@ -464,7 +520,7 @@ int serve(const BackendOptions& backend, const std::filesystem::path& state_dire
                            "; another server in front of that store needs its own --store folder.");
   SparqlStore data(backend, state_directory);
   std::cout << "torchprov: data in " << data.describe() << "; journal in " << state_directory.string() << std::endl;
-  return serve_data(data, state_directory, std::move(options));
+  return serve_data(data, state_directory, std::move(options), std::move(socket));
 }
 
 }  // namespace torchprov::endpoint
