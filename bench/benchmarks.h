@@ -1,12 +1,18 @@
+// `torchprov bench ...`: benchmarks that print figures side by side.
 #pragma once
+
+#include <torchprov/command_line.h>
 
 namespace torchprov::bench {
 
-// `torchprov bench capture [--runs N] [--epochs N] [--batches N] [--batch-size N]`
-int capture_overhead(int argc, char** argv);
+// `torchprov bench capture`: capture overhead on a small CNN.  The table
+// runs the program torchprov-bench-capture (libtorch), which runs
+// capture_overhead under it.
+extern const cli::Command capture_command;
+int capture_overhead(const cli::Arguments& args);
 
-// `torchprov bench load [--seconds 10] [--connections 16] ...`: the endpoint
-// under point and analysis SELECTs while a writer ingests N-Quads.
-int load_benchmark(int argc, char** argv);
+// `torchprov bench load`: the endpoint under point and analysis SELECTs while
+// a writer ingests N-Quads.
+extern const cli::Command load_command;
 
 }  // namespace torchprov::bench

@@ -12,17 +12,19 @@
 #include <vector>
 
 #include "benchmarks.h"
+#include "progress_line.h"
 
 namespace torchprov::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// From the command line; the defaults are in capture_command's table.
 struct Settings {
-  int runs = 5;
-  int epochs = 5;
-  int batches = 40;
-  int batch_size = 64;
+  int runs = 0;
+  int epochs = 0;
+  int batches = 0;
+  int batch_size = 0;
 };
 
 enum class Mode { none, epoch, step10 };
@@ -83,20 +85,12 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-int capture_overhead(int argc, char** argv) {
+int capture_overhead(const cli::Arguments& args) {
   Settings s;
-  for (int i = 0; i + 1 < argc; i += 2) {
-    const std::string name = argv[i];
-    const int value = std::stoi(argv[i + 1]);
-    if (name == "--runs") s.runs = std::max(value, 1);
-    else if (name == "--epochs") s.epochs = value;
-    else if (name == "--batches") s.batches = value;
-    else if (name == "--batch-size") s.batch_size = value;
-    else {
-      std::fprintf(stderr, "torchprov bench capture: unknown option %s\n", name.c_str());
-      return 2;
-    }
-  }
+  s.runs = int(args.integer("--runs", 1, 1000));
+  s.epochs = int(args.integer("--epochs", 1, 1000));
+  s.batches = int(args.integer("--batches", 1, 100000));
+  s.batch_size = int(args.integer("--batch-size", 1, 4096));
   torch::set_num_threads(2);
   torch::manual_seed(0);
   const auto x = torch::rand({s.batches * s.batch_size, 1, 28, 28});
@@ -107,14 +101,23 @@ int capture_overhead(int argc, char** argv) {
               s.epochs, s.batches, s.batch_size, s.runs);
   const Mode modes[] = {Mode::none, Mode::epoch, Mode::step10};
   std::vector<double> times[3];
+  const std::uint64_t trainings = std::uint64_t(3 * s.runs + 1);
+  const auto started = std::chrono::steady_clock::now();
+  ProgressLine progress;
   run_once(Mode::none, s, x, y, out);  // warm-up: allocator, thread pool
+  progress.report({.task = "bench capture", .unit = "trainings", .done = 1, .total = trainings});
   for (int r = 0; r < s.runs; ++r) {
     for (int m = 0; m < 3; ++m) {
       // Rotate the order each round so no mode always runs first.
       const int k = (m + r) % 3;
       times[k].push_back(run_once(modes[k], s, x, y, out));
+      progress.report({.task = "bench capture", .unit = "trainings", .done = std::uint64_t(2 + 3 * r + m),
+                       .total = trainings});
     }
   }
+  progress.finish();
+  std::fprintf(stderr, "%llu trainings in %.1f s\n", (unsigned long long)trainings,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   const double base = median(times[0]);
   std::printf("%-18s %14s %12s %10s\n", "mode", "median ms/step", "overhead", "runs");
   for (int k = 0; k < 3; ++k) {
@@ -126,5 +129,6 @@ int capture_overhead(int argc, char** argv) {
   std::filesystem::remove(out);
   return 0;
 }
+
 
 }  // namespace torchprov::bench

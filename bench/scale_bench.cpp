@@ -222,47 +222,28 @@ const char* verdict(bool ok) { return ok ? "PASS" : "MISS"; }
 
 }  // namespace
 
-int scale_benchmark(int argc, char** argv) {
+int scale_benchmark(const cli::Arguments& args) {
   Settings s;
   const char* tmp = std::getenv("TMPDIR");
-  s.dir = fs::path(tmp && *tmp ? tmp : "/tmp") / ("torchprov-bench-scale-" + std::to_string(getuid()));
-  try {
-    for (int i = 0; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto next = [&]() -> std::string {
-        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--runs") s.runs = parse_list(next(), "--runs");
-      else if (a == "--virtuoso-runs") s.virtuoso_runs = parse_list(next(), "--virtuoso-runs");
-      else if (a == "--epochs") s.epochs = parse_list(next(), "--epochs").at(0);
-      else if (a == "--repeat") s.repeat = parse_list(next(), "--repeat").at(0);
-      else if (a == "--drain-quads") s.drain_quads = parse_list(next(), "--drain-quads").at(0);
-      else if (a == "--dir") s.dir = next();
-      else if (a == "--users") s.users = next();
-      else if (a == "--user-seconds") s.user_seconds = parse_list(next(), "--user-seconds").at(0);
-      else if (a == "--keep") s.keep = true;
-      else if (a == "--help" || a == "-h") {
-        std::printf(
-            "usage: torchprov bench scale [--runs R1,R2,...] [--virtuoso-runs R1,...] [--epochs E] [--repeat N]\n"
-            "                             [--drain-quads Q] [--users U1,U2] [--user-seconds S] [--dir D] [--keep]\n"
-            "  The provenance of `bench store` (R runs x E epochs, 2 703 quads a run at 100 epochs)\n"
-            "  at each size of --runs (default 555,5550: 1.5 M and 15 M quads; 16650 runs: 45 M) loaded with\n"
-            "  `torchprov import` into the embedded store, and at each size of --virtuoso-runs (default\n"
-            "  555; empty to skip) into a private Virtuoso through `torchprov serve --backend`\n"
-            "  (bench/backend/scale.py; the journal drain of Q quads is measured at the first size).\n"
-            "  The canonical queries, N timed repetitions each (default 3, median).  At a size measured\n"
-            "  both ways, U clients (default 1,4; empty to skip) ask the queries in turn for S seconds\n"
-            "  (default 10) of each store's server.  --keep keeps the generated data in D.\n");
-        return 0;
-      } else {
-        throw std::invalid_argument("unknown option " + a);
-      }
+  s.dir = args.has("--dir") ? fs::path(args.value("--dir"))
+                            : fs::path(tmp && *tmp ? tmp : "/tmp") / ("torchprov-bench-scale-" + std::to_string(getuid()));
+  // A malformed list is a usage error naming the option.
+  const auto list = [&](const char* option) {
+    try {
+      return parse_list(args.value(option), option);
+    } catch (const std::invalid_argument& e) {
+      throw cli::UsageError(e.what());
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "torchprov bench scale: %s\n", e.what());
-    return 2;
-  }
+  };
+  s.runs = list("--runs");
+  s.virtuoso_runs = list("--virtuoso-runs");
+  s.epochs = int(args.integer("--epochs", 1, 10'000'000));
+  s.repeat = int(args.integer("--repeat", 1, 10'000'000));
+  s.drain_quads = int(args.integer("--drain-quads", 1, 10'000'000));
+  s.users = args.value("--users");
+  list("--users");
+  s.user_seconds = int(args.integer("--user-seconds", 1, 10'000'000));
+  s.keep = args.has("--keep");
 
   int failures = 0;
   try {
@@ -399,9 +380,43 @@ int scale_benchmark(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "torchprov bench scale: %s\n", e.what());
-    return 1;
+    return cli::exit_failure;
   }
-  return failures ? 1 : 0;
+  return failures ? cli::exit_failure : cli::exit_success;
 }
+
+const cli::Command scale_command{
+    .name = "bench scale",
+    .summary = "The embedded store and a Virtuoso backend by size: load until the command returns, RSS and disk "
+               "per quad, reopen, the canonical queries and their growth beside the data's.",
+    .options =
+        {
+            {.name = "--runs", .value = "R1,R2,...",
+             .help = "sizes for the embedded store, in runs of `bench store` provenance (2 703 quads a run at 100 "
+                     "epochs; 16650 runs: 45 M quads)",
+             .default_value = "555,5550"},
+            {.name = "--virtuoso-runs", .value = "R1,...",
+             .help = "sizes loaded into a private Virtuoso through `torchprov serve --backend` ('' to skip)",
+             .default_value = "555"},
+            {.name = "--epochs", .value = "E", .help = "epochs per run", .default_value = "100"},
+            {.name = "--repeat", .value = "N", .help = "timed repetitions per query (median reported)",
+             .default_value = "3"},
+            {.name = "--drain-quads", .value = "Q", .help = "quads of the journal drain measured at the first size",
+             .default_value = "1000000"},
+            {.name = "--users", .value = "U1,U2",
+             .help = "concurrent clients asking the queries of each store's server, at a size measured both ways "
+                     "('' to skip)",
+             .default_value = "1,4"},
+            {.name = "--user-seconds", .value = "S", .help = "seconds each client count runs", .default_value = "10"},
+            {.name = "--dir", .value = "DIR", .help = "holds the data, the stores and the logs",
+             .default_help = "$TMPDIR/torchprov-bench-scale-UID"},
+            {.name = "--keep", .help = "keep the generated data in DIR between runs"},
+        },
+    .details = "Data: N-Quads (.nq, application/n-quads) made by the generator of `bench store`; the Virtuoso part\n"
+               "runs bench/backend/scale.py with /usr/bin/python3 and Debian's virtuoso-opensource.  Minutes and\n"
+               "gigabytes at the default sizes.  Exits 1 when a step or a query fails or the stores disagree.",
+    .example = "torchprov bench scale --runs 55,555 --virtuoso-runs '' --repeat 1",
+    .run = scale_benchmark,
+};
 
 }  // namespace torchprov::bench

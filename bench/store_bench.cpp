@@ -7,6 +7,7 @@
 #include "store_bench.h"
 
 #include "generated_provenance.h"
+#include "progress_line.h"
 
 #include <torchprov/triplestore.h>
 
@@ -55,10 +56,11 @@ constexpr double target_disk_bytes_per_triple = 200;
 // A query (one repetition) running longer than this is reported as a timeout.
 constexpr int query_timeout_s = 60;
 
+// From the command line; the defaults are in store_command's table.
 struct Settings {
-  int runs = 1000;
-  int epochs = 100;
-  int repeat = 5;
+  int runs = 0;
+  int epochs = 0;
+  int repeat = 0;
   bool oxigraph = true, jena = true;
   bool redland_sync = false;  // also time building the Redland copy (minutes at 15 M quads)
   bool require_oxigraph = false;  // a query Oxigraph does not answer is a failure (the smoke test's oracle)
@@ -461,78 +463,37 @@ std::string fmt_bytes_per(double bytes, double quads) {
 
 const char* pass(bool ok) { return ok ? "PASS" : "MISS"; }
 
-int parse_int(const char* s, const char* what) {
-  char* end = nullptr;
-  const long v = std::strtol(s, &end, 10);
-  if (!end || *end || v < 1 || v > 100'000'000) throw std::invalid_argument(std::string("bad ") + what);
-  return int(v);
-}
-
 }  // namespace
 
-int store_benchmark(int argc, char** argv) {
+int store_benchmark(const cli::Arguments& args) {
   Settings s;
+  s.runs = int(args.integer("--runs", 1, 100'000'000));
+  s.epochs = int(args.integer("--epochs", 1, 100'000'000));
+  s.repeat = int(args.integer("--repeat", 1, 10'000));
+  s.oxigraph = !args.has("--skip-oxigraph");
+  s.jena = !args.has("--skip-jena");
   const char* tmp = std::getenv("TMPDIR");
-  s.dir = fs::path(tmp && *tmp ? tmp : "/tmp") / ("torchprov-bench-store-" + std::to_string(getuid()));
-  try {
-    for (int i = 0; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto next = [&]() -> const char* {
-        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--runs") s.runs = parse_int(next(), "--runs");
-      else if (a == "--epochs") s.epochs = parse_int(next(), "--epochs");
-      else if (a == "--repeat") s.repeat = parse_int(next(), "--repeat");
-      else if (a == "--skip-oxigraph") s.oxigraph = false;
-      else if (a == "--skip-jena") s.jena = false;
-      else if (a == "--redland-sync") s.redland_sync = true;
-      else if (a == "--require-oxigraph") s.require_oxigraph = true;
-      else if (a == "--dir") s.dir = next();
-      else if (a == "--data") s.data = next();
-      else if (a == "--queries") s.queries = next();
-      else if (a == "--experiments") s.experiments = parse_int(next(), "--experiments");
-      else if (a == "--first-run") s.first_run = parse_int(next(), "--first-run");
-      else if (a == "--generate-only") s.generate_only = next();
-      else if (a == "--help" || a == "-h") {
-        std::printf(
-            "usage: torchprov bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] "
-            "[--dir D]\n"
-            "                         [--redland-sync]\n"
-            "                         [--require-oxigraph]\n"
-            "                         [--data FILE.nt|.nq] [--queries DIR]\n"
-            "  R runs x E epochs of synthetic provenance (default 1000 x 100), N timed repetitions per query\n"
-            "  (default 5, median reported); D holds the data, the store and the engines' outputs.\n"
-            "  --data loads a file of your own instead; --queries runs DIR/NAME-ORDER.rq (SELECT) instead\n"
-            "  of the canonical queries, checking that every order of a NAME and every engine agree.\n"
-            "  --generate-only FILE.nq [--experiments X] [--first-run K]: only write the synthetic provenance\n"
-            "  (runs numbered from K, default 0, spread over X experiments, default 1) to FILE and exit.\n"
-            "  --redland-sync also times bringing the store's Redland copy up to date (torchprov redland-sync).\n"
-            "  --require-oxigraph: Oxigraph is the oracle: a query it does not answer fails the run, and so does a\n"
-            "  canonical query answering no rows (by default an engine that errs or times out is only reported, and\n"
-            "  data too small to hold an answer, e.g. 2 epochs for val-loss-rising-3, is no failure).\n");
-        return 0;
-      } else {
-        throw std::invalid_argument("unknown option " + a);
-      }
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "torchprov bench store: %s\n", e.what());
-    return 2;
-  }
+  s.dir = args.has("--dir") ? fs::path(args.value("--dir"))
+                            : fs::path(tmp && *tmp ? tmp : "/tmp") / ("torchprov-bench-store-" + std::to_string(getuid()));
+  s.data = args.value("--data");
+  s.queries = args.value("--queries");
+  if (!s.data.empty() && s.data.extension() != ".nt" && s.data.extension() != ".nq")
+    throw cli::UsageError("--data takes an N-Triples (.nt) or N-Quads (.nq) file");
+  s.experiments = int(args.integer("--experiments", 1, 1'000'000));
+  s.first_run = int(args.integer("--first-run", 0, 1'000'000'000));
+  s.generate_only = args.value("--generate-only");
+  s.redland_sync = args.has("--redland-sync");
+  s.require_oxigraph = args.has("--require-oxigraph");
+  if ((args.has("--experiments") || args.has("--first-run")) && s.generate_only.empty())
+    throw cli::UsageError("--experiments and --first-run go with --generate-only FILE");
 
   if (!s.generate_only.empty()) {
-    try {
-      const auto t = Clock::now();
-      const std::size_t quads = generate(s.generate_only, s.runs, s.epochs, s.experiments, s.first_run);
-      std::printf("generated %zu quads (%d runs x %d epochs in %d experiment%s, %.0f MB N-Quads) in %.1f s: %s\n",
-                  quads, s.runs, s.epochs, s.experiments, s.experiments == 1 ? "" : "s",
-                  double(fs::file_size(s.generate_only)) / 1e6, ms_since(t) / 1000, s.generate_only.c_str());
-      return 0;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "torchprov bench store: %s\n", e.what());
-      return 1;
-    }
+    const auto t = Clock::now();
+    const std::size_t quads = generate(s.generate_only, s.runs, s.epochs, s.experiments, s.first_run);
+    std::printf("generated %zu quads (%d runs x %d epochs in %d experiment%s, %.0f MB N-Quads) in %.1f s: %s\n",
+                quads, s.runs, s.epochs, s.experiments, s.experiments == 1 ? "" : "s",
+                double(fs::file_size(s.generate_only)) / 1e6, ms_since(t) / 1000, s.generate_only.c_str());
+    return cli::exit_success;
   }
 
   int failures = 0;
@@ -553,8 +514,6 @@ int store_benchmark(int argc, char** argv) {
       std::printf("generated %zu quads (%.0f MB N-Quads) in %.1f s\n", quads, double(fs::file_size(data)) / 1e6,
                   ms_since(t) / 1000);
     } else {
-      const auto ext = data.extension();
-      if (ext != ".nt" && ext != ".nq") throw std::runtime_error("--data takes an N-Triples (.nt) or N-Quads (.nq) file");
       std::printf("torchprov bench store: %s (%.0f MB), %d repetitions per query, in %s\n", data.c_str(),
                   double(fs::file_size(data)) / 1e6, s.repeat, s.dir.c_str());
     }
@@ -582,7 +541,10 @@ int store_benchmark(int argc, char** argv) {
       // open, import, close.
       t = Clock::now();
       std::optional<ts::Store> store(ts::Store::open(store_dir));
-      tp.quads = ts::import_file(*store, data);
+      {
+        ProgressLine progress;
+        tp.quads = ts::import_file(*store, data, std::nullopt, {}, progress.handler());
+      }
       tp.ack_ms = ms_since(t);
       malloc_trim(0);
       tp.rss_load = double(rss_bytes()) - rss0;
@@ -639,6 +601,7 @@ int store_benchmark(int argc, char** argv) {
       }
       if (rc == 0) {
         std::printf("oxigraph: loading and querying (node)...\n");
+        std::fflush(stdout);
         t = Clock::now();
         rc = run_command("timeout -k 10 " + std::to_string(engine_limit_s) +
                          " node --max-old-space-size=8192 --expose-gc " + shell_quote((dir / "bench.mjs").string()) +
@@ -656,6 +619,7 @@ int store_benchmark(int argc, char** argv) {
       const fs::path out = s.dir / "jena.jsonl", log = s.dir / "jena.log";
       fs::remove(out);
       std::printf("jena: loading and querying (java)...\n");
+      std::fflush(stdout);
       t = Clock::now();
       const int rc = run_command("timeout -k 10 " + std::to_string(engine_limit_s) + " " +
                                  shell_quote((bench_dir / "jena_bench.sh").string()) + " " +
@@ -765,9 +729,46 @@ int store_benchmark(int argc, char** argv) {
     std::printf("\n%s\n", failures ? "FAILED: a query failed or the engines disagree" : "all queries ran; engines agree");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "torchprov bench store: %s\n", e.what());
-    return 1;
+    return cli::exit_failure;
   }
-  return failures ? 1 : 0;
+  return failures ? cli::exit_failure : cli::exit_success;
 }
+
+const cli::Command store_command{
+    .name = "bench store",
+    .summary = "The store against Oxigraph and Jena: load rate, memory per quad, reopen time and the canonical "
+               "analysis queries in two pattern orders, side by side.",
+    .options =
+        {
+            {.name = "--runs", .value = "R", .help = "synthetic runs", .default_value = "1000"},
+            {.name = "--epochs", .value = "E", .help = "epochs per synthetic run", .default_value = "100"},
+            {.name = "--repeat", .value = "N", .help = "timed repetitions per query (median reported)", .default_value = "5"},
+            {.name = "--skip-oxigraph", .help = "leave Oxigraph (npm, node) out"},
+            {.name = "--skip-jena", .help = "leave Jena ARQ (Debian's libapache-jena-java) out"},
+            {.name = "--redland-sync",
+             .help = "also time bringing the store's Redland copy up to date (torchprov redland-sync; minutes at 15 M quads)"},
+            {.name = "--require-oxigraph",
+             .help = "Oxigraph is the oracle: a query it does not answer fails the run, and so does a canonical query "
+                     "answering no rows (by default an engine that errs or times out is only reported, and data too small "
+                     "to hold an answer, e.g. 2 epochs for val-loss-rising-3, is no failure)"},
+            {.name = "--dir", .value = "DIR", .help = "holds the data, the store and the engines' outputs",
+             .default_help = "$TMPDIR/torchprov-bench-store-UID"},
+            {.name = "--data", .value = "FILE", .help = "load this .nt / .nq file instead of synthetic provenance"},
+            {.name = "--queries", .value = "DIR",
+             .help = "run DIR/NAME-ORDER.rq (SELECT) instead of the canonical queries; every order of a NAME and "
+                     "every engine must agree"},
+            {.name = "--generate-only", .value = "FILE",
+             .help = "only write the synthetic provenance (N-Quads, .nq) to FILE and exit"},
+            {.name = "--experiments", .value = "X", .help = "with --generate-only: runs spread over X experiments",
+             .default_value = "1"},
+            {.name = "--first-run", .value = "K", .help = "with --generate-only: runs numbered from K",
+             .default_value = "0"},
+        },
+    .details = "Data: N-Triples (.nt, application/n-triples) or N-Quads (.nq, application/n-quads); queries: SPARQL\n"
+               "1.1 SELECT files (.rq).  bench/generic/ has a LUBM-like workload.  Exits 1 when a query fails or\n"
+               "the engines disagree.",
+    .example = "torchprov bench store --runs 100 --epochs 50 --skip-jena",
+    .run = store_benchmark,
+};
 
 }  // namespace torchprov::bench

@@ -1,85 +1,57 @@
 // torchprov — one command for the store, the endpoint and the benchmarks.
-#include <unistd.h>
-
-#include <cerrno>
+// Every command is declared as a table (torchprov/command_line.h); this file
+// lists them, and `torchprov --help` is made from the list.
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <string>
+#include <string_view>
+
+#include <torchprov/command_line.h>
 
 #include "benchmarks.h"
 #include "rules_command.h"
-#include "serve_command.h"
-#include "store_commands.h"
 #include "scale_bench.h"
+#include "serve_command.h"
 #include "store_bench.h"
+#include "store_commands.h"
+
+namespace cli = torchprov::cli;
 
 namespace {
 
-int usage(int code) {
-  std::fprintf(code ? stderr : stdout,
-               "usage: torchprov <command> [options]\n"
-               "commands:\n"
-               "  serve   --store DIR [--port 7878] ...          SPARQL 1.1 endpoint, Graph Store, dashboard\n"
-               "  import  (--store DIR | --endpoint URL [--token-file F]) [--graph IRI] FILE...\n"
-               "                                                 load Turtle / N-Triples / N-Quads / TriG / RDF/XML / PROV-JSON\n"
-               "  import  --from keras-prov (--store DIR | --endpoint URL) [--person P] DUMP.sql...\n"
-               "                                                 Keras-Prov / DNNProv MonetDB dumps as runs\n"
-               "  export  --store DIR [--graph IRI] --format F   write turtle|ntriples|nquads|trig|provjson|provn\n"
-               "  export  --store DIR --format dot --run RUN_ID  a run's provenance graph for Graphviz [--expand all]\n"
-               "  query   --store DIR --format F (--file Q | Q)  run a SPARQL query\n"
-               "          [--timeout S] [--limit-rows N] [--repeat N: time N runs]\n"
-               "          [--explain yes: parse and plan, run nothing; no --store needed]\n"
-               "          [--union-default-graph yes|no]\n"
-               "  update  --store DIR (--file U | U)             run a SPARQL update\n"
-               "          [--union-default-graph yes|no] [--explain yes: parse and list, apply nothing; no --store needed]\n"
-               "  stats   --store DIR                            triples per graph and predicate\n"
-               "  redland-sync --store DIR [--storage S --storage-options O]\n"
-               "                                                 bring the Redland copy up to date (for rdfproc)\n"
-               "  rules   add|list|remove --endpoint URL ...     steering rules (SPARQL ASK / SELECT)\n"
-               "  bench capture [--runs N] [--epochs N] [--batches N]   capture overhead benchmark\n"
-               "  bench store [--runs R] [--epochs E] [--repeat N] [--skip-oxigraph] [--skip-jena] [--dir D]\n"
-               "                                                 store and queries against Oxigraph and Jena\n"
-               "  bench scale [--runs 555,5550] [--virtuoso-runs 555] [--epochs E] [--repeat N] [--dir D]\n"
-               "                                                 the embedded store and a Virtuoso backend by size\n"
-               "  bench load [--seconds 10] [--connections 16]   endpoint under queries and ingest\n"
-               "  version                                        print the version\n"
-               "Run 'torchprov COMMAND --help' for a command's options.\n");
-  return code;
-}
+const cli::Command version_command{
+    .name = "version",
+    .summary = "Print the version.",
+    .example = "torchprov version",
+    .run = [](const cli::Arguments&) {
+      std::printf("torchprov %s\n", TORCHPROV_VERSION);
+      return cli::exit_success;
+    },
+};
 
-// `bench capture` is the program torchprov-bench-capture beside this one:
-// the only command that needs libtorch.
-int run_capture_benchmark(char** argv) {
-  const std::filesystem::path program =
-      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "torchprov-bench-capture";
-  argv[2] = const_cast<char*>("torchprov-bench-capture");
-  ::execv(program.c_str(), argv + 2);
-  std::fprintf(stderr, "torchprov bench capture: cannot run %s: %s\n", program.c_str(), std::strerror(errno));
-  return 1;
-}
+const cli::CommandGroup bench_commands{
+    .name = "bench",
+    .summary = "Benchmarks that print figures side by side.",
+    .entries = {&torchprov::bench::capture_command, &torchprov::bench::store_command,
+                &torchprov::bench::scale_command, &torchprov::bench::load_command},
+};
+
+const cli::CommandGroup torchprov_commands{
+    .name = "",
+    .summary = "Provenance of deep-learning training: the store, its SPARQL endpoint and the benchmarks.",
+    .entries = {&serve_command, &import_command, &export_command, &query_command, &update_command, &stats_command,
+                &redland_sync_command, &rules_commands, &bench_commands, &version_command},
+    .details = "exit codes, the same for every command:\n"
+               "  0  success\n"
+               "  1  runtime failure: the command ran and failed (the message says what failed)\n"
+               "  2  usage error: unknown option, missing or malformed value (the message names it); nothing done\n"
+               "environment:\n"
+               "  TORCHPROV_PERSON             who a captured run is attributed to (default: the login name)\n"
+               "  TORCHPROV_PROGRESS_AFTER_MS  when a progress line appears on a terminal (default 2000)\n"
+               "  TORCHPROV_PROGRESS=always    draw the progress line even when stderr is not a terminal",
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return usage(2);
-  const std::string command = argv[1];
-  if (command == "help" || command == "--help" || command == "-h") return usage(0);
-  if (command == "version" || command == "--version") {
-    std::printf("torchprov 0.1.0\n");
-    return 0;
-  }
-  if (command == "serve") return run_serve_command(argc - 2, argv + 2);
-  if (command == "rules") return run_rules_command(argc - 2, argv + 2);
-  if (is_store_command(command)) return run_store_command(command, argc - 2, argv + 2);
-  if (command == "bench") {
-    if (argc >= 3 && std::strcmp(argv[2], "capture") == 0) return run_capture_benchmark(argv);
-    if (argc >= 3 && std::strcmp(argv[2], "store") == 0) return torchprov::bench::store_benchmark(argc - 3, argv + 3);
-    if (argc >= 3 && std::strcmp(argv[2], "scale") == 0) return torchprov::bench::scale_benchmark(argc - 3, argv + 3);
-    if (argc >= 3 && std::strcmp(argv[2], "load") == 0) return torchprov::bench::load_benchmark(argc - 3, argv + 3);
-    std::fprintf(stderr, "torchprov bench: expected 'capture'\n");
-    return 2;
-  }
-  std::fprintf(stderr, "torchprov: unknown command '%s'\n", command.c_str());
-  return usage(2);
+  if (argc >= 2 && std::string_view(argv[1]) == "--version") return cli::run_command(version_command, 0, nullptr);
+  return cli::run_group(torchprov_commands, argc - 1, argv + 1);
 }

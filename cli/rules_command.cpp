@@ -1,12 +1,11 @@
 #include "rules_command.h"
 
-#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -19,19 +18,9 @@
 
 namespace {
 
+namespace cli = torchprov::cli;
 namespace detail = torchprov::detail;
 using torchprov::triplestore::results::json_quote;
-
-const char* const usage =
-    "usage: torchprov rules add    [--endpoint URL] --token-file F --name N (--run IRI | --experiment E)\n"
-    "                              --file RULE.rq --action stop|set|set_epochs [--hyperparameter H]\n"
-    "                              [--value V] [--reason R] [--repeatable]\n"
-    "       torchprov rules list   [--endpoint URL] [--token-file F]\n"
-    "       torchprov rules remove [--endpoint URL] --token-file F --name N\n"
-    "The rule's query is a SPARQL ASK or SELECT over the provenance that uses ?run for the run\n"
-    "being evaluated; it fires when the ASK is true or the SELECT has a row.  Without --value, a\n"
-    "SELECT rule's ?value is the new value.  A rule fires once per run unless --repeatable.\n"
-    "Default endpoint: http://127.0.0.1:7878.  Examples: ontology/rules/*.rq\n";
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -41,81 +30,98 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+const cli::Option endpoint_option{.name = "--endpoint", .value = "URL", .help = "the torchprov server",
+                                  .default_value = "http://127.0.0.1:7878"};
+const cli::Option token_option{.name = "--token-file", .value = "FILE",
+                               .help = "bearer token for writes (the server's STORE/token)", .required = true};
+
+// Sends one request to the server's /api/rules; prints the answer.
+int call_rules_api(const cli::Arguments& args, const std::string& method, const std::string& target,
+                   const std::string& body) {
+  const std::string endpoint = args.value("--endpoint");
+  const auto url = detail::HttpUrl::parse(endpoint);
+  const std::string token = args.has("--token-file") ? torchprov::read_token_file(args.value("--token-file")) : "";
+  const detail::HttpReply reply = detail::http_request(url, method, target, body.empty() ? "" : "application/json",
+                                                       body, token, std::chrono::seconds(30), "application/json");
+  if (reply.status == 0) throw std::runtime_error("no answer from " + endpoint + ": " + reply.error);
+  std::cout << reply.body;
+  if (!reply.body.empty() && reply.body.back() != '\n') std::cout << "\n";
+  std::cout.flush();
+  if (reply.status >= 300) throw std::runtime_error("the server answered " + std::to_string(reply.status));
+  return cli::exit_success;
+}
+
+int add_rule(const cli::Arguments& args) {
+  if (args.has("--run") == args.has("--experiment")) throw cli::UsageError("give --run IRI or --experiment NAME (one of them)");
+  std::string body = "{\"name\":" + json_quote(args.value("--name")) + ",\"scope\":{" +
+                     (args.has("--run") ? "\"run\":" + json_quote(args.value("--run"))
+                                        : "\"experiment\":" + json_quote(args.value("--experiment"))) +
+                     "},\"query\":" + json_quote(read_file(args.value("--file"))) +
+                     ",\"action\":" + json_quote(args.value("--action"));
+  if (args.has("--hyperparameter")) body += ",\"hyperparameter\":" + json_quote(args.value("--hyperparameter"));
+  if (args.has("--value")) {
+    // Written back in the shortest form that reads back the same: a JSON number.
+    const double value = args.number("--value", -1e300, 1e300);
+    char text[32];
+    body += ",\"value\":" + std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+  }
+  if (args.has("--reason")) body += ",\"reason\":" + json_quote(args.value("--reason"));
+  body += std::string(",\"once\":") + (args.has("--repeatable") ? "false" : "true") + "}";
+  return call_rules_api(args, "POST", "/api/rules", body);
+}
+
+const cli::Command add_command{
+    .name = "rules add",
+    .summary = "Register a steering rule: a SPARQL ASK or SELECT evaluated as epochs arrive.",
+    .options =
+        {
+            endpoint_option,
+            token_option,
+            {.name = "--name", .value = "NAME", .help = "the rule's name, unique on the server", .required = true},
+            {.name = "--run", .value = "IRI", .help = "evaluate for this run only (or give --experiment)"},
+            {.name = "--experiment", .value = "NAME", .help = "evaluate for every run of this experiment (or give --run)"},
+            {.name = "--file", .value = "RULE.rq", .help = "the rule's query, using ?run for the run", .required = true},
+            {.name = "--action", .value = "ACTION", .help = "stop, set or set_epochs", .required = true},
+            {.name = "--hyperparameter", .value = "NAME", .help = "for set: learning_rate, weight_decay or momentum"},
+            {.name = "--value", .value = "X", .help = "the new value", .default_help = "a SELECT rule's ?value"},
+            {.name = "--reason", .value = "TEXT", .help = "recorded with each adaptation the rule makes"},
+            {.name = "--repeatable", .help = "fire again for the same run (a rule fires once per run otherwise)"},
+        },
+    .details = "The rule's query is a SPARQL 1.1 ASK or SELECT (.rq, sent as application/sparql-query text inside the\n"
+               "JSON body) over the provenance, with ?run bound to the run being evaluated; it fires when the ASK\n"
+               "is true or the SELECT has a row.  Examples: ontology/rules/*.rq",
+    .example = "torchprov rules add --token-file out/store/token --name early-stop --experiment demo "
+               "--file ontology/rules/early-stop-val-loss.rq --action stop",
+    .run = add_rule,
+};
+
+const cli::Command list_command{
+    .name = "rules list",
+    .summary = "List the server's steering rules (JSON).",
+    .options = {endpoint_option,
+                {.name = "--token-file", .value = "FILE", .help = "bearer token, when reads need one"}},
+    .details = "Prints the server's answer, application/json.",
+    .example = "torchprov rules list --endpoint http://127.0.0.1:7878",
+    .run = [](const cli::Arguments& args) { return call_rules_api(args, "GET", "/api/rules", ""); },
+};
+
+const cli::Command remove_command{
+    .name = "rules remove",
+    .summary = "Remove a steering rule by name.",
+    .options = {endpoint_option, token_option,
+                {.name = "--name", .value = "NAME", .help = "the rule to remove", .required = true}},
+    .details = "Prints the server's answer, application/json.",
+    .example = "torchprov rules remove --token-file out/store/token --name early-stop",
+    .run =
+        [](const cli::Arguments& args) {
+          return call_rules_api(args, "DELETE", "/api/rules?name=" + detail::iri_segment(args.value("--name")), "");
+        },
+};
+
 }  // namespace
 
-int run_rules_command(int argc, char** argv) {
-  if (argc < 1 || std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h") {
-    std::fputs(usage, argc < 1 ? stderr : stdout);
-    return argc < 1 ? 2 : 0;
-  }
-  const std::string verb = argv[0];
-  std::map<std::string, std::string> o{{"endpoint", "http://127.0.0.1:7878"}};
-  bool repeatable = false;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      if (a == "--help" || a == "-h") {
-        std::fputs(usage, stdout);
-        return 0;
-      }
-      if (a == "--repeatable") {
-        repeatable = true;
-        continue;
-      }
-      static const char* const known[] = {"endpoint", "token-file", "name",  "run",    "experiment",
-                                          "file",     "action",     "value", "reason", "hyperparameter"};
-      bool ok = false;
-      for (const char* k : known) ok = ok || a == std::string("--") + k;
-      if (!ok) throw std::invalid_argument("unknown option " + a);
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      o[a.substr(2)] = argv[++i];
-    }
-    const auto url = detail::HttpUrl::parse(o["endpoint"]);
-    const std::string token = o.count("token-file") ? torchprov::read_token_file(o["token-file"]) : "";
-    auto http_request = [&](const std::string& method, const std::string& target, const std::string& type,
-                            const std::string& body) {
-      return detail::http_request(url, method, target, type, body, token, std::chrono::seconds(30), "application/json");
-    };
-    detail::HttpReply reply;
-    if (verb == "list") {
-      reply = http_request("GET", "/api/rules", "", "");
-    } else if (verb == "remove") {
-      if (!o.count("name")) throw std::invalid_argument("remove needs --name");
-      reply = http_request("DELETE", "/api/rules?name=" + detail::iri_segment(o["name"]), "", "");
-    } else if (verb == "add") {
-      for (const char* required : {"name", "file", "action"})
-        if (!o.count(required)) throw std::invalid_argument(std::string("add needs --") + required);
-      if (o.count("run") == o.count("experiment")) throw std::invalid_argument("add needs --run IRI or --experiment NAME");
-      std::string body = "{\"name\":" + json_quote(o["name"]) + ",\"scope\":{" +
-                         (o.count("run") ? "\"run\":" + json_quote(o["run"]) : "\"experiment\":" + json_quote(o["experiment"])) +
-                         "},\"query\":" + json_quote(read_file(o["file"])) + ",\"action\":" + json_quote(o["action"]);
-      if (o.count("hyperparameter")) body += ",\"hyperparameter\":" + json_quote(o["hyperparameter"]);
-      if (o.count("value")) {
-        char* end = nullptr;
-        const double v = std::strtod(o["value"].c_str(), &end);
-        if (end == o["value"].c_str() || *end) throw std::invalid_argument("--value must be a number");
-        (void)v;
-        body += ",\"value\":" + o["value"];
-      }
-      if (o.count("reason")) body += ",\"reason\":" + json_quote(o["reason"]);
-      body += std::string(",\"once\":") + (repeatable ? "false" : "true") + "}";
-      reply = http_request("POST", "/api/rules", "application/json", body);
-    } else {
-      throw std::invalid_argument("unknown verb '" + verb + "' (add, list, remove)");
-    }
-    if (reply.status == 0) {
-      std::cerr << "torchprov rules: no answer from " << o["endpoint"] << ": " << reply.error << "\n";
-      return 1;
-    }
-    std::cout << reply.body;
-    if (!reply.body.empty() && reply.body.back() != '\n') std::cout << "\n";
-    if (reply.status >= 300) {
-      std::cerr << "torchprov rules: the server answered " << reply.status << "\n";
-      return 1;
-    }
-    return 0;
-  } catch (const std::exception& error) {
-    std::cerr << "torchprov rules: " << error.what() << "\n" << usage;
-    return 2;
-  }
-}
+const cli::CommandGroup rules_commands{
+    .name = "rules",
+    .summary = "Steering rules on a running server: SPARQL ASK / SELECT that stop a run or change its settings.",
+    .entries = {&add_command, &list_command, &remove_command},
+};

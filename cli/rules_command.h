@@ -2,4 +2,6 @@
 // (POST / GET / DELETE /api/rules, see sparql-endpoint/src/rules.h).
 #pragma once
 
-int run_rules_command(int argc, char** argv);
+#include <torchprov/command_line.h>
+
+extern const torchprov::cli::CommandGroup rules_commands;

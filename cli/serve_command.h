@@ -1,4 +1,6 @@
 // `torchprov serve`: the SPARQL endpoint over a store directory.
 #pragma once
 
-int run_serve_command(int argc, char** argv);
+#include <torchprov/command_line.h>
+
+extern const torchprov::cli::Command serve_command;

@@ -4,8 +4,8 @@
 #include <torchprov/triplestore.h>
 
 #include "dataset.h"
-#include "http_client.h"
 #include "progress_line.h"
+#include "http_client.h"
 #include "rdf_io.h"
 #include "results/result_format.h"
 #include "results/result_stream.h"
@@ -16,6 +16,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,56 +29,55 @@
 #include <vector>
 
 namespace ts = torchprov::triplestore;
+namespace cli = torchprov::cli;
+namespace interop = torchprov::interop;
 using torchprov::Statement;
+using cli::Arguments;
+using cli::Option;
+using cli::UsageError;
 
 namespace {
 
-// --name VALUE options and positional arguments.
-struct Arguments {
-  std::map<std::string, std::string> options;
-  std::vector<std::string> positional;
-
-  std::optional<std::string> get(const std::string& name) const {
-    auto it = options.find(name);
-    if (it == options.end()) return std::nullopt;
-    return it->second;
-  }
-};
-
-Arguments parse_arguments(int argc, char** argv) {
-  Arguments args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.size() > 2 && a.starts_with("--")) {
-      if (i + 1 >= argc) throw std::invalid_argument("option " + a + " needs a value");
-      args.options[a.substr(2)] = argv[++i];
-    } else if (a == "-o") {
-      if (i + 1 >= argc) throw std::invalid_argument("option -o needs a value");
-      args.options["output"] = argv[++i];
-    } else {
-      args.positional.push_back(a);
-    }
-  }
-  return args;
+// Options every store command takes, after its own.  import may send to a
+// server instead, so its --store is not required.
+std::vector<Option> with_store_options(std::vector<Option> own, bool store_required = true) {
+  own.insert(own.begin(), {.name = "--store", .value = "DIR", .help = "the store folder", .required = store_required});
+  own.push_back({.name = "--redland", .value = "yes|no",
+                 .help = "keep the Redland copy in DIR current while writing (else redland-sync brings it up to date)",
+                 .default_value = "no"});
+  own.push_back({.name = "--storage", .value = "NAME",
+                 .help = "Redland storage module: hashes, sqlite, postgresql, virtuoso (implies --redland yes)",
+                 .default_value = "hashes"});
+  own.push_back({.name = "--storage-options", .value = "TEXT", .help = "Redland storage options (implies --redland yes)",
+                 .default_help = "for hashes: hash-type='bdb',dir='DIR',contexts='yes'"});
+  return own;
 }
+
+constexpr std::string_view rdf_formats =
+    "RDF formats, by file extension, --format name and media type:\n"
+    "  .ttl    turtle (ttl)          text/turtle\n"
+    "  .nt     ntriples (nt)         application/n-triples\n"
+    "  .nq     nquads (nq)           application/n-quads\n"
+    "  .trig   trig                  application/trig\n"
+    "  .json   provjson (json)       application/json (PROV-JSON; .provjson too)";
 
 // Commands that only read open the store read-only: they write nothing
 // into the folder, refuse one that holds no store, and see a consistent copy
 // beside a running server.  Commands that write take the store's lock.
 // A writer keeps the Redland copy current only when asked (--redland yes,
 // or a Redland storage named): otherwise `redland-sync` brings it up to date.
+// The ProgressLine shows long opens and closes, so it must outlive the store.
 ts::Store open_store(const Arguments& args, ts::StoreAccess access, ProgressLine& progress) {
-  const auto dir = args.get("store");
-  if (!dir) throw std::invalid_argument("--store DIR is required");
   ts::StoreOptions options;
   options.access = access;
   options.progress = progress.handler();
-  if (auto s = args.get("storage")) options.storage = *s;
-  if (auto s = args.get("storage-options")) options.storage_options = *s;
-  const std::string redland = args.get("redland").value_or("no");
-  if (redland != "yes" && redland != "no") throw std::invalid_argument("--redland takes yes or no");
-  options.redland_copy = redland == "yes" || args.get("storage") || args.get("storage-options");
-  ts::Store store = ts::Store::open(*dir, options);
+  options.storage = args.value("--storage");
+  options.storage_options = args.value("--storage-options");
+  const std::string redland = args.value("--redland");
+  if (redland != "yes" && redland != "no") throw UsageError("--redland takes yes or no, not '" + redland + "'");
+  options.redland_copy = redland == "yes" || args.has("--storage") || args.has("--storage-options");
+  ts::Store store = ts::Store::open(args.value("--store"), options);
+  progress.finish();
   if (store.created()) std::fprintf(stderr, "torchprov: created a new store in %s\n", store.directory().c_str());
   return store;
 }
@@ -106,20 +106,52 @@ std::string file_iri(const std::string& path) {
   return iri;
 }
 
-// The query or update text (--file F or the single positional argument) and
-// its base IRI: relative IRIs in a file resolve against the file's IRI, as
+// The query or update text (--file F or the one operand, not both) and its
+// base IRI: relative IRIs in a file resolve against the file's IRI, as
 // SPARQL's base rules say (a BASE in the text still wins).
 struct Request {
-  std::string text, base_iri;
+  std::string text, base_iri, name;  // name: the file, for FILE:LINE:COLUMN
 };
 Request read_request(const Arguments& args) {
-  if (auto file = args.get("file")) return {read_text(*file), file_iri(*file)};
-  if (args.positional.size() == 1) return {args.positional[0], {}};
-  throw std::invalid_argument("give the request as --file FILE or as one argument");
+  const auto file = args.get("--file");
+  if (file && !args.operands().empty()) throw UsageError("give the request as --file FILE or as an argument, not both");
+  if (file) return {read_text(*file), file_iri(*file), *file};
+  if (args.operands().size() == 1) return {args.operands()[0], {}, "<argument>"};
+  throw UsageError("give the request as --file FILE or as one argument");
+}
+
+// A syntax error in a request, reported FILE:LINE:COLUMN as compilers write it.
+[[noreturn]] void throw_with_position(const Request& request, const ts::sparql::SyntaxError& e) {
+  throw std::runtime_error(request.name + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) +
+                           ": syntax error: " + e.what());
+}
+
+// --union-default-graph yes (the store's convention: without FROM the default
+// graph is the union of all graphs) or no (only the default graph, as the
+// SPARQL spec's own examples and the W3C tests read a dataset).
+bool union_default_graph(const Arguments& args) {
+  const std::string value = args.value("--union-default-graph");
+  if (value != "yes" && value != "no") throw UsageError("--union-default-graph takes yes or no, not '" + value + "'");
+  return value == "yes";
+}
+
+std::string yes_or_no(const Arguments& args, const std::string& option) {
+  const std::string value = args.value(option);
+  if (value != "yes" && value != "no") throw UsageError(option + " takes yes or no, not '" + value + "'");
+  return value;
+}
+
+// --format as an RDF syntax; nullopt when absent or a PROV format.
+std::optional<ts::RdfFormat> rdf_format_option(const Arguments& args) {
+  const auto name = args.get("--format");
+  if (!name || interop::prov_format_from_name(*name)) return std::nullopt;
+  const auto format = ts::format_from_name(*name);
+  if (!format) throw UsageError("--format: unknown format '" + *name + "'; import reads " + std::string(ts::accepted_rdf_formats()));
+  return format;
 }
 
 bool is_prov_json(const std::string& file, const std::optional<std::string>& format) {
-  if (format) return torchprov::interop::prov_format_from_name(*format) == torchprov::interop::ProvFormat::json;
+  if (format) return interop::prov_format_from_name(*format) == interop::ProvFormat::json;
   return file.ends_with(".json") || file.ends_with(".provjson");
 }
 
@@ -158,169 +190,190 @@ struct Destination {
   }
 };
 
-// What import reads, for its messages and --help.
-std::string accepted_formats() {
-  return "accepted: " + std::string(ts::accepted_rdf_formats()) + ", .json (PROV-JSON)";
-}
-
-// --union-default-graph yes (the store's convention: without FROM the default
-// graph is the union of all graphs) or no (only the default graph, as the
-// SPARQL spec's own examples and the W3C tests read a dataset).
-bool union_default_graph(const Arguments& args) {
-  const std::string value = args.get("union-default-graph").value_or("yes");
-  if (value != "yes" && value != "no") throw std::invalid_argument("--union-default-graph takes yes or no");
-  return value == "yes";
-}
-
-int import_command(const Arguments& args) {
-  if (args.positional.empty()) throw std::invalid_argument("import: no files given");
-  const auto from = args.get("from");
-  if (from && *from != "keras-prov") throw std::invalid_argument("unknown --from '" + *from + "' (keras-prov)");
-  if (args.get("store").has_value() == args.get("endpoint").has_value())
-    throw std::invalid_argument("give --store DIR or --endpoint URL");
+int import_files(const Arguments& args) {
+  const auto from = args.get("--from");
+  if (from && *from != "keras-prov") throw UsageError("--from: unknown source '" + *from + "' (keras-prov)");
+  if (args.has("--store") == args.has("--endpoint")) throw UsageError("give --store DIR or --endpoint URL (one of them)");
+  const std::string graph = args.value("--graph");
+  const auto format_name = args.get("--format");
+  const auto format = rdf_format_option(args);
+  if (format_name && interop::prov_format_from_name(*format_name) == interop::ProvFormat::n)
+    throw UsageError("--format: PROV-N is written (export), not read; import takes provjson");
+  for (const std::string& file : args.operands()) {
+    if (!from && !format && !is_prov_json(file, format_name) && !ts::format_from_path(file))
+      throw UsageError(file + ": unknown format; name the file " + std::string(ts::accepted_rdf_formats()) +
+                       " or .json (PROV-JSON), or give --format");
+    if (!std::filesystem::exists(file)) throw std::runtime_error(file + ": no such file");
+  }
   ProgressLine progress;  // declared before the store: its line outlives the store's close
   Destination destination;
-  if (args.get("store")) {
+  if (args.has("--store")) {
     destination.store.emplace(open_store(args, ts::StoreAccess::write, progress));
   } else {
-    destination.endpoint = torchprov::detail::HttpUrl::parse(*args.get("endpoint"));
-    if (auto token_file = args.get("token-file")) destination.token = torchprov::read_token_file(*token_file);
+    destination.endpoint = torchprov::detail::HttpUrl::parse(args.value("--endpoint"));
+    if (args.has("--token-file")) destination.token = torchprov::read_token_file(args.value("--token-file"));
   }
-  const std::string graph = args.get("graph").value_or("");
-  std::optional<ts::RdfFormat> format;
-  const auto format_name = args.get("format");
-  if (format_name && !torchprov::interop::prov_format_from_name(*format_name)) {
-    format = ts::format_from_name(*format_name);
-    if (!format) throw std::invalid_argument("unknown format '" + *format_name + "'; " + accepted_formats());
-  }
-  int status = 0;
-  for (const std::string& file : args.positional) {
+  int status = cli::exit_success;
+  for (const std::string& file : args.operands()) {
     const auto start = std::chrono::steady_clock::now();
     try {
       std::size_t added = 0;
       if (from) {
-        torchprov::interop::KerasProvOptions options;
-        options.person = args.get("person").value_or("");
-        const auto dump = torchprov::interop::read_keras_prov_dump(file, options);
+        interop::KerasProvOptions options;
+        options.person = args.value("--person");
+        const auto dump = interop::read_keras_prov_dump(file, options);
         added = destination.deliver(dump.statements, graph);
         std::printf("%s: %zu runs, %zu epochs, %zu learning-rate changes (from %zu logged rows); import %s\n",
                     file.c_str(), dump.runs.size(), dump.epochs, dump.adaptations, dump.logged_rate_rows,
                     dump.import_iri.c_str());
         for (const auto& line : dump.report) std::printf("  %s\n", line.c_str());
       } else if (is_prov_json(file, format_name)) {
-        added = destination.deliver(torchprov::interop::read_prov_json(read_text(file), file), graph);
-      } else if (!format && !ts::format_from_path(file)) {
-        throw std::runtime_error(file + ": unknown format (give --format); " + accepted_formats());
+        const auto statements = interop::read_prov_json(read_text(file), file);
+        added = destination.deliver(statements, graph);
       } else if (destination.store) {
         added = ts::import_file(*destination.store, file, format, graph, progress.handler());
       } else {
-        const auto chosen = format ? format : ts::format_from_path(file);
         std::vector<Statement> statements;
-        ts::rdf_io::parse_file(file, *chosen, [&](const Statement& st) { statements.push_back(st); });
+        ts::rdf_io::parse_file(file, format ? *format : *ts::format_from_path(file),
+                               [&](const Statement& st) { statements.push_back(st); });
         added = destination.deliver(statements, graph);
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.finish();
       std::printf("%s: %zu triples imported in %.2f s (%.0f triples/s)\n", file.c_str(), added, seconds,
                   seconds > 0 ? double(added) / seconds : 0.0);
+      std::fflush(stdout);
     } catch (const ts::ParseError& e) {
+      progress.finish();
       std::fprintf(stderr, "%s; nothing stored\n", e.what());
-      status = 1;
+      status = cli::exit_failure;
     }
   }
+  destination.store.reset();  // closing may write a snapshot: the line shows it
   return status;
 }
 
 // --format dot --run RUN_ID: the run's provenance graph as the server draws
 // it (GET /api/runs/RUN_ID/graph.svg); --expand all opens the folded groups.
 int export_dot(const Arguments& args) {
-  const auto run_id = args.get("run");
-  if (!run_id) throw std::invalid_argument("--format dot needs --run RUN_ID (the dl:runId of a training run)");
-  if (args.get("graph")) throw std::invalid_argument("--format dot draws one run: give --run, not --graph");
+  const auto run_id = args.get("--run");
+  if (!run_id) throw UsageError("--format dot needs --run RUN_ID (the dl:runId of a training run)");
+  if (args.has("--graph")) throw UsageError("--format dot draws one run: give --run, not --graph");
   ProgressLine progress;
   ts::Store store = open_store(args, ts::StoreAccess::read, progress);
-  progress.finish();
   const auto view = store.read();
   const auto graph = torchprov::endpoint::run_graph::read(
       *run_id, [&](const std::string& text) { return ts::sparql::execute_query(view.dataset(), text); });
   if (!graph) throw std::runtime_error("no training run with dl:runId \"" + *run_id + "\" and a bundle in the store");
   std::set<std::string> expanded;
-  if (auto e = args.get("expand")) expanded.insert(*e);
+  if (auto e = args.get("--expand")) expanded.insert(*e);
   const std::string dot = torchprov::endpoint::run_graph::to_dot(torchprov::endpoint::run_graph::shown(*graph, expanded));
-  if (auto path = args.get("output")) {
+  if (auto path = args.get("--output")) {
     std::ofstream out(*path, std::ios::binary);
     if (!out || !(out << dot)) throw std::runtime_error(*path + ": cannot write");
   } else {
     std::cout << dot;
   }
-  return 0;
+  return cli::exit_success;
 }
 
-int export_command(const Arguments& args) {
-  const auto format_name = args.get("format").value_or("nquads");
-  if (format_name == "dot") return export_dot(args);
-  const auto prov_format = torchprov::interop::prov_format_from_name(format_name);
-  const auto format = ts::format_from_name(format_name);
-  if (!format && !prov_format) throw std::invalid_argument("unknown format '" + format_name + "'");
+int export_store(const Arguments& args) {
+  if (args.value("--format") == "dot") return export_dot(args);
+  if (args.has("--run") || args.has("--expand")) throw UsageError("--run and --expand go with --format dot");
+  const auto prov_format = interop::prov_format_from_name(args.value("--format"));
+  const auto format = rdf_format_option(args).value_or(ts::RdfFormat::nquads);
+  const std::optional<std::string> graph = args.get("--graph");
+  const auto start = std::chrono::steady_clock::now();
+  // The store first: a mistyped --store must not leave an empty -o file.
   ProgressLine progress;
   ts::Store store = open_store(args, ts::StoreAccess::read, progress);
-  progress.finish();
-  std::optional<std::string> graph = args.get("graph");
   std::ofstream file;
-  if (auto path = args.get("output")) {
+  if (auto path = args.get("--output")) {
     file.open(*path, std::ios::binary);
     if (!file) throw std::runtime_error(*path + ": cannot write");
   }
-  std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cout;
+  std::ostream& out = file.is_open() ? file : std::cout;
+  const auto check_written = [&] {
+    out.flush();
+    if (!out) throw std::runtime_error(args.has("--output") ? args.value("--output") + ": write failed"
+                                                            : "cannot write to standard output");
+  };
+  const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   if (prov_format) {
-    torchprov::interop::write_prov(out, torchprov::interop::statements_of(store, graph), *prov_format);
-  } else {
-    store.export_to(out, *format, graph);
+    interop::write_prov(out, interop::statements_of(store, graph), *prov_format);
+    check_written();
+    std::fprintf(stderr, "exported in %.2f s\n", seconds());
+    return cli::exit_success;
   }
-  return 0;
+  // N-Triples and N-Quads put one statement on a line: counting lines tells
+  // how far a whole-store export is.  Other formats show bytes only.
+  const bool line_based = format == ts::RdfFormat::ntriples || format == ts::RdfFormat::nquads;
+  const std::uint64_t total = line_based && !graph ? store.read().dataset().size() : 0;
+  std::uint64_t bytes = 0, lines = 0;
+  auto pieces = store.export_pieces(format, graph);
+  std::string piece;
+  for (bool more = true; more; piece.clear()) {
+    more = pieces.next(piece);
+    out.write(piece.data(), std::streamsize(piece.size()));
+    bytes += piece.size();
+    lines += std::uint64_t(std::count(piece.begin(), piece.end(), '\n'));
+    progress.report({.task = "export", .unit = line_based ? "statements" : "bytes", .done = line_based ? lines : bytes,
+                     .total = total});
+  }
+  progress.finish();
+  check_written();
+  std::fprintf(stderr, "exported %.1f MB%s in %.2f s\n", double(bytes) / 1e6,
+               line_based ? (" (" + std::to_string(lines) + " statements)").c_str() : "", seconds());
+  return cli::exit_success;
 }
 
-int query_command(const Arguments& args) {
-  const auto format_name = args.get("format").value_or("table");
+int run_query(const Arguments& args) {
+  const auto format_name = args.value("--format");
   const auto format = ts::results::parse_result_format(format_name);
-  if (!format) throw std::invalid_argument("unknown result format '" + format_name + "'");
-  const auto [text, base_iri] = read_request(args);
+  if (!format) throw UsageError("--format: unknown result format '" + format_name + "'");
+  const Request request = read_request(args);
+  const std::string& text = request.text;
   ts::sparql::QueryOptions options;
-  options.base_iri = base_iri;
+  options.base_iri = request.base_iri;
   options.union_default_graph = union_default_graph(args);
-  if (auto t = args.get("timeout")) options.timeout = std::chrono::milliseconds(long(std::stod(*t) * 1000));
-  if (auto n = args.get("limit-rows")) options.max_rows = std::stoul(*n);
-  const bool explain = args.get("explain").value_or("no") == "yes";
-  if (explain && !args.get("store")) {
-    // Without a store the plan is made over an empty dataset: a syntax check
-    // of a query file needs no store, as update --explain needs none.
-    const ts::Dataset empty;
-    std::cout << ts::sparql::explain_query(empty, text, options);
-    return 0;
-  }
-  ProgressLine progress;
-  ts::Store store = open_store(args, ts::StoreAccess::read, progress);
-  progress.finish();
+  if (args.has("--timeout")) options.timeout = std::chrono::milliseconds(long(args.number("--timeout", 0.001, 1e6) * 1000));
+  if (args.has("--limit-rows")) options.max_rows = std::size_t(args.integer("--limit-rows", 1, INT64_MAX));
   // --repeat N runs the query N times and prints each time and the median
   // on stderr (the result is written once): timing without the store's
   // open cost, which dominates a single run.
-  const int repeat = std::max(1, std::stoi(args.get("repeat").value_or("1")));
-  if (explain) {
-    auto view = store.read();
-    std::cout << ts::sparql::explain_query(view.dataset(), text, options);
-    return 0;
+  const int repeat = int(args.integer("--repeat", 1, 1'000'000));
+  const bool explain = yes_or_no(args, "--explain") == "yes";
+  if (!args.has("--store") && !explain) throw UsageError("--store DIR is required (only --explain yes runs without one)");
+  if (explain && !args.has("--store")) {
+    // Without a store the plan is made over an empty dataset: a syntax check
+    // of a query file needs no store, as update --explain needs none.
+    const ts::Dataset empty;
+    try {
+      std::cout << ts::sparql::explain_query(empty, text, options);
+    } catch (const ts::sparql::SyntaxError& e) {
+      throw_with_position(request, e);
+    }
+    return cli::exit_success;
   }
+  ProgressLine progress;
+  ts::Store store = open_store(args, ts::StoreAccess::read, progress);
   ts::sparql::CompactResult result;
   std::vector<double> ms;
-  {
+  try {
     auto view = store.read();
+    if (explain) {
+      std::cout << ts::sparql::explain_query(view.dataset(), text, options);
+      return cli::exit_success;
+    }
     for (int i = 0; i < repeat; ++i) {
       const auto start = std::chrono::steady_clock::now();
       result = ts::sparql::execute_query_compact(view.dataset(), text, options);
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
+  } catch (const ts::sparql::SyntaxError& e) {
+    throw_with_position(request, e);
   }
-  if (args.get("repeat")) {
+  if (args.has("--repeat")) {
     for (double t : ms) std::fprintf(stderr, "%.2f ms\n", t);
     std::sort(ms.begin(), ms.end());
     std::fprintf(stderr, "median %.2f ms over %d runs, %zu rows\n", ms[ms.size() / 2], repeat,
@@ -336,32 +389,39 @@ int query_command(const Arguments& args) {
     }
     std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
   }
-  return 0;
+  return cli::exit_success;
 }
 
-int update_command(const Arguments& args) {
-  const auto [text, base_iri] = read_request(args);
+int run_update(const Arguments& args) {
+  const Request request = read_request(args);
   ts::sparql::QueryOptions options;
-  options.base_iri = base_iri;
+  options.base_iri = request.base_iri;
   options.union_default_graph = union_default_graph(args);
-  if (args.get("explain").value_or("no") == "yes") {
+  if (yes_or_no(args, "--explain") == "yes") {
     // Parsed and listed, nothing applied (the store is not even opened).
-    std::cout << ts::sparql::explain_update(text, options);
-    return 0;
+    try {
+      std::cout << ts::sparql::explain_update(request.text, options);
+    } catch (const ts::sparql::SyntaxError& e) {
+      throw_with_position(request, e);
+    }
+    return cli::exit_success;
   }
+  if (!args.has("--store")) throw UsageError("--store DIR is required (only --explain yes runs without one)");
   ProgressLine progress;
   ts::Store store = open_store(args, ts::StoreAccess::write, progress);
-  progress.finish();
-  const ts::sparql::UpdateDelta delta =
-      store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, text, options); });
+  ts::sparql::UpdateDelta delta;
+  try {
+    delta = store.modify([&](ts::Dataset& dataset) { return ts::sparql::execute_update(dataset, request.text, options); });
+  } catch (const ts::sparql::SyntaxError& e) {
+    throw_with_position(request, e);
+  }
   std::printf("%zu quads added, %zu removed\n", delta.added.size(), delta.removed.size());
-  return 0;
+  return cli::exit_success;
 }
 
-int stats_command(const Arguments& args) {
+int show_stats(const Arguments& args) {
   ProgressLine progress;
   ts::Store store = open_store(args, ts::StoreAccess::read, progress);
-  progress.finish();
   const ts::StoreStats s = store.stats();
   std::printf("triples      %zu\nterms        %zu\nmemory       %.1f MiB (%.0f bytes/triple)\n", s.triples, s.terms,
               double(s.memory_bytes) / (1 << 20), s.triples ? double(s.memory_bytes) / double(s.triples) : 0.0);
@@ -380,15 +440,21 @@ int stats_command(const Arguments& args) {
     std::printf("  %10zu  %s\n", n, graph.empty() ? "(default graph)" : graph.c_str());
   std::printf("predicates   %zu\n", s.predicates.size());
   for (const auto& [predicate, n] : s.predicates) std::printf("  %10zu  %s\n", n, predicate.c_str());
-  return 0;
+  return cli::exit_success;
 }
 
 // Brings the Redland copy up to date (or builds it) for rdfproc and other
 // Redland tools, then stops: no writer may hold the store meanwhile.
-int redland_sync_command(Arguments args) {
-  args.options["redland"] = "yes";
+int redland_sync(const Arguments& args) {
   ProgressLine progress;
-  ts::Store store = open_store(args, ts::StoreAccess::write, progress);
+  ts::StoreOptions options;
+  options.progress = progress.handler();
+  options.redland_copy = true;
+  options.storage = args.value("--storage");
+  options.storage_options = args.value("--storage-options");
+  ts::Store store = ts::Store::open(args.value("--store"), options);
+  progress.finish();
+  if (store.created()) std::fprintf(stderr, "torchprov: created a new store in %s\n", store.directory().c_str());
   const auto start = std::chrono::steady_clock::now();
   store.wait_for_redland(progress.handler());
   progress.finish();
@@ -396,50 +462,156 @@ int redland_sync_command(Arguments args) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("the Redland copy in %s holds batch %llu (%zu triples) after %.2f s\n", store.directory().c_str(),
               (unsigned long long)s.redland_sequence, s.triples, seconds);
-  const std::string storage = args.get("storage").value_or("hashes");
-  if (storage == "hashes" && !args.get("storage-options"))
+  if (args.value("--storage") == "hashes" && !args.has("--storage-options"))
     std::printf("read it with: rdfproc -s hashes -t \"hash-type='bdb',dir='%s',contexts='yes'\" redland print\n",
                 store.directory().c_str());
-  return 0;
+  return cli::exit_success;
 }
+
+constexpr std::string_view result_formats =
+    "result formats, by --format name and media type:\n"
+    "  table     text/plain                        aligned columns, for people (SELECT, ASK, graphs)\n"
+    "  csv       text/csv                          SELECT, ASK, graphs as rows\n"
+    "  tsv       text/tab-separated-values         SELECT, ASK, graphs as rows\n"
+    "  json      application/sparql-results+json   SELECT, ASK\n"
+    "  xml       application/sparql-results+xml    SELECT, ASK\n"
+    "  turtle    text/turtle                       CONSTRUCT, DESCRIBE\n"
+    "  ntriples  application/n-triples             CONSTRUCT, DESCRIBE\n"
+    "  nquads    application/n-quads               CONSTRUCT, DESCRIBE\n"
+    "  trig      application/trig                  CONSTRUCT, DESCRIBE";
+
+std::string joined(std::initializer_list<std::string_view> parts) {
+  std::string text;
+  for (std::string_view part : parts) text += part;
+  return text;
+}
+
+const std::string import_details =
+    joined({rdf_formats, "\n  .rdf    rdfxml                application/rdf+xml (RDF/XML, read only; .owl too)"
+                         "\n  .sql    --from keras-prov      Keras-Prov / DNNProv MonetDB dump (application/sql)\n"
+                         "Each FILE is one all-or-nothing import: a syntax error is reported as FILE:LINE:COLUMN\n"
+                         "and adds nothing from that file (the other files still load; exit 1).\n"
+                         "The store folder is created when absent.  With --endpoint each FILE is one N-Quads POST\n"
+                         "(application/n-quads) to the server's /data, which applies it whole."});
+const std::string export_details =
+    joined({rdf_formats, "\n  .provn  provn                 text/provenance-notation (PROV-N)\n"
+                         "\n  .dot    dot                   text/vnd.graphviz (one run's provenance graph, for Graphviz; needs --run)\n"
+                         "Turtle drops graph names; N-Quads, TriG and PROV-JSON / PROV-N (as bundles) keep them."});
+const std::string query_details =
+    joined({result_formats, "\nQuery files: SPARQL 1.1 (.rq, application/sparql-query), e.g. ontology/queries/*.rq.  Without FROM the "
+                            "default graph is the union of all graphs (--union-default-graph no: only the default graph).  Relative IRIs in\n"
+                            "a --file resolve against the file's IRI; a syntax error is reported as FILE:LINE:COLUMN."});
 
 }  // namespace
 
-bool is_store_command(const std::string& verb) {
-  return verb == "import" || verb == "export" || verb == "query" || verb == "update" || verb == "stats" ||
-         verb == "redland-sync";
-}
+const cli::Command import_command{
+    .name = "import",
+    .summary = "Load RDF or PROV-JSON files, or Keras-Prov / DNNProv dumps, into a store or a running server; "
+               "one all-or-nothing import per file.",
+    .options = with_store_options(
+        {
+            {.name = "--endpoint", .value = "URL", .help = "send to this torchprov server instead of a --store"},
+            {.name = "--token-file", .value = "FILE", .help = "bearer token for --endpoint (the server's STORE/token)"},
+            {.name = "--graph", .value = "IRI", .help = "graph for statements that name none",
+             .default_help = "the default graph"},
+            {.name = "--format", .value = "NAME", .help = "syntax of every FILE: turtle, ntriples, nquads, trig, rdfxml, provjson",
+             .default_help = "from each file's extension"},
+            {.name = "--from", .value = "SOURCE", .help = "read FILEs as keras-prov (Keras-Prov / DNNProv MonetDB dumps, .sql)"},
+            {.name = "--person", .value = "NAME", .help = "with --from keras-prov: who ran the trainings",
+             .default_help = "not recorded"},
+        },
+        false),
+    .operands = "FILE...",
+    .min_operands = 1,
+    .max_operands = SIZE_MAX,
+    .details = import_details,
+    .example = "torchprov import --store out/store --graph https://example.org/g run.ttl more.nq",
+    .run = import_files,
+};
 
-int run_store_command(const std::string& verb, int argc, char** argv) {
-  if (verb == "import" && argc == 1 && (std::strcmp(argv[0], "--help") == 0 || std::strcmp(argv[0], "-h") == 0)) {
-    std::printf("usage: torchprov import (--store DIR | --endpoint URL [--token-file F]) [--graph IRI] [--format F] FILE...\n"
-                "       torchprov import --from keras-prov (--store DIR | --endpoint URL) [--person P] DUMP.sql...\n"
-                "formats by extension: %s, .json (PROV-JSON)\n"
-                "--format (turtle, ntriples, nquads, trig, rdfxml, provjson) overrides the extension.\n",
-                std::string(ts::accepted_rdf_formats()).c_str());
-    return 0;
-  }
-  Arguments args;
-  try {
-    args = parse_arguments(argc, argv);
-    if (verb == "import") return import_command(args);
-    if (verb == "export") return export_command(args);
-    if (verb == "query") return query_command(args);
-    if (verb == "update") return update_command(args);
-    if (verb == "stats") return stats_command(args);
-    if (verb == "redland-sync") return redland_sync_command(args);
-    std::fprintf(stderr, "torchprov: unknown store command '%s'\n", verb.c_str());
-    return 2;
-  } catch (const ts::sparql::SyntaxError& e) {
-    // FILE:LINE:COLUMN, as compilers write it, for a request read from a file.
-    std::fprintf(stderr, "torchprov %s: %s:%zu:%zu: syntax error: %s\n", verb.c_str(),
-                 args.get("file").value_or("<argument>").c_str(), e.line, e.column, e.what());
-    return 1;
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "torchprov %s: %s\n", verb.c_str(), e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "torchprov %s: %s\n", verb.c_str(), e.what());
-    return 1;
-  }
-}
+const cli::Command export_command{
+    .name = "export",
+    .summary = "Write a store, or one graph of it, as RDF.",
+    .options = with_store_options({
+        {.name = "--graph", .value = "IRI", .help = "export only this graph ('' for the default graph)",
+         .default_help = "every graph"},
+        {.name = "--format", .value = "NAME", .help = "turtle, ntriples, nquads, trig, provjson, provn or dot",
+         .default_value = "nquads"},
+        {.name = "--output", .value = "FILE", .help = "write to FILE", .default_help = "standard output", .short_name = "-o"},
+        {.name = "--run", .value = "RUN_ID", .help = "with --format dot: the run (its dl:runId) whose graph is drawn"},
+        {.name = "--expand", .value = "GROUP", .help = "with --format dot: open this folded group ('all': every one)",
+         .default_help = "none"},
+    }),
+    .details = export_details,
+    .example = "torchprov export --store out/store --format trig -o provenance.trig",
+    .run = export_store,
+};
+
+const cli::Command query_command{
+    .name = "query",
+    .summary = "Run a SPARQL 1.1 query on a store and write its result.",
+    .options = with_store_options({
+        {.name = "--format", .value = "NAME", .help = "result format (see below)", .default_value = "table"},
+        {.name = "--file", .value = "FILE", .help = "read the query from FILE instead of the argument"},
+        {.name = "--timeout", .value = "S", .help = "stop the query after S seconds", .default_help = "none"},
+        {.name = "--limit-rows", .value = "N", .help = "refuse results of more than N rows", .default_help = "unlimited"},
+        {.name = "--repeat", .value = "N", .help = "run N times, print each time and the median on stderr",
+         .default_value = "1"},
+        {.name = "--explain", .value = "yes|no",
+         .help = "print the optimised plan instead of running (without --store: over an empty dataset, a syntax check)",
+         .default_value = "no"},
+        {.name = "--union-default-graph", .value = "yes|no",
+         .help = "without FROM, read the union of all graphs (yes) or only the default graph (no, as the SPARQL spec does)",
+         .default_value = "yes"},
+    }, false),
+    .operands = "[QUERY]",
+    .max_operands = 1,
+    .details = query_details,
+    .example = "torchprov query --store out/store --format csv --file ontology/queries/01-loss-accuracy-curves.rq",
+    .run = run_query,
+};
+
+const cli::Command update_command{
+    .name = "update",
+    .summary = "Run a SPARQL 1.1 Update on a store, as one durable batch.",
+    .options = with_store_options({
+        {.name = "--file", .value = "FILE", .help = "read the update from FILE instead of the argument"},
+        {.name = "--explain", .value = "yes|no", .help = "parse and list the operations, apply nothing (needs no --store)",
+         .default_value = "no"},
+        {.name = "--union-default-graph", .value = "yes|no",
+         .help = "without USING or WITH, WHERE reads the union of all graphs (yes) or only the default graph (no)",
+         .default_value = "yes"},
+    }, false),
+    .operands = "[UPDATE]",
+    .max_operands = 1,
+    .details = "Update files: SPARQL 1.1 Update (.ru, application/sparql-update).  Prints the quads added and removed.",
+    .example = "torchprov update --store out/store 'DROP GRAPH <https://example.org/g>'",
+    .run = run_update,
+};
+
+const cli::Command stats_command{
+    .name = "stats",
+    .summary = "Show a store's size: triples, terms, memory, journal, triples per graph and per predicate.",
+    .options = with_store_options({}),
+    .example = "torchprov stats --store out/store",
+    .run = show_stats,
+};
+
+const cli::Command redland_sync_command{
+    .name = "redland-sync",
+    .summary = "Bring the store's Redland copy up to date (or build it) for rdfproc and other Redland tools, then stop.",
+    .options =
+        {
+            {.name = "--store", .value = "DIR", .help = "the store folder", .required = true},
+            {.name = "--storage", .value = "NAME", .help = "Redland storage module: hashes, sqlite, postgresql, virtuoso",
+             .default_value = "hashes"},
+            {.name = "--storage-options", .value = "TEXT", .help = "Redland storage options",
+             .default_help = "for hashes: hash-type='bdb',dir='DIR',contexts='yes'"},
+        },
+    .details = "The copy is caught up from the journal, or rebuilt from the dataset when the journal no longer\n"
+               "covers it.  No writer (a server without --redland) may hold the store meanwhile.  Redland's tools\n"
+               "then read it, e.g. rdfproc -s hashes -t \"hash-type='bdb',dir='DIR',contexts='yes'\" redland\n"
+               "serialize ntriples (application/n-triples; turtle: text/turtle).",
+    .example = "torchprov redland-sync --store out/store",
+    .run = redland_sync,
+};

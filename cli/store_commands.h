@@ -1,9 +1,12 @@
-// The store verbs of the torchprov command: import, export, query, update,
-// stats.  `argv` holds the verb's own arguments (after the verb).
+// The store commands of `torchprov`: import, export, query, update, stats,
+// redland-sync.
 #pragma once
 
-#include <string>
+#include <torchprov/command_line.h>
 
-int run_store_command(const std::string& verb, int argc, char** argv);
-// Whether `verb` is one of the store verbs.
-bool is_store_command(const std::string& verb);
+extern const torchprov::cli::Command import_command;
+extern const torchprov::cli::Command export_command;
+extern const torchprov::cli::Command query_command;
+extern const torchprov::cli::Command update_command;
+extern const torchprov::cli::Command stats_command;
+extern const torchprov::cli::Command redland_sync_command;

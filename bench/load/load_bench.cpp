@@ -12,6 +12,8 @@
 // the server goes away (SIGTERM, then SIGKILL) whatever happens.
 #include "benchmarks.h"
 
+#include "progress_line.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -28,6 +30,7 @@
 #include <memory>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,27 +52,21 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-struct Options {
-  double seconds = 10;
-  int connections = 16;
-  int analysis_connections = 2;
-  int runs = 100;
-  int epochs = 50;
-  double ingest_rate = 10000;  // triples/s; 0: no writer
-  int batch_ms = 100;          // the writer POSTs every batch_ms
-  int server_threads = 0;      // 0: the server's default
-  std::string server;          // the torchprov executable; default: this one
-  bool keep = false;           // keep the temporary store
-};
+namespace cli = torchprov::cli;
 
-const char* const usage =
-    "usage: torchprov bench load [--seconds 10] [--connections 16] [--analysis-connections 2]\n"
-    "                            [--runs 100] [--epochs 50] [--ingest-rate 10000] [--batch-ms 100]\n"
-    "                            [--server-threads N]\n"
-    "                            [--server PATH] [--keep]\n"
-    "Starts `torchprov serve` on a free loopback port with a temporary store, loads RUNS x EPOCHS\n"
-    "synthetic epochs, then for SECONDS runs point and analysis SELECTs over keep-alive connections\n"
-    "while a writer POSTs N-Quads at INGEST-RATE triples/s; prints throughput and p50/p99 latency.\n";
+// From the command line; the defaults are in load_command's table.
+struct Options {
+  double seconds = 0;
+  int connections = 0;
+  int analysis_connections = 0;
+  int runs = 0;
+  int epochs = 0;
+  double ingest_rate = 0;  // triples/s; 0: no writer
+  int batch_ms = 0;        // the writer POSTs every batch_ms
+  int server_threads = 0;  // 0: the server's default
+  std::string server;      // the torchprov executable; default: this one
+  bool keep = false;       // keep the temporary store
+};
 
 const std::string kProv = "http://www.w3.org/ns/prov#";
 const std::string kDl = "https://w3id.org/torchprov/dl#";
@@ -270,34 +267,19 @@ void note_error(Samples& s, const std::string& what) {
   if (s.first_error.empty()) s.first_error = what;
 }
 
-Options parse(int argc, char** argv) {
+Options parse(const cli::Arguments& args) {
   Options o;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--seconds") o.seconds = std::stod(value());
-    else if (a == "--connections") o.connections = std::stoi(value());
-    else if (a == "--analysis-connections") o.analysis_connections = std::stoi(value());
-    else if (a == "--runs") o.runs = std::stoi(value());
-    else if (a == "--epochs") o.epochs = std::stoi(value());
-    else if (a == "--ingest-rate") o.ingest_rate = std::stod(value());
-    else if (a == "--batch-ms") o.batch_ms = std::stoi(value());
-    else if (a == "--server-threads") o.server_threads = std::stoi(value());
-    else if (a == "--server") o.server = value();
-    else if (a == "--keep") o.keep = true;
-    else if (a == "--help" || a == "-h") throw std::invalid_argument("");
-    else throw std::invalid_argument("unknown option " + a);
-  }
-  if (!(o.seconds > 0 && o.seconds <= 300)) throw std::invalid_argument("--seconds must be in (0, 300]");
-  if (o.connections < 1 || o.connections > 256) throw std::invalid_argument("--connections must be 1..256");
-  o.analysis_connections = std::clamp(o.analysis_connections, 0, o.connections - 1);
-  if (o.runs < 1 || o.runs > 10000 || o.epochs < 1 || o.epochs > 10000 || double(o.runs) * o.epochs > 2e6)
-    throw std::invalid_argument("--runs and --epochs: 1..10000 each, at most 2,000,000 epochs in all");
-  if (o.batch_ms < 1 || o.batch_ms > 10000) throw std::invalid_argument("--batch-ms must be 1..10000");
-  if (o.ingest_rate < 0 || o.ingest_rate > 1e7) throw std::invalid_argument("--ingest-rate must be 0..10,000,000");
+  o.seconds = args.number("--seconds", 0.1, 300);
+  o.connections = int(args.integer("--connections", 1, 256));
+  o.analysis_connections = std::clamp(int(args.integer("--analysis-connections", 0, 256)), 0, o.connections - 1);
+  o.runs = int(args.integer("--runs", 1, 10000));
+  o.epochs = int(args.integer("--epochs", 1, 10000));
+  if (double(o.runs) * o.epochs > 2e6) throw cli::UsageError("--runs x --epochs: at most 2,000,000 epochs in all");
+  o.ingest_rate = args.number("--ingest-rate", 0, 1e7);
+  o.batch_ms = int(args.integer("--batch-ms", 1, 10000));
+  o.server_threads = int(args.integer("--server-threads", 0, 256));
+  o.server = args.value("--server");
+  o.keep = args.has("--keep");
   return o;
 }
 
@@ -479,6 +461,16 @@ int run(const Options& options) {
   start = Clock::now();
   deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.seconds));
   go = true;
+  {
+    ProgressLine progress;
+    for (auto now = Clock::now(); now < deadline; now = Clock::now()) {
+      progress.report({.task = "bench load", .unit = "seconds",
+                       .done = std::uint64_t(std::chrono::duration_cast<std::chrono::seconds>(now - start).count()),
+                       .total = std::uint64_t(std::ceil(options.seconds))});
+      std::this_thread::sleep_for(std::min<Clock::duration>(deadline - now, std::chrono::milliseconds(100)));
+    }
+    progress.finish();
+  }
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
@@ -516,26 +508,37 @@ int run(const Options& options) {
 
 }  // namespace
 
-// Called from cli/main.cpp (`torchprov bench load ...`).
 namespace torchprov::bench {
 
-int load_benchmark(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse(argc, argv);
-  } catch (const std::exception& error) {
-    if (*error.what()) std::fprintf(stderr, "torchprov bench load: %s\n", error.what());
-    std::fputs(usage, *error.what() ? stderr : stdout);
-    return *error.what() ? 2 : 0;
-  }
-  // A writer on a closed socket must not kill the benchmark.
-  ::signal(SIGPIPE, SIG_IGN);
-  try {
-    return run(options);
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "torchprov bench load: %s\n", error.what());
-    return 1;
-  }
-}
+const cli::Command load_command{
+    .name = "bench load",
+    .summary = "The endpoint under load: point and analysis SELECTs over keep-alive connections while a writer "
+               "ingests N-Quads; throughput and p50 / p99 latency.",
+    .options =
+        {
+            {.name = "--seconds", .value = "S", .help = "how long the timed phase runs (at most 300)", .default_value = "10"},
+            {.name = "--connections", .value = "N", .help = "query connections in all (at most 256)", .default_value = "16"},
+            {.name = "--analysis-connections", .value = "N", .help = "of which run the analysis SELECT", .default_value = "2"},
+            {.name = "--runs", .value = "N", .help = "synthetic runs loaded first", .default_value = "100"},
+            {.name = "--epochs", .value = "N", .help = "epochs per synthetic run", .default_value = "50"},
+            {.name = "--ingest-rate", .value = "X", .help = "triples/s the writer POSTs (0: no writer)", .default_value = "10000"},
+            {.name = "--batch-ms", .value = "N", .help = "the writer POSTs every N ms", .default_value = "100"},
+            {.name = "--server-threads", .value = "N", .help = "the server's reader threads (0: its default)",
+             .default_value = "0"},
+            {.name = "--server", .value = "PATH", .help = "the torchprov program to start", .default_help = "this one"},
+            {.name = "--keep", .help = "keep the temporary store"},
+        },
+    .details = "Starts `torchprov serve` on a free loopback port with a temporary store; the writer POSTs\n"
+               "application/n-quads (.nq) to /data, the queries ask for application/sparql-results+json.\n"
+               "Everything is bounded: the server goes away (SIGTERM, then SIGKILL) whatever happens.",
+    .example = "torchprov bench load --seconds 10 --connections 16",
+    .run =
+        [](const cli::Arguments& args) {
+          const Options options = parse(args);
+          // A writer on a closed socket must not kill the benchmark.
+          ::signal(SIGPIPE, SIG_IGN);
+          return run(options);
+        },
+};
 
 }  // namespace torchprov::bench

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdarg>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -320,6 +321,35 @@ void parse(RdfFormat format, const StatementHandler& handler, std::string_view n
 
 }  // namespace
 
+namespace {
+
+// fread that counts the bytes it hands to Serd (a page at a time) and tells
+// `bytes_read` every 256 kB or 250 ms, so that a progress line knows how far
+// the parser is: pipes included, where ftell cannot help, and slow sources
+// that take long to fill a page.
+struct CountingFile {
+  std::FILE* file;
+  const std::function<void(std::uint64_t bytes_read)>* bytes_read;
+  std::uint64_t total = 0, told = 0;
+  std::chrono::steady_clock::time_point told_at = std::chrono::steady_clock::now();
+
+  static std::size_t read(void* buffer, std::size_t size, std::size_t count, void* stream) {
+    auto* self = static_cast<CountingFile*>(stream);
+    const std::size_t n = std::fread(buffer, size, count, self->file);
+    self->total += n * size;
+    const auto now = std::chrono::steady_clock::now();
+    if (self->total - self->told >= (256 << 10) || now - self->told_at >= std::chrono::milliseconds(250)) {
+      (*self->bytes_read)(self->total);
+      self->told = self->total;
+      self->told_at = now;
+    }
+    return n;
+  }
+  static int error(void* stream) { return std::ferror(static_cast<CountingFile*>(stream)->file); }
+};
+
+}  // namespace
+
 void parse_file(const std::filesystem::path& file, RdfFormat format, const StatementHandler& handler,
                 std::string_view blank_prefix, const std::function<void(std::uint64_t bytes_read)>& bytes_read) {
   if (format == RdfFormat::rdfxml) {
@@ -332,17 +362,16 @@ void parse_file(const std::filesystem::path& file, RdfFormat format, const State
   if (!stream) throw std::runtime_error(file.string() + ": " + std::strerror(errno));
   std::string base = "file://" + std::filesystem::absolute(file).string();
   const std::string name = file.string();
-  std::uint32_t count = 0;
-  const StatementHandler counting = [&](const Statement& st) {
-    handler(st);
-    if (++count % 4096 == 0) bytes_read(std::uint64_t(::ftello(stream.get())));
-  };
   const auto text = [&] {
     std::ifstream in(file, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  parse(format, bytes_read ? counting : handler, name, blank_prefix, base, text, [&](SerdReader* reader) {
-    return serd_reader_read_file_handle(reader, stream.get(), reinterpret_cast<const uint8_t*>(name.c_str()));
+  parse(format, handler, name, blank_prefix, base, text, [&](SerdReader* reader) {
+    const auto* serd_name = reinterpret_cast<const uint8_t*>(name.c_str());
+    if (!bytes_read) return serd_reader_read_file_handle(reader, stream.get(), serd_name);
+    CountingFile counting{stream.get(), &bytes_read};
+    return serd_reader_read_source(reader, &CountingFile::read, &CountingFile::error, &counting, serd_name,
+                                   4096);  // Serd's own page size for files
   });
 }
 

@@ -21,8 +21,8 @@ using StatementHandler = std::function<void(const Statement&)>;
 // already been delivered: callers stage them) and std::runtime_error when the
 // file cannot be read.  Blank node labels get `blank_prefix` so that two
 // files' _:b1 stay distinct.
-// `bytes_read`, when given, hears how far into the file the parse is every
-// few thousand statements.
+// `bytes_read`, when given, hears how many bytes the parser has read, every
+// 256 kB or 250 ms (pipes included).
 void parse_file(const std::filesystem::path& file, RdfFormat format, const StatementHandler& handler,
                 std::string_view blank_prefix = {},
                 const std::function<void(std::uint64_t bytes_read)>& bytes_read = {});

@@ -73,7 +73,9 @@ void ProgressLine::report(const torchprov::triplestore::Progress& progress) {
     std::snprintf(percent, sizeof percent, " %3.0f%%", 100.0 * double(progress.done) / double(progress.total));
     line += percent;
   }
-  if (progress.unit == "steps") {
+  if (progress.unit == "seconds") {  // a timed run: where it is in its time, no rate
+    line += " (" + duration(double(progress.done)) + " of " + duration(double(progress.total)) + ")";
+  } else if (progress.unit == "steps") {
     line += " (step " + std::to_string(std::min(progress.done + 1, progress.total)) + " of " +
             std::to_string(progress.total) + ")";
   } else {
