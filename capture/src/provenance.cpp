@@ -1,7 +1,9 @@
 #include "provenance.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 #include <type_traits>
@@ -18,6 +20,8 @@ const std::string prov = std::string(prov_namespace);
 const std::string dl = std::string(dl_namespace);
 const std::string xsd_s = std::string(xsd);
 
+
+std::string non_empty(const char* text) { return text && *text ? text : ""; }
 
 // "key : value" lines of a /proc file.
 std::string proc_field(const char* file, std::string_view key) {
@@ -69,6 +73,19 @@ std::string display(const HyperparameterValue& value) {
 }
 
 }  // namespace
+
+std::string default_person() {
+  if (auto person = non_empty(std::getenv("TORCHPROV_PERSON")); !person.empty()) return person;
+  passwd entry{};
+  passwd* found = nullptr;
+  std::string buffer(16384, '\0');
+  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found && found->pw_name &&
+      *found->pw_name)
+    return found->pw_name;
+  for (const std::string& name : {non_empty(getlogin()), non_empty(std::getenv("USER")), non_empty(std::getenv("LOGNAME"))})
+    if (!name.empty()) return name;
+  return "uid-" + std::to_string(getuid());
+}
 
 // Builds statements about one subject in the run's graph.
 struct ProvenanceBuilder::Subject {

@@ -14,6 +14,12 @@ namespace torchprov::detail {
 // The host this process runs on (name, CPU, memory), for RunStarted.
 MachineInfo this_machine();
 
+// Who a run is attributed to when RunInfo::person is empty: the environment
+// variable TORCHPROV_PERSON, else the login name of the user running the
+// program (the password database, then getlogin(), $USER, $LOGNAME), else
+// "uid-N".  Never empty.
+std::string default_person();
+
 class ProvenanceBuilder {
  public:
   explicit ProvenanceBuilder(std::string base_iri);

@@ -200,10 +200,7 @@ std::string Recorder::start_run(TrainingDescription training, RunInfo info) {
   detail::RunStarted event;
   event.time = Clock::now();
   event.run_id = info.run_id.empty() ? detail::random_uuid() : info.run_id;
-  if (info.person.empty()) {
-    const char* user = std::getenv("USER");
-    info.person = user && *user ? user : "unknown";
-  }
+  if (info.person.empty()) info.person = detail::default_person();
   if (info.program.empty()) {
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);

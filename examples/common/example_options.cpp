@@ -25,7 +25,7 @@ namespace {
       << "  --store DIR         write provenance into the embedded store at DIR\n"
       << "  --endpoint URL      stream provenance to a torchprov server\n"
       << "  --token-file F      bearer token for --endpoint\n"
-      << "  --person NAME       who runs the training (default $USER)\n"
+      << "  --person NAME       who runs the training (default: $TORCHPROV_PERSON, else your login name)\n"
       << "  --experiment NAME   experiment the run belongs to\n"
       << "  --checkpoint-dir D  where checkpoints go (default .)\n"
       << "  --threads N         intra-op threads (default: all cores)\n"

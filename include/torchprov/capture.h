@@ -140,7 +140,7 @@ struct DatasetInfo {
 
 struct RunInfo {
   std::string experiment = "default";
-  std::string person;    // who runs it; defaults to $USER
+  std::string person;    // who runs it; default: $TORCHPROV_PERSON, else the login name
   std::string program;   // defaults to the executable's name
   std::string version;
   std::string git_commit;

@@ -195,3 +195,44 @@ TEST(Recorder, KilledTrainerLeavesAValidFileWithEveryFlushedEpoch) {
   EXPECT_TRUE(epoch2_loss);
   std::filesystem::remove(path);
 }
+
+// Who a run is attributed to: RunInfo::person, else TORCHPROV_PERSON, else
+// the login name as `id -un` prints it; the machine and program always named.
+TEST(Recorder, PersonDefaultsToTheLoginNameUnlessGivenAndMachineAndProgramAreNamed) {
+  auto run_with = [](const std::string& person) {
+    auto out = std::make_shared<Collected>();
+    {
+      Recorder recorder(std::make_unique<MemorySink>(out));
+      torch::nn::Linear model(2, 1);
+      torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1));
+      recorder.start_run(*model, optimizer, {.person = person});
+      recorder.end_run();
+    }
+    return out->statements;
+  };
+  auto name_of_typed = [](const std::vector<Statement>& all, const std::string& type, const std::string& property) {
+    for (const auto& st : all)
+      if (st.predicate.value == rdf_type && st.object.value == type)
+        for (const Statement* name : find(all, st.subject.value, property)) return name->object.value;
+    return std::string("(none)");
+  };
+  std::string login;
+  {
+    std::FILE* id = popen("id -un", "r");
+    ASSERT_NE(id, nullptr);
+    char buffer[256] = {};
+    if (std::fgets(buffer, sizeof buffer, id)) login = buffer;
+    pclose(id);
+    if (!login.empty() && login.back() == '\n') login.pop_back();
+  }
+  ASSERT_FALSE(login.empty());
+  unsetenv("TORCHPROV_PERSON");
+  const auto plain = run_with("");
+  EXPECT_EQ(name_of_typed(plain, prov + "Person", dl + "name"), login);
+  EXPECT_NE(name_of_typed(plain, dl + "Machine", dl + "hostname"), "(none)");
+  EXPECT_NE(name_of_typed(plain, prov + "SoftwareAgent", dl + "program"), "(none)");
+  setenv("TORCHPROV_PERSON", "ana", 1);
+  EXPECT_EQ(name_of_typed(run_with(""), prov + "Person", dl + "name"), "ana");
+  EXPECT_EQ(name_of_typed(run_with("bo"), prov + "Person", dl + "name"), "bo");
+  unsetenv("TORCHPROV_PERSON");
+}
