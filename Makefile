@@ -23,7 +23,8 @@ build: setup
 	# The Python package for this user: `import torchprov` under /usr/bin/python3, from anywhere.
 	cmake --install $(BUILD) --component python --prefix $(HOME)/.local > /dev/null
 
-demo: build
+# The demo script sets up and builds by itself, naming each step.
+demo:
 	./scripts/demo.sh
 
 test: build

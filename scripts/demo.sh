@@ -1,25 +1,36 @@
 #!/bin/bash
-# The main job: `torchprov serve` on the embedded store, a short Fashion-MNIST
-# training streaming its provenance into it, and the endpoint and dashboard
-# left running for you.
+# The main job, run by `make demo`: installs what it needs (the Debian
+# packages, the compiler among them, and the dashboard's npm packages),
+# builds in Release, then runs `torchprov serve` on the embedded store and a
+# short Fashion-MNIST training streaming its provenance into it, and leaves
+# the endpoint and dashboard running for you.  It says which step it is in.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${TORCHPROV_DEMO_DIR:-$root/out}
 port=${PORT:-7878}
 base=http://127.0.0.1:$port
-mkdir -p "$out"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+
+step() { printf '\n== demo: %s\n' "$*"; }
+started=$SECONDS
+step "set-up: Debian and npm packages (scripts/setup.sh)"
+"$root/scripts/setup.sh"
+step "build, Release (make build)"
+make -C "$root" --no-print-directory build
+mkdir -p "$out"
 
 # A server left by an earlier demo is replaced.
 if [ -f "$out/serve.pid" ] && kill -0 "$(cat "$out/serve.pid")" 2>/dev/null; then
   kill "$(cat "$out/serve.pid")"
   for _ in $(seq 50); do kill -0 "$(cat "$out/serve.pid")" 2>/dev/null || break; sleep 0.2; done
 fi
+step "serve $out/store at $base"
 setsid nohup "$root/build/torchprov" serve --store "$out/store" --port "$port" > "$out/serve.log" 2>&1 < /dev/null &
 echo $! > "$out/serve.pid"
 for _ in $(seq 100); do curl -sf "$base/health" > /dev/null && break; sleep 0.2; done
 curl -sf "$base/health" > /dev/null || { echo "the server did not start:"; cat "$out/serve.log"; exit 1; }
 
+step "train Fashion-MNIST, streaming provenance to the server"
 "$root/build/examples/alexnet-fmnist" --epochs "${EPOCHS:-3}" --train-limit "${TRAIN_LIMIT:-12000}" \
   --test-limit 2000 --step-every 20 --checkpoint-dir "$out" --experiment demo \
   --endpoint "$base" --token-file "$out/store/token"
@@ -31,6 +42,7 @@ SELECT ?epoch ?split ?metric ?value WHERE {
 printf '%s\n' "$query" > "$out/curves.rq"
 cat <<MSG
 
+== demo: ready after $((SECONDS - started)) s
 The endpoint and the dashboard keep running (pid $(cat "$out/serve.pid"), log $out/serve.log):
   dashboard        $base/
   SPARQL endpoint  $base/sparql

@@ -1,10 +1,12 @@
 #!/bin/bash
-# Installs the Debian packages torchprov needs to build, run and test.
-# Idempotent: does nothing when every package is already installed.
+# Installs the Debian packages torchprov needs to build, run and test, then
+# the front end's npm packages, and builds the dashboard.  Needs only bash and
+# apt: a stock Debian 12 root has no make, compiler or curl, and gets them
+# here.  Idempotent: does nothing when everything is already installed.
 set -euo pipefail
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git
+  make build-essential cmake ninja-build pkg-config git ca-certificates
   # libraries
   libtorch-dev librdf0-dev librasqal3-dev libraptor2-dev libserd-dev libsord-dev
   libboost-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libdb-dev nlohmann-json3-dev libexpat1-dev libxxhash-dev
@@ -35,7 +37,7 @@ command -v java > /dev/null || missing+=(default-jre-headless)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} Debian packages present"
 else
-  echo "setup: installing ${missing[*]}"
+  echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   # Virtuoso's package asks for a dba password; an empty answer keeps the
@@ -43,8 +45,12 @@ else
   # own), and answering here keeps the install from waiting for a person.
   printf '%s\n' 'virtuoso-opensource-7 virtuoso-opensource-7/dba-password password ' \
     'virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password ' | $SUDO debconf-set-selections
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # On a terminal apt draws its own progress line; in logs it stays quiet.
+  quiet=-q
+  [ -t 1 ] && quiet=
+  $SUDO apt-get update $quiet
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y $quiet --no-install-recommends "${missing[@]}"
+  echo "setup: Debian packages installed in $SECONDS s"
 fi
 
 # Front-end packages come from npm, pinned by their lock files; the built
@@ -52,12 +58,16 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 npm_install() {  # DIR: install from the lock file unless it is already installed
   if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    local start=$SECONDS
+    echo "setup: npm ci in ${1#"$root"/} (node $(node --version))"
     (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "setup: ${1#"$root"/}: npm packages installed in $((SECONDS - start)) s"
   fi
 }
 npm_install "$root/sparql-endpoint/dashboard"
 if [ ! -f "$root/sparql-endpoint/dashboard/dist/index.html" ] ||
    [ -n "$(find "$root/sparql-endpoint/dashboard/src" "$root/sparql-endpoint/dashboard/queries" "$root/sparql-endpoint/dashboard/index.html" -newer "$root/sparql-endpoint/dashboard/dist/index.html" 2>/dev/null | head -1)" ]; then
+  echo "setup: building the dashboard (vite)"
   (cd "$root/sparql-endpoint/dashboard" && npm run build --silent)
 fi
 npm_install "$root/tests/browser"
