@@ -39,7 +39,12 @@ const cli::CommandGroup torchprov_commands{
     .summary = "Provenance of deep-learning training: the store, its SPARQL endpoint and the benchmarks.",
     .entries = {&serve_command, &import_command, &export_command, &query_command, &update_command, &stats_command,
                 &redland_sync_command, &rules_commands, &bench_commands, &version_command},
-    .details = "exit codes, the same for every command:\n"
+    .details = "first steps (from the repository root):\n"
+               "  make demo    builds, serves out/store at http://127.0.0.1:7878/ and trains Fashion-MNIST into it\n"
+               "  torchprov query --store out/store --file ontology/queries/01-loss-accuracy-curves.rq\n"
+               "  torchprov export --store out/store --format trig -o provenance.trig\n"
+               "  torchprov stats --store out/store\n"
+               "exit codes, the same for every command:\n"
                "  0  success\n"
                "  1  runtime failure: the command ran and failed (the message says what failed)\n"
                "  2  usage error: unknown option, missing or malformed value (the message names it); nothing done\n"

@@ -121,9 +121,13 @@ Request read_request(const Arguments& args) {
 }
 
 // A syntax error in a request, reported FILE:LINE:COLUMN as compilers write it.
+// The parser's message ends "at line L, column C", which the prefix already says.
 [[noreturn]] void throw_with_position(const Request& request, const ts::sparql::SyntaxError& e) {
+  std::string message = e.what();
+  const std::string where = " at line " + std::to_string(e.line) + ", column " + std::to_string(e.column);
+  if (message.ends_with(where)) message.resize(message.size() - where.size());
   throw std::runtime_error(request.name + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) +
-                           ": syntax error: " + e.what());
+                           ": syntax error: " + message);
 }
 
 // --union-default-graph yes (the store's convention: without FROM the default

@@ -277,8 +277,10 @@ int run_command(const Command& command, int argc, char** argv) {
 int run_group(const CommandGroup& group, int argc, char** argv) {
   const std::string name = full_name(group.name);
   if (argc < 1) {
-    std::fprintf(stderr, "%s: expected a command: %s\nRun '%s --help' for usage.\n", name.c_str(),
-                 names(group).c_str(), name.c_str());
+    // A newcomer typing the bare command gets the list of commands (and the
+    // group's first steps), on stderr: it is still a usage error.
+    std::fprintf(stderr, "%s: expected a command\n\n", name.c_str());
+    print_help(group, stderr);
     return exit_usage;
   }
   const std::string_view word = argv[0];

@@ -105,7 +105,8 @@ void print_help(const CommandGroup& group, std::FILE* out);
 // a UsageError exits 2 with the message and a pointer to --help, any other
 // exception exits 1 with its message, both on stderr as "torchprov NAME: ...".
 int run_command(const Command& command, int argc, char** argv);
-// argv[0] is the group's word ("add"); no word, or an unknown one, is a usage error.
+// argv[0] is the group's word ("add"); no word (the group's help goes to stderr) or an
+// unknown one is a usage error.
 int run_group(const CommandGroup& group, int argc, char** argv);
 
 }  // namespace torchprov::cli

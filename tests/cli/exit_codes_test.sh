@@ -99,11 +99,18 @@ case_query() {
   expect 2 query --store "$store" --repeat many 'ASK {}'
   stderr_names "--repeat"
   expect 2 query --store "$store" 'ASK {}' 'ASK {}'
+  # A query file's syntax error is located as FILE:LINE:COLUMN.
+  printf 'SELECT * WHERE {\n  ?s ?p ?o\n' > "$work/unclosed.rq"
+  expect 1 query --store "$store" --file "$work/unclosed.rq"
+  stderr_names "$work/unclosed.rq:3:1: "
 }
 case_update() {
   expect 0 update --store "$store" 'INSERT DATA { <https://example.org/c> <https://example.org/p> "3" }'
   expect 1 update --store "$store" 'INSERT DATUM { }'
   expect 2 update --store "$store"
+  printf 'PREFIX ex: <https://example.org/>\nINSERT DATUM { ex:a ex:p 1 }\n' > "$work/typo.ru"
+  expect 1 update --store "$store" --file "$work/typo.ru"
+  stderr_names "$work/typo.ru:2:8: "
 }
 case_stats() {
   expect 0 stats --store "$store"

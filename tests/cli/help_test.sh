@@ -73,7 +73,16 @@ for code in '0  success' '1  runtime failure' '2  usage error'; do
 done
 walk
 # A group without a command word is a usage error, not a silent success.
-"$tp" > /dev/null 2>&1; rc=$?
+# It lists the commands and the first steps on stderr, for a newcomer who
+# typed only the program's name.
+bare=$("$tp" 2>&1 > /dev/null); rc=$?
+bare_out=$("$tp" 2> /dev/null)
 [ "$rc" -eq 2 ] || fail "torchprov without a command exits $rc, not 2"
+[ -z "$bare_out" ] || fail "torchprov without a command writes to stdout: $bare_out"
+for word in $(listed <<< "$top"); do
+  grep -q "^  $word " <<< "$bare" || fail "torchprov without a command does not list '$word'"
+done
+grep -q "first steps" <<< "$bare" && grep -q "make demo" <<< "$bare" ||
+  fail "torchprov without a command shows no first steps: $bare"
 echo "$checked helps checked, $failed failures"
 [ "$failed" -eq 0 ] && [ "$checked" -gt 10 ]
