@@ -10,7 +10,9 @@ namespace {
 // 1234567 -> "1.2 M", 1234 -> "1.2 k"; bytes in MB.
 std::string amount(double value, std::string_view unit) {
   char text[48];
-  if (unit == "bytes") {
+  if (unit == "bytes" && value < 1e6) {
+    std::snprintf(text, sizeof text, "%.0f kB", value / 1e3);
+  } else if (unit == "bytes") {
     std::snprintf(text, sizeof text, "%.0f MB", value / 1e6);
   } else if (value >= 1e6) {
     std::snprintf(text, sizeof text, "%.1f M %.*s", value / 1e6, int(unit.size()), unit.data());

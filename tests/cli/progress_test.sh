@@ -40,7 +40,7 @@ rc=$?
 [ "$(frames "$work/t1.log")" -ge 1 ] && ok "the line is redrawn in place (carriage returns)" || fail "no carriage return on a terminal: $(head -c 300 "$work/t1.log" | od -c | head -5)"
 # reading .../big.nt:  45% (4 of 9 MB), 3 MB/s, 2 s left, 1 s so far
 grep -aqE "big.nt: +[0-9]+%" "$work/t1.log" && ok "the line shows the percent" || fail "no percent in: $(tr '\r' '\n' < "$work/t1.log" | head -5)"
-grep -aqE '[0-9]+ MB/s' "$work/t1.log" && ok "the line shows the rate" || fail "no rate in the line"
+grep -aqE '[0-9]+ [kM]B/s' "$work/t1.log" && ok "the line shows the rate" || fail "no rate in the line"
 grep -aqE 'big.nt: +[0-9]+% .*, [0-9]+ (min [0-9]+ )?s left' "$work/t1.log" && ok "the line shows the time left" || fail "no time left in the line"
 grep -aq "big.nt: 200000 triples imported in" "$work/t1.log" && ok "the summary follows" || fail "no summary on a terminal"
 
@@ -81,7 +81,7 @@ if [ "$n" -ge 2 ] && [ "$n" -le "$limit" ]; then ok "$n frames in ${elapsed}s (a
 else fail "$n frames in ${elapsed}s (expected 2..$limit)"; fi
 grep -aq "slow.nt: 4000 triples imported in" "$work/t4.log" && ok "the pipe import's summary" || fail "no summary for the pipe import"
 lines=$(tr '\r' '\n' < "$work/t4.log" | grep -a 'slow.nt: ')
-if grep -aqE 'slow.nt: \([0-9]+ MB\), [0-9]+ MB/s' <<< "$lines" && ! grep -aq '%' <<< "$lines"; then
+if grep -aqE 'slow.nt: \([1-9][0-9]* [kM]B\), [0-9]+ [kM]B/s' <<< "$lines" && ! grep -aq '%' <<< "$lines"; then
   ok "an unknown total shows the bytes read so far and the rate, no percent"
 else
   fail "line for an unknown total: $(head -3 <<< "$lines")"
