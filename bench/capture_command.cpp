@@ -48,8 +48,9 @@ const cli::Command capture_command{
             {.name = "--batches", .value = "N", .help = "batches per epoch", .default_value = "40"},
             {.name = "--batch-size", .value = "N", .help = "examples per batch (synthetic 28x28)", .default_value = "64"},
         },
-    .details = "Writes its capture as Turtle (.ttl, text/turtle) in the temporary folder and removes it.  Prints a table on\n"
-               "standard output; targets: epoch capture <= 0.5 %, step capture every 10 batches <= 2 %.",
+    .details = "Writes its capture as Turtle (.ttl, text/turtle) in the temporary folder and removes it.\n"
+               "Prints a table on standard output; targets: epoch capture <= 0.5 %, step capture every 10\n"
+               "batches <= 2 %.  Runs the program torchprov-bench-capture beside torchprov (it links libtorch).",
     .example = "torchprov bench capture --runs 7",
     .run = run_capture_program,
 };

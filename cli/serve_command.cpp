@@ -196,7 +196,8 @@ const cli::Command serve_command{
         "Query results by media type (Accept): application/sparql-results+json, application/sparql-results+xml,\n"
         "text/csv, text/tab-separated-values; graphs: text/turtle, application/n-triples, application/n-quads,\n"
         "application/trig.  /data accepts the same four RDF media types (Content-Type), i.e. files named\n"
-        ".ttl, .nt, .nq, .trig, and application/rdf+xml (.rdf, .owl).  The port is bound before the store folder or the token file is created.\n"
+        ".ttl, .nt, .nq, .trig, and application/rdf+xml (.rdf, .owl).  The port is bound before the store\n"
+        "folder or the token file is created.\n"
         "Without --redland, 'torchprov redland-sync --store DIR' brings the Redland copy up to date after the\n"
         "server stops.  Stops on SIGINT / SIGTERM after flushing the store.",
     .example = "torchprov serve --store out/store --port 7878",

@@ -40,8 +40,19 @@ namespace {
 
 // Options every store command takes, after its own.  import may send to a
 // server instead, so its --store is not required.
-std::vector<Option> with_store_options(std::vector<Option> own, bool store_required = true) {
-  own.insert(own.begin(), {.name = "--store", .value = "DIR", .help = "the store folder", .required = store_required});
+// How a command uses --store.  Only writers keep a Redland copy, so only
+// they take the Redland options (a read-only open never touches the copy).
+enum class StoreUse { reads, writes };
+
+// `without_store`: what the command does when --store is not given (empty:
+// --store is required).
+std::vector<Option> with_store_options(std::vector<Option> own, StoreUse use, std::string_view without_store = {}) {
+  own.insert(own.begin(), {.name = "--store", .value = "DIR",
+                           .help = use == StoreUse::writes ? "the store folder; created when absent"
+                                                           : "the store folder; it must exist (a read creates nothing)",
+                           .default_help = without_store,
+                           .required = without_store.empty()});
+  if (use == StoreUse::reads) return own;
   own.push_back({.name = "--redland", .value = "yes|no",
                  .help = "keep the Redland copy in DIR current while writing (else redland-sync brings it up to date)",
                  .default_value = "no"});
@@ -71,11 +82,13 @@ ts::Store open_store(const Arguments& args, ts::StoreAccess access, ProgressLine
   ts::StoreOptions options;
   options.access = access;
   options.progress = progress.handler();
-  options.storage = args.value("--storage");
-  options.storage_options = args.value("--storage-options");
-  const std::string redland = args.value("--redland");
-  if (redland != "yes" && redland != "no") throw UsageError("--redland takes yes or no, not '" + redland + "'");
-  options.redland_copy = redland == "yes" || args.has("--storage") || args.has("--storage-options");
+  if (access == ts::StoreAccess::write) {
+    options.storage = args.value("--storage");
+    options.storage_options = args.value("--storage-options");
+    const std::string redland = args.value("--redland");
+    if (redland != "yes" && redland != "no") throw UsageError("--redland takes yes or no, not '" + redland + "'");
+    options.redland_copy = redland == "yes" || args.has("--storage") || args.has("--storage-options");
+  }
   ts::Store store = ts::Store::open(args.value("--store"), options);
   progress.finish();
   if (store.created()) std::fprintf(stderr, "torchprov: created a new store in %s\n", store.directory().c_str());
@@ -492,19 +505,20 @@ std::string joined(std::initializer_list<std::string_view> parts) {
 
 const std::string import_details =
     joined({rdf_formats, "\n  .rdf    rdfxml                application/rdf+xml (RDF/XML, read only; .owl too)"
-                         "\n  .sql    --from keras-prov      Keras-Prov / DNNProv MonetDB dump (application/sql)\n"
+                         "\n  .sql    --from keras-prov     Keras-Prov / DNNProv MonetDB dump (application/sql)\n"
                          "Each FILE is one all-or-nothing import: a syntax error is reported as FILE:LINE:COLUMN\n"
                          "and adds nothing from that file (the other files still load; exit 1).\n"
                          "The store folder is created when absent.  With --endpoint each FILE is one N-Quads POST\n"
                          "(application/n-quads) to the server's /data, which applies it whole."});
 const std::string export_details =
-    joined({rdf_formats, "\n  .provn  provn                 text/provenance-notation (PROV-N)\n"
+    joined({rdf_formats, "\n  .provn  provn                 text/provenance-notation (PROV-N)"
                          "\n  .dot    dot                   text/vnd.graphviz (one run's provenance graph, for Graphviz; needs --run)\n"
                          "Turtle drops graph names; N-Quads, TriG and PROV-JSON / PROV-N (as bundles) keep them."});
 const std::string query_details =
-    joined({result_formats, "\nQuery files: SPARQL 1.1 (.rq, application/sparql-query), e.g. ontology/queries/*.rq.  Without FROM the "
-                            "default graph is the union of all graphs (--union-default-graph no: only the default graph).  Relative IRIs in\n"
-                            "a --file resolve against the file's IRI; a syntax error is reported as FILE:LINE:COLUMN."});
+    joined({result_formats, "\nQuery files: SPARQL 1.1 (.rq, application/sparql-query), e.g. ontology/queries/*.rq.\n"
+                            "Without FROM the default graph is the union of all graphs (--union-default-graph no: only the\n"
+                            "default graph).  Relative IRIs in a --file resolve against the file's IRI; a syntax error is\n"
+                            "reported as FILE:LINE:COLUMN."});
 
 }  // namespace
 
@@ -524,7 +538,7 @@ const cli::Command import_command{
             {.name = "--person", .value = "NAME", .help = "with --from keras-prov: who ran the trainings",
              .default_help = "not recorded"},
         },
-        false),
+        StoreUse::writes, "none; with --endpoint"),
     .operands = "FILE...",
     .min_operands = 1,
     .max_operands = SIZE_MAX,
@@ -545,7 +559,7 @@ const cli::Command export_command{
         {.name = "--run", .value = "RUN_ID", .help = "with --format dot: the run (its dl:runId) whose graph is drawn"},
         {.name = "--expand", .value = "GROUP", .help = "with --format dot: open this folded group ('all': every one)",
          .default_help = "none"},
-    }),
+    }, StoreUse::reads),
     .details = export_details,
     .example = "torchprov export --store out/store --format trig -o provenance.trig",
     .run = export_store,
@@ -567,7 +581,7 @@ const cli::Command query_command{
         {.name = "--union-default-graph", .value = "yes|no",
          .help = "without FROM, read the union of all graphs (yes) or only the default graph (no, as the SPARQL spec does)",
          .default_value = "yes"},
-    }, false),
+    }, StoreUse::reads, "none; only --explain yes runs without one"),
     .operands = "[QUERY]",
     .max_operands = 1,
     .details = query_details,
@@ -585,7 +599,7 @@ const cli::Command update_command{
         {.name = "--union-default-graph", .value = "yes|no",
          .help = "without USING or WITH, WHERE reads the union of all graphs (yes) or only the default graph (no)",
          .default_value = "yes"},
-    }, false),
+    }, StoreUse::writes, "none; only --explain yes runs without one"),
     .operands = "[UPDATE]",
     .max_operands = 1,
     .details = "Update files: SPARQL 1.1 Update (.ru, application/sparql-update).  Prints the quads added and removed.",
@@ -596,7 +610,7 @@ const cli::Command update_command{
 const cli::Command stats_command{
     .name = "stats",
     .summary = "Show a store's size: triples, terms, memory, journal, triples per graph and per predicate.",
-    .options = with_store_options({}),
+    .options = with_store_options({}, StoreUse::reads),
     .example = "torchprov stats --store out/store",
     .run = show_stats,
 };
