@@ -30,8 +30,12 @@ struct Tally {
   int passed = 0, by_value = 0, failed = 0, skipped = 0;  // passed counts by_value too
 };
 
-// A verdict file line: test id -> (category, verdict word).
-using RecordedVerdicts = std::map<std::string, std::pair<std::string, std::string>>;
+// A verdict file line: its category, verdict word and reason (for a pass by
+// value, every literal the answer spells otherwise than the expected file).
+struct RecordedVerdict {
+  std::string category, verdict, reason;
+};
+using RecordedVerdicts = std::map<std::string, RecordedVerdict>;
 
 class SuiteReport {
  public:

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <torchprov/triplestore.h>
@@ -221,12 +222,57 @@ std::optional<std::string> variables_differ(std::vector<std::string> expected, s
   return "variables " + joined(actual) + ", expected " + joined(expected);
 }
 
-// Lexically equal: passed; equal once numbers compare by value: passed by value.
-template <class Compare>
-Outcome verdict_of(Compare&& compare, const std::string& what) {
+// Every literal of an answer as it is spelled: lexical form and the datatype's
+// local name (none for a simple string).
+using Spellings = std::set<std::pair<std::string, std::string>>;
+
+void add_spelling(Spellings& out, const Term& term) {
+  if (term.kind != TermKind::literal) return;
+  std::string_view datatype = term.datatype;
+  if (datatype == "http://www.w3.org/2001/XMLSchema#string") datatype = {};
+  if (const auto hash = datatype.rfind('#'); hash != std::string_view::npos) datatype.remove_prefix(hash + 1);
+  out.emplace(term.value, std::string(datatype));
+}
+
+Spellings spellings_of(const std::vector<Row>& rows) {
+  Spellings out;
+  for (const auto& row : rows)
+    for (const auto& cell : row)
+      if (cell) add_spelling(out, *cell);
+  return out;
+}
+
+Spellings spellings_of(const std::vector<Statement>& statements) {
+  Spellings out;
+  for (const auto& s : statements) add_spelling(out, s.object);
+  return out;
+}
+
+// The record of a pass by value, in full: every literal the answer spells
+// otherwise than the expected file (as the command-line runner writes it), so
+// that one more number spelled differently changes the recorded verdict.
+std::string spelling_difference(const Spellings& expected, const Spellings& actual) {
+  auto spell = [](const Spellings& these, const Spellings& without) {
+    std::string out;
+    for (const auto& [value, datatype] : these) {
+      if (without.contains({value, datatype})) continue;
+      if (!out.empty()) out += ' ';
+      for (const char c : value) out += c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : std::string(1, c);
+      out += "^^" + datatype;
+    }
+    return out;
+  };
+  return "answer spells " + spell(actual, expected) + " where expected spells " + spell(expected, actual);
+}
+
+// Lexically equal: passed; equal once numbers compare by value: passed by
+// value, recording which literals are spelled otherwise.
+template <class Compare, class Answers>
+Outcome verdict_of(Compare&& compare, const std::string& what, const Answers& expected, const Answers& actual) {
   const Comparison lexical = compare(Literals::lexical);
   if (lexical.equal) return {Verdict::passed, {}};
-  if (compare(Literals::value).equal) return {Verdict::passed_by_value, lexical.difference};
+  if (compare(Literals::value).equal)
+    return {Verdict::passed_by_value, spelling_difference(spellings_of(expected), spellings_of(actual))};
   return {Verdict::failed, what + lexical.difference};
 }
 
@@ -244,7 +290,8 @@ Outcome judge(const ExpectedResult& expected, const sparql::QueryResult& actual,
     if (!actual_is_graph) return {Verdict::failed, "expected a graph, got a " + std::string(form_name(actual.form)) + " result"};
     std::vector<Statement> triples = actual.triples;
     for (auto& triple : triples) triple.graph.clear();
-    return verdict_of([&](Literals l) { return compare_statement_sets(expected.graph, triples, l); }, "graph differs: ");
+    return verdict_of([&](Literals l) { return compare_statement_sets(expected.graph, triples, l); }, "graph differs: ",
+                      expected.graph, triples);
   }
   if (expected.kind != ExpectedKind::csv && expected.solutions.form == sparql::QueryForm::ask) {
     if (actual.form != sparql::QueryForm::ask) return {Verdict::failed, "expected an ASK result, got " + std::string(form_name(actual.form))};
@@ -295,7 +342,7 @@ Outcome judge(const ExpectedResult& expected, const sparql::QueryResult& actual,
         in_order.difference = "ORDER BY: " + in_order.difference;
         return in_order;
       },
-      "solutions differ: ");
+      "solutions differ: ", expected_rows, actual_rows);
 }
 
 sparql::QueryOptions test_options(const std::string& base_iri, std::chrono::milliseconds timeout) {
@@ -359,7 +406,7 @@ Outcome run_update_evaluation(const TestCase& test, std::chrono::milliseconds ti
   });
   const auto actual = dataset_statements(store.get().read().dataset());
   return verdict_of([&](Literals l) { return compare_statement_sets(expected, actual, l); },
-                    "dataset after the update differs: ");
+                    "dataset after the update differs: ", expected, actual);
 }
 
 // Syntax tests: the text is parsed and planned, never run (what `torchprov
