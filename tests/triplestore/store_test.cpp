@@ -649,6 +649,38 @@ TEST(StoreLock, ReadOnlyOpenSeesWhatTheWriterCommittedAndWritesNothing) {
   EXPECT_EQ(listing(dir.path()), before);
 }
 
+// A terms log cut short under an intact snapshot lost terms that nothing
+// else holds: a writer and a reader refuse the store alike, with the same
+// advice, and neither changes its files.
+TEST(StoreLock, TermsLogCutShortUnderASnapshotIsRefusedByWritersAndReaders) {
+  TempDir dir;
+  {
+    auto store = ts::Store::open(dir.path());
+    store.insert(batch(0, 200));
+    store.checkpoint();
+  }
+  const auto terms = dir.path() / "terms.log";
+  std::filesystem::resize_file(terms, std::filesystem::file_size(terms) / 2);
+  // The lock file is the writer's to stamp; the store's own files must stay.
+  const auto files = [&] {
+    auto now = listing(dir.path());
+    now.erase((dir.path() / "lock").string());
+    return now;
+  };
+  const auto before = files();
+  for (const auto access : {ts::StoreAccess::write, ts::StoreAccess::read}) {
+    try {
+      ts::Store::open(dir.path(), {.access = access});
+      ADD_FAILURE() << "opened a store whose terms log lost terms the snapshot uses";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("terms.log is damaged or cut short; restore it from a backup"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(files(), before);
+  }
+}
+
 TEST(StoreLock, ReadOnlyOpenRefusesAFolderWithoutAStoreAndCreatesNothing) {
   TempDir dir;
   const auto missing = dir.path() / "typo-store";

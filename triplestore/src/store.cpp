@@ -655,6 +655,29 @@ struct Store::Impl {
     void operator()(std::uint64_t done) const { store.tell({task, "bytes", std::min(done, total), total}); }
   };
 
+  // An intact snapshot that refers to terms the terms log lacks means the
+  // log lost terms: no other copy can stand in for them, and a writer's open
+  // refuses the store as a reader's does.
+  void require_snapshot_terms(const files::SnapshotInfo& snapshot) const {
+    if (snapshot.term_count > dataset.term_count())
+      throw std::runtime_error(snapshot_path(dir).string() + " refers to " + std::to_string(snapshot.term_count) +
+                               " terms, but the terms log holds " + std::to_string(dataset.term_count()) +
+                               ": terms.log is damaged or cut short; restore it from a backup");
+  }
+
+  // Applies the journal's batches after `through` (what the snapshot or the
+  // Redland copy holds) as one bulk load; returns the last batch's number.
+  std::uint64_t replay_after(std::uint64_t through, const std::vector<files::Batch>& batches) {
+    std::uint64_t last = through;
+    JournalReplay replay(dataset);
+    for (const files::Batch& batch : batches) {
+      if (batch.sequence > through) replay.apply(batch.ops);
+      last = std::max(last, batch.sequence);
+    }
+    replay.finish();
+    return last;
+  }
+
   void open() {
     const OpenProgress told(*this);
     // The snapshot fills the indexes on a second thread while this one
@@ -666,12 +689,7 @@ struct Store::Impl {
     files::SnapshotInfo snapshot;
     const bool snapshot_present = std::filesystem::exists(snapshot_path(dir));
     const bool have_snapshot = load.finish(snapshot);
-    // An intact snapshot that refers to terms the terms log lacks means the
-    // log lost terms: no other copy can stand in for them.
-    if (have_snapshot && snapshot.term_count > dataset.term_count())
-      throw std::runtime_error(snapshot_path(dir).string() + " refers to " + std::to_string(snapshot.term_count) +
-                               " terms, but the terms log holds " + std::to_string(dataset.term_count()) +
-                               ": terms.log is damaged or cut short; restore it from a backup");
+    if (have_snapshot) require_snapshot_terms(snapshot);
     if (snapshot_present && !have_snapshot)
       std::fprintf(stderr, "torchprov store: %s is damaged; reading the store from the journal%s\n",
                    snapshot_path(dir).c_str(), applied > 0 ? " and the Redland copy" : "");
@@ -698,14 +716,7 @@ struct Store::Impl {
     // Everything checked: what a crash left half-written can go.
     terms.cut_torn_tail();
     journal.cut_torn_tail();
-    std::uint64_t last = through;
-    JournalReplay replay(dataset);
-    for (const files::Batch& batch : batches) {
-      if (batch.sequence > through) replay.apply(batch.ops);
-      last = std::max(last, batch.sequence);
-    }
-    replay.finish();
-    committed = last;
+    committed = replay_after(through, batches);
     journal_bytes = journal.bytes();
     told(told.total);
     terms.sync();
@@ -785,9 +796,7 @@ struct Store::Impl {
     std::uint64_t through = 0;
     std::string holder = "the store (no dataset.snap)";
     if (have_snapshot) {
-      if (snapshot.term_count > dataset.term_count())
-        throw std::runtime_error(dir.string() + ": dataset.snap needs terms that terms.log lacks; opening the store "
-                                 "for writing repairs it");
+      require_snapshot_terms(snapshot);
       through = snapshot.sequence;
       holder = "dataset.snap";
     } else if (applied > 0 && !journal_from_start(batches)) {
@@ -798,14 +807,7 @@ struct Store::Impl {
       holder = "the Redland copy (dataset.snap is missing)";
     }
     require_journal_from(through, batches, holder);
-    std::uint64_t last = through;
-    JournalReplay replay(dataset);
-    for (const files::Batch& batch : batches) {
-      if (batch.sequence > through) replay.apply(batch.ops);
-      last = std::max(last, batch.sequence);
-    }
-    replay.finish();
-    committed = last;
+    committed = replay_after(through, batches);
     journal_bytes = journal.bytes();
     told(told.total);
   }
