@@ -10,13 +10,12 @@ usage: disk_full.py BUILD MODE
             copy catches up once space is freed
 """
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, batch_triples, call, cli, fill, small_disk  # noqa: E402
+from harness import Checks, Server, batch_triples, call, check_redland_copy, cli, fill, small_disk  # noqa: E402
 
 build, mode = os.path.abspath(sys.argv[1]), sys.argv[2]
 checks = Checks()
@@ -155,17 +154,7 @@ with small_disk({"write-behind": 128, "snapshot": 64}.get(mode, 24)) as disk:
                      f"{sum(again.values())} vs {sum(counts.values())}")
         server.stop()
         if mode == "write-behind":
-            # The copy is brought up to date the way an operator does it, and
-            # holds exactly what the store holds: nothing the full disk cut
-            # short is left half there.
-            code, out = cli(build, "redland-sync", "--store", store, timeout=600)
-            checks.check("torchprov redland-sync brings the Redland copy up to date", code == 0, out[-400:])
-            out = subprocess.run(["rdfproc", "-c", "-q", "-s", "hashes", "-t",
-                                  f"hash-type='bdb',dir='{store}',contexts='yes'", "redland", "serialize", "ntriples"],
-                                 capture_output=True, timeout=600)
-            lines = [x for x in out.stdout.decode(errors="replace").splitlines() if x.strip()]
-            checks.check("the Redland copy holds every triple the store holds",
-                         len(lines) == sum(again.values()), f"{len(lines)} vs {sum(again.values())}")
+            check_redland_copy(checks, build, store, sum(again.values()))
         if checks.failed:
             print(server.log())
 checks.finish()

@@ -225,3 +225,18 @@ def fill(path, leave_bytes):
 def free_bytes(path):
     stat = os.statvfs(path)
     return stat.f_bavail * stat.f_frsize
+
+
+def check_redland_copy(checks, build, store, expected_triples):
+    """Brings the store's Redland copy up to date the way an operator does it
+    (`torchprov redland-sync`) and checks, with Redland's own rdfproc, that it
+    holds exactly `expected_triples`: nothing a fault cut short is left half
+    there or twice."""
+    code, out = cli(build, "redland-sync", "--store", store, timeout=600)
+    checks.check("torchprov redland-sync brings the Redland copy up to date", code == 0, out[-400:])
+    dump = subprocess.run(["rdfproc", "-c", "-q", "-s", "hashes", "-t",
+                           f"hash-type='bdb',dir='{store}',contexts='yes'", "redland", "serialize", "ntriples"],
+                          capture_output=True, timeout=600)
+    lines = [line for line in dump.stdout.decode(errors="replace").splitlines() if line.strip()]
+    checks.check(f"the Redland copy holds the {expected_triples} triples the store holds",
+                 len(lines) == expected_triples, f"rdfproc: {len(lines)} ({dump.stderr.decode()[-300:]})")

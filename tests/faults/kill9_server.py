@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, Writers, batch_triples, call, cli, skip  # noqa: E402
+from harness import Checks, Server, Writers, batch_triples, call, check_redland_copy, skip  # noqa: E402
 
 build, mode = os.path.abspath(sys.argv[1]), sys.argv[2]
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
@@ -91,16 +91,7 @@ total = sum(server.triples_per_graph().values())
 server.stop()
 checks.check("the server stops cleanly", server.process.returncode == 0, server.log())
 if mode == "write-behind":
-    # The copy, brought up to date the way an operator does it, holds what
-    # the server held: no batch a kill cut short is left half there or twice.
-    code, text = cli(build, "redland-sync", "--store", store, timeout=600)
-    checks.check("torchprov redland-sync brings the Redland copy up to date", code == 0, text[-400:])
-    out = subprocess.run(["rdfproc", "-c", "-q", "-s", "hashes", "-t",
-                          f"hash-type='bdb',dir='{store}',contexts='yes'", "redland", "serialize", "ntriples"],
-                         capture_output=True, timeout=600)
-    lines = [line for line in out.stdout.decode(errors="replace").splitlines() if line.strip()]
-    checks.check(f"Redland holds the {total} triples the server held", len(lines) == total,
-                 f"rdfproc: {len(lines)} ({out.stderr.decode()[-300:]})")
+    check_redland_copy(checks, build, store, total)
 if checks.failed:
     print(server.log())
 else:
