@@ -30,8 +30,11 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-const cli::Option endpoint_option{.name = "--endpoint", .value = "URL", .help = "the torchprov server",
+const cli::Option endpoint_option{.name = "--endpoint", .value = "URL", .help = "the torchprov server (http:// or https://)",
                                   .default_value = "http://127.0.0.1:7878"};
+const cli::Option ca_file_option{.name = "--ca-file", .value = "FILE",
+                                 .help = "PEM certificates of a private CA an https:// server's certificate may come from",
+                                 .default_help = "the system's CA certificates"};
 const cli::Option token_option{.name = "--token-file", .value = "FILE",
                                .help = "bearer token for writes (the server's STORE/token)", .required = true};
 
@@ -42,7 +45,8 @@ int call_rules_api(const cli::Arguments& args, const std::string& method, const 
   const auto url = detail::HttpUrl::parse(endpoint);
   const std::string token = args.has("--token-file") ? torchprov::read_token_file(args.value("--token-file")) : "";
   const detail::HttpReply reply = detail::http_request(url, method, target, body.empty() ? "" : "application/json",
-                                                       body, token, std::chrono::seconds(30), "application/json");
+                                                       body, token, std::chrono::seconds(30), "application/json",
+                                                       {args.has("--ca-file") ? args.value("--ca-file") : std::string()});
   if (reply.status == 0) throw std::runtime_error("no answer from " + endpoint + ": " + reply.error);
   std::cout << reply.body;
   if (!reply.body.empty() && reply.body.back() != '\n') std::cout << "\n";
@@ -76,6 +80,7 @@ const cli::Command add_command{
     .options =
         {
             endpoint_option,
+            ca_file_option,
             token_option,
             {.name = "--name", .value = "NAME", .help = "the rule's name, unique on the server", .required = true},
             {.name = "--run", .value = "IRI", .help = "evaluate for this run only (or give --experiment)"},
@@ -98,7 +103,7 @@ const cli::Command add_command{
 const cli::Command list_command{
     .name = "rules list",
     .summary = "List the server's steering rules (JSON).",
-    .options = {endpoint_option,
+    .options = {endpoint_option, ca_file_option,
                 {.name = "--token-file", .value = "FILE", .help = "bearer token, when reads need one"}},
     .details = "Prints the server's answer, application/json.",
     .example = "torchprov rules list --endpoint http://127.0.0.1:7878",
@@ -108,7 +113,7 @@ const cli::Command list_command{
 const cli::Command remove_command{
     .name = "rules remove",
     .summary = "Remove a steering rule by name.",
-    .options = {endpoint_option, token_option,
+    .options = {endpoint_option, ca_file_option, token_option,
                 {.name = "--name", .value = "NAME", .help = "the rule to remove", .required = true}},
     .details = "Prints the server's answer, application/json.",
     .example = "torchprov rules remove --token-file out/store/token --name early-stop",

@@ -91,6 +91,11 @@ int serve(const cli::Arguments& args) {
   if (union_default_graph != "yes" && union_default_graph != "no")
     throw cli::UsageError("--union-default-graph takes yes or no, not '" + union_default_graph + "'");
   options.union_default_graph = union_default_graph == "yes";
+  if (args.has("--tls-cert") != args.has("--tls-key")) throw cli::UsageError("--tls-cert and --tls-key go together");
+  if (args.has("--tls-cert")) {
+    options.tls_certificate = args.value("--tls-cert");
+    options.tls_private_key = args.value("--tls-key");
+  }
   const auto backend = backend_options(args);
   namespace ts = torchprov::triplestore;
   const std::string store_dir = args.value("--store");
@@ -110,7 +115,7 @@ int serve(const cli::Arguments& args) {
   } else {
     // What a process refused by this server's lock is told to do instead.
     const std::string host = options.bind == "0.0.0.0" || options.bind == "::" ? "127.0.0.1" : options.bind;
-    const std::string url = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+    const std::string url = (options.tls_certificate.empty() ? "http://" : "https://") + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                             std::to_string(socket.port());
     const std::filesystem::path token =
         options.token_file.empty() ? std::filesystem::absolute(store_dir) / "token" : options.token_file;
@@ -189,6 +194,9 @@ const cli::Command serve_command{
             {.name = "--backend-ack-wait", .value = "S",
              .help = "seconds a write waits for the backend to confirm before it is acknowledged as journaled (202)",
              .default_value = "2"},
+            {.name = "--tls-cert", .value = "FILE",
+             .help = "serve HTTPS (TLS 1.2 or later) with this certificate chain, PEM; needs --tls-key"},
+            {.name = "--tls-key", .value = "FILE", .help = "the private key of --tls-cert, PEM"},
         },
     .details =
         "routes: /sparql (query and update), /data (Graph Store; trainers POST N-Quads here), /api/adaptations,\n"

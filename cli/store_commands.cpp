@@ -178,6 +178,7 @@ struct Destination {
   std::optional<ts::Store> store;
   std::optional<torchprov::detail::HttpUrl> endpoint;
   std::string token;
+  torchprov::detail::TlsOptions tls;
 
   std::size_t deliver(const std::vector<Statement>& statements, const std::string& graph) {
     if (store) {
@@ -199,7 +200,7 @@ struct Destination {
       }
     }
     const auto reply = torchprov::detail::http_request(*endpoint, "POST", "/data", "application/n-quads", nquads.str(),
-                                                       token, std::chrono::seconds(120));
+                                                       token, std::chrono::seconds(120), {}, tls);
     if (reply.status == 0) throw std::runtime_error("no answer from the endpoint: " + reply.error);
     if (reply.status >= 300)
       throw std::runtime_error("the endpoint answered " + std::to_string(reply.status) + ": " + reply.body);
@@ -229,6 +230,7 @@ int import_files(const Arguments& args) {
   } else {
     destination.endpoint = torchprov::detail::HttpUrl::parse(args.value("--endpoint"));
     if (args.has("--token-file")) destination.token = torchprov::read_token_file(args.value("--token-file"));
+    if (args.has("--ca-file")) destination.tls.ca_file = args.value("--ca-file");
   }
   int status = cli::exit_success;
   for (const std::string& file : args.operands()) {
@@ -530,6 +532,9 @@ const cli::Command import_command{
         {
             {.name = "--endpoint", .value = "URL", .help = "send to this torchprov server instead of a --store"},
             {.name = "--token-file", .value = "FILE", .help = "bearer token for --endpoint (the server's STORE/token)"},
+            {.name = "--ca-file", .value = "FILE",
+             .help = "PEM certificates of a private CA an https:// --endpoint's certificate may come from",
+             .default_help = "the system's CA certificates"},
             {.name = "--graph", .value = "IRI", .help = "graph for statements that name none",
              .default_help = "the default graph"},
             {.name = "--format", .value = "NAME", .help = "syntax of every FILE: turtle, ntriples, nquads, trig, rdfxml, provjson",

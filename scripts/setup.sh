@@ -9,7 +9,7 @@ packages=(
   make build-essential cmake ninja-build pkg-config git ca-certificates
   # libraries
   libtorch-dev librdf0-dev librasqal3-dev libraptor2-dev libserd-dev libsord-dev
-  libboost-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libdb-dev nlohmann-json3-dev libexpat1-dev libxxhash-dev
+  libboost-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libdb-dev nlohmann-json3-dev libexpat1-dev libxxhash-dev liburiparser-dev
   librdf-storage-sqlite
   libgraphviz-dev
   # tools the tests and users call

@@ -1,10 +1,22 @@
 #include "http_client.h"
 
+#include "tls_client.h"
+
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <uriparser/Uri.h>
 
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 namespace torchprov::detail {
@@ -12,56 +24,182 @@ namespace torchprov::detail {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
+
+namespace {
+
+std::string text_of(const UriTextRangeA& range) {
+  return range.first != nullptr ? std::string(range.first, range.afterLast) : std::string();
+}
+
+// uriparser's parse result, freed with it.
+struct ParsedUri {
+  UriUriA uri{};
+  ~ParsedUri() { uriFreeUriMembersA(&uri); }
+};
+
+bool is_address(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// TLS client settings per CA file, made once: loading the system's CA
+// certificates for every request would cost more than the request.
+std::shared_ptr<ssl::context> client_context(const TlsOptions& tls) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<ssl::context>> contexts;
+  std::lock_guard lock(mutex);
+  auto& context = contexts[tls.ca_file.string()];
+  if (context) return context;
+  auto made = std::make_shared<ssl::context>(ssl::context::tls_client);
+  made->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  made->set_verify_mode(ssl::verify_peer);
+  if (tls.ca_file.empty()) {
+    made->set_default_verify_paths();
+  } else {
+    boost::system::error_code ec;
+    made->load_verify_file(tls.ca_file.string(), ec);
+    if (ec) throw std::runtime_error("cannot use the CA file " + tls.ca_file.string() + ": " + ec.message());
+  }
+  context = std::move(made);
+  return context;
+}
+
+// Why a certificate was refused, in the words a person looks for.
+std::string verification_failure(long result) {
+  std::string kind;
+  switch (result) {
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      kind = "unknown CA";
+      break;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      kind = "certificate expired";
+      break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      kind = "certificate not yet valid";
+      break;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      kind = "host name mismatch";
+      break;
+    default:
+      kind = "certificate refused";
+  }
+  return kind + " (" + X509_verify_cert_error_string(result) + ")";
+}
+
+// Writes the request and reads the answer on a connected stream.
+template <class Stream>
+void exchange(Stream& stream, http::request<http::string_body>& request, std::chrono::milliseconds timeout,
+              HttpReply& reply) {
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  http::read(stream, buffer, parser);
+  reply.status = int(parser.get().result_int());
+  reply.body = parser.get().body();
+}
+
+}  // namespace
 
 HttpUrl HttpUrl::parse(const std::string& url) {
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) throw std::invalid_argument("endpoint must be an http:// URL, not '" + url + "'");
-  HttpUrl out;
-  std::string rest = url.substr(scheme.size());
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  if (slash != std::string::npos) out.path = rest.substr(slash);
-  while (out.path.size() > 1 && out.path.back() == '/') out.path.pop_back();
-  if (out.path == "/") out.path.clear();
-  const auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
-    out.host = authority.substr(0, colon);
-    out.port = authority.substr(colon + 1);
-  } else {
-    out.host = authority;
+  ParsedUri parsed;
+  const char* error = nullptr;
+  if (uriParseSingleUriA(&parsed.uri, url.c_str(), &error) != URI_SUCCESS) {
+    throw std::invalid_argument("endpoint '" + url + "' is not a URL (at character " +
+                                std::to_string(error ? error - url.c_str() + 1 : 1) + ")");
   }
+  std::string scheme = text_of(parsed.uri.scheme);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  if (scheme != "http" && scheme != "https")
+    throw std::invalid_argument("endpoint must be an http:// or https:// URL, not '" + url + "'");
+  HttpUrl out;
+  out.tls = scheme == "https";
+  out.host = text_of(parsed.uri.hostText);
   if (out.host.empty()) throw std::invalid_argument("endpoint URL has no host: '" + url + "'");
+  if (parsed.uri.userInfo.first != nullptr)
+    throw std::invalid_argument("endpoint URL '" + url + "' holds credentials: give a token file instead");
+  if (parsed.uri.query.first != nullptr || parsed.uri.fragment.first != nullptr)
+    throw std::invalid_argument("endpoint URL '" + url + "' takes no query or fragment");
+  out.port = text_of(parsed.uri.portText);
+  if (out.port.empty()) out.port = out.tls ? "443" : "80";
+  if (out.port.size() > 5 || std::stoul(out.port) == 0 || std::stoul(out.port) > 65535)
+    throw std::invalid_argument("endpoint URL '" + url + "' has no valid port");
+  for (const UriPathSegmentA* segment = parsed.uri.pathHead; segment != nullptr; segment = segment->next)
+    out.path += "/" + text_of(segment->text);
+  while (out.path.ends_with('/')) out.path.pop_back();
   return out;
+}
+
+std::unique_ptr<TlsStream> connect_tls(net::io_context& ioc, const HttpUrl& url, const TlsOptions& tls,
+                                       std::chrono::milliseconds timeout) {
+  const auto context = client_context(tls);
+  auto stream = std::make_unique<TlsStream>(ioc, *context);
+  SSL* connection = stream->native_handle();
+  // The certificate must be issued to the name or address the URL gives.
+  X509_VERIFY_PARAM* check = SSL_get0_param(connection);
+  if (is_address(url.host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(check, url.host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(connection, url.host.c_str());
+    X509_VERIFY_PARAM_set1_host(check, url.host.c_str(), 0);
+  }
+  net::ip::tcp::resolver resolver(ioc);
+  beast::get_lowest_layer(*stream).expires_after(timeout);
+  beast::get_lowest_layer(*stream).connect(resolver.resolve(url.host, url.port));
+  beast::error_code ec;
+  stream->handshake(ssl::stream_base::client, ec);
+  if (ec) {
+    const long verified = SSL_get_verify_result(connection);
+    const std::string why = verified != X509_V_OK ? verification_failure(verified) : ec.message();
+    const std::string message = "TLS handshake with " + url.host + ":" + url.port + " failed: " + why;
+    if (verified != X509_V_OK) throw TlsError(message);
+    throw std::runtime_error(message);
+  }
+  return stream;
 }
 
 HttpReply http_request(const HttpUrl& base, const std::string& method, const std::string& target,
                        const std::string& content_type, const std::string& body, const std::string& bearer_token,
-                       std::chrono::milliseconds timeout, const std::string& accept) {
+                       std::chrono::milliseconds timeout, const std::string& accept, const TlsOptions& tls) {
   HttpReply reply;
   try {
-    net::io_context ioc;
-    net::ip::tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(timeout);
-    stream.connect(resolver.resolve(base.host, base.port));
     http::request<http::string_body> request{http::string_to_verb(method), base.path + target, 11};
-    request.set(http::field::host, base.host);
+    const bool ipv6 = base.host.find(':') != std::string::npos;
+    const bool default_port = base.port == (base.tls ? "443" : "80");
+    request.set(http::field::host,
+                (ipv6 ? "[" + base.host + "]" : base.host) + (default_port ? std::string() : ":" + base.port));
     request.set(http::field::user_agent, "torchprov-capture");
     if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
     if (!content_type.empty()) request.set(http::field::content_type, content_type);
     if (!accept.empty()) request.set(http::field::accept, accept);
+    request.keep_alive(false);  // one request per connection
     request.body() = body;
     request.prepare_payload();
-    stream.expires_after(timeout);
-    http::write(stream, request);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    http::read(stream, buffer, parser);
-    reply.status = int(parser.get().result_int());
-    reply.body = parser.get().body();
+
+    net::io_context ioc;
+    net::ip::tcp::resolver resolver(ioc);
+    if (!base.tls) {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(timeout);
+      stream.connect(resolver.resolve(base.host, base.port));
+      exchange(stream, request, timeout, reply);
+      beast::error_code ec;
+      stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+      return reply;
+    }
+    const auto stream = connect_tls(ioc, base, tls, timeout);
+    exchange(*stream, request, timeout, reply);
     beast::error_code ec;
-    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    stream->shutdown(ec);  // close_notify; a server that just closes is no error here
   } catch (const std::exception& error) {
     reply.status = 0;
     reply.error = error.what();

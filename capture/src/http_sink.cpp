@@ -167,8 +167,18 @@ class HttpSink final : public Sink {
 
   bool post(const std::string& nquads) {
     const auto reply = detail::http_request(url_, "POST", "/data", "application/n-quads", nquads, options_.token,
-                                            std::chrono::milliseconds(5000));
-    if (reply.status >= 200 && reply.status < 300) return true;
+                                            std::chrono::milliseconds(5000), {}, {options_.ca_file});
+    if (reply.status == 0 && reply.error.starts_with("TLS handshake")) {
+      // A server that cannot be trusted does not go away by itself: say why,
+      // once per reason, while the provenance waits in the spill file.
+      if (reply.error != last_tls_error_)
+        std::cerr << "torchprov: " << reply.error << "; provenance waits in " << options_.spill_file.string() << "\n";
+      last_tls_error_ = reply.error;
+    }
+    if (reply.status >= 200 && reply.status < 300) {
+      last_tls_error_.clear();
+      return true;
+    }
     if (reply.status == 401 || reply.status == 403 || reply.status == 400 || reply.status == 413) {
       // Not a passing outage: say so once, keep the data in the spill file.
       if (!warned_) {
@@ -223,7 +233,7 @@ class HttpSink final : public Sink {
     if (run.empty() || Clock::now() < retry_after_) return;
     const auto reply = detail::http_request(url_, "GET", "/api/adaptations?status=pending&run=" + detail::iri_segment(run), "",
                                             "", options_.token, std::chrono::milliseconds(3000),
-                                            "text/tab-separated-values");
+                                            "text/tab-separated-values", {options_.ca_file});
     if (reply.status != 200) return;
     std::vector<SteeringRequest> fresh;
     std::istringstream lines(reply.body);
@@ -278,6 +288,7 @@ class HttpSink final : public Sink {
   bool warned_ = false;
   bool shared_folder_ = false;  // the default spill folder, shared by every trainer
   bool noted_ = false;          // the spill's endpoint note is written
+  std::string last_tls_error_;
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ namespace {
       << "  --store DIR         write provenance into the embedded store at DIR\n"
       << "  --endpoint URL      stream provenance to a torchprov server\n"
       << "  --token-file F      bearer token for --endpoint\n"
+      << "  --ca-file F         CA certificates (PEM) an https:// endpoint's certificate must come from\n"
       << "  --person NAME       who runs the training (default: $TORCHPROV_PERSON, else your login name)\n"
       << "  --experiment NAME   experiment the run belongs to\n"
       << "  --checkpoint-dir D  where checkpoints go (default .)\n"
@@ -64,6 +65,7 @@ ExampleOptions parse_options(int argc, char** argv, const std::string& program,
       else if (name == "store") o.store = value;
       else if (name == "endpoint") o.endpoint = value;
       else if (name == "token-file") o.token_file = value;
+      else if (name == "ca-file") o.ca_file = value;
       else if (name == "person") o.person = value;
       else if (name == "experiment") o.experiment = value;
       else if (name == "checkpoint-dir") o.checkpoint_dir = value;
@@ -107,6 +109,7 @@ std::unique_ptr<torchprov::Sink> open_destination(const ExampleOptions& options,
     torchprov::HttpSinkOptions http;
     http.endpoint = options.endpoint;
     if (!options.token_file.empty()) http.token = torchprov::read_token_file(options.token_file);
+    http.ca_file = options.ca_file;
     description = "the server at " + options.endpoint;
     return torchprov::open_http_sink(std::move(http));
   }

@@ -22,6 +22,7 @@ struct ExampleOptions {
   std::string store;               // embedded store directory
   std::string endpoint;            // running torchprov server
   std::string token_file;
+  std::string ca_file;             // private CA for an https:// endpoint
   std::string person;
   std::string experiment;
   std::string checkpoint_dir = ".";

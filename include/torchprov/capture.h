@@ -104,9 +104,13 @@ std::unique_ptr<Sink> open_file_sink(const std::filesystem::path& path,
 // be imported later (`torchprov import`).  A trainer that was killed leaves
 // its spill behind: the next HTTP sink that starts with the default spill
 // folder takes over such spills of dead processes and delivers them first.
-// Memory stays bounded.
+// Memory stays bounded.  https:// endpoints are verified against the system's CA certificates, or
+// ca_file's; a refused certificate (unknown CA, expired, host name mismatch)
+// is reported once on stderr and the batches wait in the spill file as for
+// any unreachable server.
 struct HttpSinkOptions {
-  std::string endpoint;    // base URL, e.g. http://127.0.0.1:7878
+  std::string endpoint;    // base URL, e.g. http://127.0.0.1:7878 or https://prov.example.org
+  std::filesystem::path ca_file;  // PEM certificates of a private CA for https://
   std::string token;       // bearer token for writes
   std::filesystem::path spill_file;  // default: $TMPDIR/torchprov-spill-<pid>.nq
   std::size_t max_buffer_bytes = std::size_t(4) << 20;

@@ -3,6 +3,7 @@
 //   auto store = torchprov::triplestore::Store::open("provenance.store");
 //   torchprov::endpoint::serve(store, {.port = 7878});   // until SIGINT / SIGTERM
 //
+// HTTP, or HTTPS with ServerOptions::tls_certificate and tls_private_key.
 // Routes: /sparql (SPARQL 1.1 Protocol: query and update), /data (Graph
 // Store HTTP Protocol; N-Quads POSTed to /data is how trainers stream their
 // capture), /health, /metrics (Prometheus), /ontology (dl.ttl) and / (the
@@ -72,6 +73,10 @@ struct ServerOptions {
   // true: without FROM (or default-graph-uri) a query's default graph is the
   // union of all graphs, where trainers' runs live; false: only the default graph.
   bool union_default_graph = true;
+  // HTTPS instead of HTTP when both are given: the certificate chain and its
+  // private key, PEM files (TLS 1.2 or later, through OpenSSL).
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
 };
 
 // A socket already listening on an address.  The command opens it before it

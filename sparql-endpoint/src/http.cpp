@@ -1,5 +1,7 @@
 #include "http.h"
 
+#include <uriparser/Uri.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -7,27 +9,27 @@ namespace torchprov::endpoint {
 
 namespace {
 
+// Percent-decoding by uriparser, in place (the text only shrinks); invalid
+// escapes stay as they are.  uriparser stops at a NUL byte, so text holding
+// one is decoded a piece at a time around it.
 std::string percent_decode(std::string_view text, bool plus_is_space) {
+  const UriBool plus = plus_is_space ? URI_TRUE : URI_FALSE;
+  if (text.find('\0') == std::string_view::npos) {
+    std::string out(text);
+    out.resize(std::size_t(uriUnescapeInPlaceExA(out.data(), plus, URI_BR_DONT_TOUCH) - out.data()));
+    return out;
+  }
   std::string out;
   out.reserve(text.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out.push_back(char(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
+  while (true) {
+    const auto nul = text.find('\0');
+    std::string piece(text.substr(0, nul));
+    const char* end = uriUnescapeInPlaceExA(piece.data(), plus, URI_BR_DONT_TOUCH);
+    out.append(piece.data(), std::size_t(end - piece.data()));
+    if (nul == std::string_view::npos) return out;
+    out.push_back('\0');
+    text.remove_prefix(nul + 1);
   }
-  return out;
 }
 
 }  // namespace

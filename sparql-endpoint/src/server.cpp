@@ -2,7 +2,8 @@
 // it to the Endpoint and writes the response back.  The lifetime of each
 // session is held by shared_from_this.  Two threads run the io_context (they
 // only move bytes); requests run on a pool of reader threads or, when they
-// change the store, on one writer thread.
+// change the store, on one writer thread.  With a certificate the sessions
+// speak HTTPS (Beast over OpenSSL): a TLS handshake first, close_notify last.
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/post.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -22,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -35,7 +38,9 @@ namespace {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // A thread pool shared fairly between clients: at most `per_client` tasks
 // of one client run at once and its further tasks wait in a queue of its
@@ -149,11 +154,16 @@ Response too_many(std::string why) {
   return response;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool tls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
-  Session(tcp::socket&& socket, std::string client, Endpoint& endpoint, std::size_t body_limit, Workers& workers,
-          std::shared_ptr<ConnectionCount> connections)
-      : stream_(std::move(socket)),
+  Session(tcp::socket&& socket, ssl::context* tls_context, std::string client, Endpoint& endpoint,
+          std::size_t body_limit, Workers& workers, std::shared_ptr<ConnectionCount> connections)
+      : stream_(make_stream(std::move(socket), tls_context)),
         client_(std::move(client)),
         endpoint_(endpoint),
         body_limit_(body_limit),
@@ -163,22 +173,47 @@ class Session : public std::enable_shared_from_this<Session> {
     if (connections_) connections_->close(client_);
   }
 
-  void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this())); }
+  void run() {
+    handshake_then([self = shared_from_this()] { self->read(); });
+  }
 
   // Answers a connection over the client's limit and closes it.
   void refuse(Response response) {
-    net::dispatch(stream_.get_executor(),
-                  [self = shared_from_this(), response = std::move(response)]() mutable {
-                    self->send(std::move(response), true);
-                  });
+    handshake_then([self = shared_from_this(), response = std::move(response)]() mutable {
+      self->send(std::move(response), true);
+    });
   }
 
  private:
+  static Stream make_stream(tcp::socket&& socket, ssl::context* tls_context) {
+    if constexpr (tls) return Stream(std::move(socket), *tls_context);
+    else return Stream(std::move(socket));
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Runs `next` on the session's strand, after the TLS handshake for HTTPS.
+  template <class Next>
+  void handshake_then(Next next) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), next = std::move(next)]() mutable {
+      if constexpr (tls) {
+        self->lowest().expires_after(std::chrono::seconds(30));
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self, next = std::move(next)](beast::error_code ec) mutable {
+                                        beast::error_code ignored;
+                                        if (ec) return self->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+                                        next();
+                                      });
+      } else {
+        next();
+      }
+    });
+  }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(body_limit_);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(60));
+    lowest().expires_after(std::chrono::seconds(60));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -205,6 +240,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::connection_reset) {
       return close();
     }
+    if constexpr (tls) {
+      // The client went away without close_notify.
+      if (ec == ssl::error::stream_truncated) return close();
+    }
     if (ec == http::error::body_limit) {
       return send(text_response(http::status::payload_too_large,
                                 "request body larger than the server's limit of " + std::to_string(current_limit_) +
@@ -216,7 +255,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto request = std::make_shared<Request>(parser_->release());
     // Queries are bounded by the query timeout; no deadline while one runs.
-    stream_.expires_never();
+    lowest().expires_never();
     // The work runs off the I/O thread, writes on the writer thread: when
     // queries ran on the I/O threads, every read of a trainer's request
     // body and every reply waited behind the queries queued there, and
@@ -245,7 +284,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body_ = std::move(reply.stream);
     header_.emplace(std::move(reply.response.base()));
     header_serializer_.emplace(*header_);
-    stream_.expires_after(std::chrono::seconds(120));
+    lowest().expires_after(std::chrono::seconds(120));
     http::async_write_header(stream_, *header_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       self->write_piece();
@@ -276,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write_made_piece(bool more) {
-    stream_.expires_after(std::chrono::seconds(120));
+    lowest().expires_after(std::chrono::seconds(120));
     auto after = [self = shared_from_this(), more](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       if (more) return self->write_piece();
@@ -302,7 +341,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // reset a HEAD response's Content-Length to 0.
     if (!response.has_content_length()) response.prepare_payload();
     response_ = std::make_shared<Response>(std::move(response));
-    stream_.expires_after(std::chrono::seconds(120));
+    lowest().expires_after(std::chrono::seconds(120));
     http::async_write(stream_, *response_,
                       [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
                         if (ec || close_after) return self->close();
@@ -311,11 +350,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (tls) {
+      lowest().expires_after(std::chrono::seconds(10));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code ec) {
+        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      });
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -336,11 +382,12 @@ class Session : public std::enable_shared_from_this<Session> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Takes over a socket that already listens.
-  Listener(net::io_context& ioc, tcp protocol, int listening_fd, Endpoint& endpoint, std::size_t body_limit,
-           Workers& workers, std::size_t client_connections)
+  Listener(net::io_context& ioc, tcp protocol, int listening_fd, ssl::context* tls_context, Endpoint& endpoint,
+           std::size_t body_limit, Workers& workers, std::size_t client_connections)
       : ioc_(ioc),
         acceptor_(net::make_strand(ioc)),
         retry_(acceptor_.get_executor()),
+        tls_context_(tls_context),
         endpoint_(endpoint),
         body_limit_(body_limit),
         workers_(workers),
@@ -373,20 +420,29 @@ class Listener : public std::enable_shared_from_this<Listener> {
       if (out_of_descriptors_) std::cerr << "torchprov serve: accepting connections again\n";
       out_of_descriptors_ = false;
       std::string client = client_of(socket);
-      if (connections_->open(client)) {
-        std::make_shared<Session>(std::move(socket), std::move(client), endpoint_, body_limit_, workers_, connections_)
-            ->run();
-      } else {
-        auto session = std::make_shared<Session>(std::move(socket), client, endpoint_, body_limit_, workers_, nullptr);
-        session->refuse(too_many("too many open connections from " + client));
-      }
+      if (tls_context_) start<TlsStream>(std::move(socket), std::move(client));
+      else start<beast::tcp_stream>(std::move(socket), std::move(client));
     }
     accept();
+  }
+
+  template <class Stream>
+  void start(tcp::socket&& socket, std::string client) {
+    if (connections_->open(client)) {
+      std::make_shared<Session<Stream>>(std::move(socket), tls_context_, std::move(client), endpoint_, body_limit_,
+                                        workers_, connections_)
+          ->run();
+    } else {
+      auto session = std::make_shared<Session<Stream>>(std::move(socket), tls_context_, client, endpoint_, body_limit_,
+                                                       workers_, nullptr);
+      session->refuse(too_many("too many open connections from " + client));
+    }
   }
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
+  ssl::context* tls_context_;
   bool out_of_descriptors_ = false;
   Endpoint& endpoint_;
   std::size_t body_limit_;
@@ -467,6 +523,25 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
   const std::size_t body_limit = options.max_body_bytes;
   const std::string address = options.bind;
   const auto port = socket.port();
+  // HTTPS with the given certificate chain and key (PEM); TLS 1.2 or later.
+  std::optional<ssl::context> tls_context;
+  if (!options.tls_certificate.empty() || !options.tls_private_key.empty()) {
+    if (options.tls_certificate.empty() || options.tls_private_key.empty()) {
+      std::cerr << "torchprov serve: HTTPS needs both a certificate and its private key\n";
+      return 2;
+    }
+    tls_context.emplace(ssl::context::tls_server);
+    tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    try {
+      tls_context->use_certificate_chain_file(options.tls_certificate.string());
+      tls_context->use_private_key_file(options.tls_private_key.string(), ssl::context::pem);
+    } catch (const std::exception& error) {
+      std::cerr << "torchprov serve: cannot use the TLS certificate " << options.tls_certificate.string() << " and key "
+                << options.tls_private_key.string() << ": " << error.what() << "\n";
+      return 1;
+    }
+  }
   Endpoint endpoint(data, std::move(options), std::move(tokens));
 
   // Two I/O threads move bytes (one alone capped point queries at ~8 k/s);
@@ -475,12 +550,13 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
                   per_client, client_waiting);
   net::io_context ioc(2);
   const bool ipv6 = socket.ipv6();
-  std::make_shared<Listener>(ioc, ipv6 ? tcp::v6() : tcp::v4(), socket.release(), endpoint, body_limit, workers,
-                             client_connections)
+  std::make_shared<Listener>(ioc, ipv6 ? tcp::v6() : tcp::v4(), socket.release(), tls_context ? &*tls_context : nullptr,
+                             endpoint, body_limit, workers, client_connections)
       ->run();
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
-  std::cout << "torchprov: SPARQL endpoint at http://" << address << ":" << port << "/sparql" << std::endl;
+  std::cout << "torchprov: SPARQL endpoint at " << (tls_context ? "https" : "http") << "://" << address << ":" << port
+            << "/sparql" << std::endl;
   std::thread second_io([&] { ioc.run(); });
   ioc.run();
   second_io.join();
