@@ -197,10 +197,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this(), next = std::move(next)]() mutable {
       if constexpr (tls) {
         self->lowest().expires_after(std::chrono::seconds(30));
+        // The handler returns nothing on every path: Boost 1.74's
+        // socket::shutdown(type, ec) returns the error_code, and a lambda
+        // that returned it on the failure path only would fall off its end
+        // after a handshake that succeeded, which GCC compiles into the
+        // handler running again (two reads racing on one TLS stream).
         self->stream_.async_handshake(ssl::stream_base::server,
-                                      [self, next = std::move(next)](beast::error_code ec) mutable {
-                                        beast::error_code ignored;
-                                        if (ec) return self->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+                                      [self, next = std::move(next)](beast::error_code ec) mutable -> void {
+                                        if (ec) {
+                                          beast::error_code ignored;
+                                          self->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+                                          return;
+                                        }
                                         next();
                                       });
       } else {
