@@ -391,18 +391,21 @@ PYBIND11_MODULE(_core, m) {
       py::arg("directory"));
   m.def(
       "http_destination",
-      [](const std::string& endpoint, const std::string& token, const std::filesystem::path& spill_file) {
+      [](const std::string& endpoint, const std::string& token, const std::filesystem::path& spill_file,
+         const std::filesystem::path& ca_file) {
         HttpSinkOptions options;
         options.endpoint = endpoint;
         options.token = token;
         options.spill_file = spill_file;
+        options.ca_file = ca_file;
         try {
           return Destination{open_http_sink(std::move(options))};
         } catch (const std::exception& error) {
           throw py::value_error(error.what());
         }
       },
-      py::arg("endpoint"), py::arg("token"), py::arg("spill_file") = std::filesystem::path());
+      py::arg("endpoint"), py::arg("token"), py::arg("spill_file") = std::filesystem::path(),
+      py::arg("ca_file") = std::filesystem::path());
   m.def("read_token_file", &read_token_file, py::arg("path"));
 
   py::class_<LayerDescription>(m, "Layer")

@@ -82,7 +82,9 @@ class Recorder:
 
     endpoint="http://host:port" with token_file= (or token=): stream to a
         torchprov server; while it cannot be reached, statements are kept in a
-        spill file and delivered later, and training goes on;
+        spill file and delivered later, and training goes on; an https://
+        server is checked against the system's CA certificates, or against
+        ca_file= (PEM) for a private CA;
     out="run.ttl" (.trig, .nq): a file, complete and valid after every epoch;
     store="DIR": an embedded store.
 
@@ -92,7 +94,7 @@ class Recorder:
     """
 
     def __init__(self, endpoint=None, token_file=None, out=None, store=None, *, token=None, spill_file=None,
-                 step_every=0, queue_capacity=1 << 16, overflow="drop", base_iri=None):
+                 ca_file=None, step_every=0, queue_capacity=1 << 16, overflow="drop", base_iri=None):
         given = [name for name, value in (("endpoint", endpoint), ("out", out), ("store", store)) if value is not None]
         if len(given) != 1:
             raise ValueError("give one destination: endpoint=URL (with token_file=), out=FILE or store=DIR"
@@ -118,8 +120,11 @@ class Recorder:
                     raise ValueError(str(error)) from None
             elif not isinstance(token, str):
                 raise TypeError("token must be a str")
+            if ca_file is not None and not os.path.isfile(_path(ca_file, "ca_file")):
+                raise FileNotFoundError(f"CA file {ca_file} does not exist")
             destination = _core.http_destination(endpoint, token,
-                                                 "" if spill_file is None else _path(spill_file, "spill_file"))
+                                                 "" if spill_file is None else _path(spill_file, "spill_file"),
+                                                 "" if ca_file is None else _path(ca_file, "ca_file"))
         elif out is not None:
             destination = _core.file_destination(_path(out, "out"))
         else:
