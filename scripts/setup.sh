@@ -14,6 +14,8 @@ packages=(
   libgraphviz-dev
   # tools the tests and users call
   serdi sordi raptor2-utils redland-utils rasqal-utils curl unzip graphviz
+  # the HTTPS tests make their certificates with the openssl command; clients trust the system CAs
+  openssl ca-certificates
   python3-prov python3-rdflib python3-sparqlwrapper
   # the Python package: PyTorch for /usr/bin/python3 and the binding's build
   python3-torch python3-numpy python3-dev pybind11-dev
