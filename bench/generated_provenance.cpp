@@ -117,7 +117,9 @@ std::string timestamp(long long seconds) {
 
 }  // namespace
 
-std::size_t generate(const fs::path& file, int runs, int epochs, int experiments, int first_run) {
+std::size_t generate(const fs::path& file, int runs, int epochs, int experiments, int first_run,
+                     const triplestore::ProgressHandler& progress) {
+  const std::string task = "generating " + file.filename().string();
   std::FILE* f = std::fopen(file.c_str(), "wb");
   if (!f) throw std::runtime_error(file.string() + ": cannot write");
   std::size_t quads;
@@ -239,6 +241,7 @@ std::size_t generate(const fs::path& file, int runs, int epochs, int experiments
       w.typed(run, prov + "endedAtTime", timestamp(clock), "dateTime");
       w.str(run, dl + "status", "completed");
       w.iri(run, dl + "bestCheckpoint", previous_checkpoint);
+      if (progress) progress({task, "runs", std::uint64_t(r - first_run + 1), std::uint64_t(runs)});
     }
     w.flush();
     quads = w.count();

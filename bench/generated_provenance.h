@@ -14,6 +14,8 @@
 // experiment r % experiments (alexnet-fmnist, alexnet-fmnist-1, ...).
 #pragma once
 
+#include <torchprov/triplestore.h>
+
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -23,9 +25,10 @@ namespace torchprov::bench {
 
 // Writes `runs` x `epochs` of provenance to `file` as N-Quads (one named
 // graph per run, runs numbered from `first_run`); returns the number of
-// quads.  2 703 quads a run at 100 epochs.
+// quads.  2 703 quads a run at 100 epochs.  `progress` hears of each run
+// written ("runs", done of total), for a progress line.
 std::size_t generate(const std::filesystem::path& file, int runs, int epochs, int experiments = 1,
-                     int first_run = 0);
+                     int first_run = 0, const triplestore::ProgressHandler& progress = {});
 
 struct BenchQuery {
   std::string name, order;  // order: "natural" | "bad"

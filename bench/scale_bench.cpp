@@ -8,6 +8,7 @@
 #include <torchprov/triplestore.h>
 
 #include "generated_provenance.h"
+#include "progress_line.h"
 #include "sparql/engine.h"
 
 #include <fcntl.h>
@@ -276,7 +277,10 @@ int scale_benchmark(const cli::Arguments& args) {
         std::ifstream(count_file) >> quads;
       } else {
         const auto t = Clock::now();
-        quads = generate(data, runs, s.epochs);
+        {
+          ProgressLine progress;
+          quads = generate(data, runs, s.epochs, 1, 0, progress.handler());
+        }
         std::ofstream(count_file) << quads;
         std::printf("generated %d runs: %zu quads (%.0f MB N-Quads) in %.1f s\n", runs, quads,
                     double(fs::file_size(data)) / 1e6, ms_since(t) / 1000);

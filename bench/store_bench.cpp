@@ -489,7 +489,11 @@ int store_benchmark(const cli::Arguments& args) {
 
   if (!s.generate_only.empty()) {
     const auto t = Clock::now();
-    const std::size_t quads = generate(s.generate_only, s.runs, s.epochs, s.experiments, s.first_run);
+    std::size_t quads = 0;
+    {
+      ProgressLine progress;
+      quads = generate(s.generate_only, s.runs, s.epochs, s.experiments, s.first_run, progress.handler());
+    }
     std::printf("generated %zu quads (%d runs x %d epochs in %d experiment%s, %.0f MB N-Quads) in %.1f s: %s\n",
                 quads, s.runs, s.epochs, s.experiments, s.experiments == 1 ? "" : "s",
                 double(fs::file_size(s.generate_only)) / 1e6, ms_since(t) / 1000, s.generate_only.c_str());
@@ -510,7 +514,11 @@ int store_benchmark(const cli::Arguments& args) {
     if (s.data.empty()) {
       std::printf("torchprov bench store: %d runs x %d epochs, %d repetitions per query, in %s\n", s.runs, s.epochs,
                   s.repeat, s.dir.c_str());
-      const std::size_t quads = generate(data, s.runs, s.epochs);
+      std::size_t quads = 0;
+      {
+        ProgressLine progress;
+        quads = generate(data, s.runs, s.epochs, 1, 0, progress.handler());
+      }
       std::printf("generated %zu quads (%.0f MB N-Quads) in %.1f s\n", quads, double(fs::file_size(data)) / 1e6,
                   ms_since(t) / 1000);
     } else {
