@@ -9,6 +9,7 @@
 // runs past the caller's time limit loses only itself and what follows.
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
+import "./webcrypto.mjs";
 import oxigraph from "oxigraph";
 
 const [data, queryDir, repeatText, outPath] = process.argv.slice(2);
