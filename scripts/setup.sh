@@ -27,6 +27,14 @@ packages=(
   # an external SPARQL store for the backend-mode tests and benchmarks
   virtuoso-opensource
 )
+# Virtuoso connects to itself through "localhost", which a bare Debian root
+# (debootstrap, without the installer's /etc/hosts) does not resolve.
+if ! getent hosts localhost > /dev/null; then
+  echo "setup: 'localhost' does not resolve; adding it to /etc/hosts"
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root=sudo
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' | $as_root tee -a /etc/hosts > /dev/null
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
