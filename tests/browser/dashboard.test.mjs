@@ -237,6 +237,8 @@ if (LIVE) {
   await check('curves grow while the training runs (an epoch the store has appears)', async () => {
     const chart = () => page.locator('#curves .chart').first();
     const first = (await readoutAtEnd(chart())).epoch;
+    // A new epoch extends the chart in place: the same element, its readout kept.
+    await chart().evaluate((e) => { e.dataset.probe = 'before-the-epoch'; });
     const deadline = Date.now() + 60000;
     let now = first;
     while (now <= first && Date.now() < deadline) {
@@ -244,6 +246,7 @@ if (LIVE) {
       now = (await readoutAtEnd(chart())).epoch;
     }
     assert(now > first, `the last plotted epoch stayed ${first} for 60 s while the training ran`);
+    assert(await chart().getAttribute('data-probe') === 'before-the-epoch', 'the chart was rebuilt when an epoch arrived, not extended in place');
     const r = await checkReadout(chart(), await plottedRuns());
     return `last epoch ${first} -> ${r.epoch}, its values match the store`;
   });

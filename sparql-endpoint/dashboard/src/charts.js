@@ -40,15 +40,11 @@ export function adaptationText(list) {
   return list.map((x) => `Epoch ${x.epoch}: ${describeAdaptation(x)}\nby ${x.agentName ?? 'unknown'} (${x.agentKind ?? 'agent'})${x.reason ? `\nwhy: ${x.reason}` : ''}`).join('\n\n');
 }
 
-/**
- * Draws one chart per metric into `container` and returns the uPlot instances.
- * options: runs: Map run -> { label, color }; adaptations: rows of adaptationsQuery;
- * hiddenSplits / hiddenMetrics: Sets; height; onlyMetrics: array of metric names to draw.
- */
-export function drawCharts(container, byMetric, options) {
-  const { runs, adaptations = [], hiddenSplits = new Set(), hiddenMetrics = new Set(), height = 260, onlyMetrics = null } = options;
-  const charts = [];
+/** The metrics `drawCharts` would draw, each with its series and its epochs aligned for uPlot. */
+function chartPlan(byMetric, options) {
+  const { runs, hiddenSplits = new Set(), hiddenMetrics = new Set(), onlyMetrics = null } = options;
   const splits = SPLITS.filter((s) => [...byMetric.values()].some((m) => m.has(s)));
+  const plan = [];
   for (const metric of sortedMetrics(byMetric).filter((m) => !hiddenMetrics.has(m) && (!onlyMetrics || onlyMetrics.includes(m)))) {
     const bySplit = byMetric.get(metric);
     const xs = new Set();
@@ -64,8 +60,27 @@ export function drawCharts(container, byMetric, options) {
     if (!series.length) continue;
     const x = [...xs].sort((a, b) => a - b);
     const aligned = [x, ...series.map((s) => x.map((e) => (s.points.has(e) ? s.points.get(e) : null)))];
+    // What fixes a chart's shape: its series (run, split, look) and whether points are drawn.
+    const shape = JSON.stringify([metric, series.map((s) => [s.run, s.split, runs.get(s.run)?.label, runs.get(s.run)?.color]), x.length <= 25]);
+    plan.push({ metric, series, aligned, shape });
+  }
+  return plan;
+}
+
+/**
+ * Draws one chart per metric into `container` and returns the uPlot instances.
+ * options: runs: Map run -> { label, color }; adaptations: rows of adaptationsQuery;
+ * hiddenSplits / hiddenMetrics: Sets; height; onlyMetrics: array of metric names to draw.
+ */
+export function drawCharts(container, byMetric, options) {
+  const { runs, height = 260 } = options;
+  const charts = [];
+  for (const { metric, series, aligned, shape } of chartPlan(byMetric, options)) {
+    const x = aligned[0];
     const box = el('div', { class: 'chart', dataset: { metric } }, el('h4', {}, metric));
     container.append(box);
+    // What the hooks read: `updateCharts` replaces it when new epochs arrive.
+    const current = { shape, series, adaptations: chartAdaptations(options, series) };
     const opts = {
       width: Math.max(320, box.clientWidth - 8),
       height,
@@ -76,7 +91,7 @@ export function drawCharts(container, byMetric, options) {
       ],
       legend: { show: false },
       cursor: { drag: { x: true, y: false } },
-      plugins: [readout(series, runs)],
+      plugins: [readout(current, runs)],
       series: [
         { label: 'epoch' },
         ...series.map((s) => {
@@ -93,11 +108,35 @@ export function drawCharts(container, byMetric, options) {
           };
         }),
       ],
-      hooks: { draw: [(u) => drawMarkers(u, box, adaptations.filter((a) => runs.has(a.run) && typeof a.epoch === 'number' && series.some((s) => s.run === a.run)), runs)] },
+      hooks: { draw: [(u) => drawMarkers(u, box, current.adaptations, runs)] },
     };
-    charts.push(new uPlot(opts, aligned, box));
+    const chart = new uPlot(opts, aligned, box);
+    chart.current = current;
+    charts.push(chart);
   }
   return charts;
+}
+
+/**
+ * Gives `charts` (from `drawCharts` with the same options) the new data in place, so that a
+ * live training's epochs extend the curves without the charts being rebuilt under the pointer:
+ * the zoom is reset, the hovered readout stays.  Returns false, changing nothing, when the new
+ * data needs other charts (a metric, run or split came or went): then draw them anew.
+ */
+export function updateCharts(charts, byMetric, options) {
+  const plan = chartPlan(byMetric, options);
+  if (plan.length !== charts.length || plan.some((p, i) => p.shape !== charts[i].current?.shape)) return false;
+  plan.forEach((p, i) => {
+    const chart = charts[i];
+    chart.current.series = p.series;
+    chart.current.adaptations = chartAdaptations(options, p.series);
+    chart.setData(p.aligned);
+  });
+  return true;
+}
+
+function chartAdaptations({ adaptations = [], runs }, series) {
+  return adaptations.filter((a) => runs.has(a.run) && typeof a.epoch === 'number' && series.some((s) => s.run === a.run));
 }
 
 export function resizeCharts(charts, height = 260) {
@@ -151,12 +190,14 @@ function drawMarkers(u, box, adaptations, runs) {
 }
 
 /** Values of every series at the hovered epoch, shown in the chart's corner. */
-function readout(series, runs) {
+function readout(current, runs) {
   let div;
   return {
     hooks: {
-      init: (u) => { div = el('div', { class: 'readout' }); u.over.append(div); },
+      // Hidden until the pointer is over an epoch: an empty readout says nothing.
+      init: (u) => { div = el('div', { class: 'readout', hidden: true }); u.over.append(div); },
       setCursor: (u) => {
+        const { series } = current;
         const i = u.cursor.idx;
         if (i === null || i === undefined) { div.hidden = true; return; }
         const rows = series.map((s, k) => [s, u.data[k + 1][i]]).filter(([, v]) => v !== null && v !== undefined);

@@ -2,7 +2,7 @@ import { $, el, fmtTime } from '../util.js';
 import { select } from '../sparql.js';
 import { curvesQuery, adaptationsQuery } from '../queries.js';
 import { state, lookedAt, colorOf, runLabel, chartRuns } from '../state.js';
-import { seriesData, sortedMetrics, drawCharts, resizeCharts, describeAdaptation, lineKeys, SPLITS } from '../charts.js';
+import { seriesData, sortedMetrics, drawCharts, updateCharts, resizeCharts, describeAdaptation, lineKeys, SPLITS } from '../charts.js';
 
 const hiddenSplits = new Set(['test']);
 const hiddenMetrics = new Set();
@@ -78,16 +78,23 @@ export async function refreshCurves(force = false) {
 }
 
 function draw() {
-  for (const c of charts) c.destroy();
-  charts = [];
   const container = $('#curves');
-  container.replaceChildren();
   const byMetric = seriesData(data.metrics);
   const metrics = sortedMetrics(byMetric);
   const splits = SPLITS.filter((s) => [...byMetric.values()].some((m) => m.has(s)));
   renderToggles($('#curve-splits'), splits, hiddenSplits);
   renderToggles($('#curve-metrics'), metrics, hiddenMetrics);
   renderAdaptationTable();
+  const options = { runs: chartRuns(state.selected), adaptations: data.adaptations, hiddenSplits, hiddenMetrics };
+  // A live training's new epoch extends the charts in place: rebuilt, they would lose the
+  // pointer's readout and zoom every few seconds.
+  if (state.selected.size && metrics.length && charts.length && updateCharts(charts, byMetric, options)) {
+    container.querySelector('[data-testid="curves-legend"]')?.replaceWith(legend(byMetric));
+    return;
+  }
+  for (const c of charts) c.destroy();
+  charts = [];
+  container.replaceChildren();
   if (!state.selected.size) {
     container.append(el('p', { class: 'empty-note' }, 'Select one or more runs to plot their curves.'));
     return;
@@ -97,7 +104,7 @@ function draw() {
     return;
   }
   container.append(legend(byMetric));
-  charts = drawCharts(container, byMetric, { runs: chartRuns(state.selected), adaptations: data.adaptations, hiddenSplits, hiddenMetrics });
+  charts = drawCharts(container, byMetric, options);
 }
 
 function legend(byMetric) {

@@ -9,7 +9,7 @@ import {
   runEvaluationsQuery, runAgentsQuery, curvesQuery, adaptationsQuery, statementsQuery, describeQuery,
 } from '../queries.js';
 import { state, lookedAt, colorOf, emit } from '../state.js';
-import { seriesData, drawCharts, resizeCharts, describeAdaptation, lineKeys } from '../charts.js';
+import { seriesData, drawCharts, updateCharts, resizeCharts, describeAdaptation, lineKeys } from '../charts.js';
 import { graphPanel } from './graph.js';
 import { openInYasgui } from './yasgui.js';
 
@@ -135,14 +135,17 @@ function renderHead(box, s, agents) {
 }
 
 function renderCurves(box, run, metrics, adaptations) {
+  const byMetric = seriesData(metrics);
+  const options = { runs: new Map([[run, { label: shortId(shown.runId), color: colorOf(run) }]]), adaptations, hiddenSplits: new Set(), height: 220, onlyMetrics: null };
+  // A running run's new epoch extends its charts in place (the readout under the pointer stays).
+  if (shown.charts.length && box.isConnected && updateCharts(shown.charts, byMetric, options)) return;
   for (const c of shown.charts) c.destroy();
   const charts = el('div', { class: 'charts run-charts', 'data-testid': 'run-curves' });
   box.replaceChildren(card('Curves', 'run-curves-card',
     el('div', { class: 'legend' }, ...lineKeys()), charts,
     el('p', { class: 'hint' }, yasguiLink('Run curves', 'run-curves', curvesQuery([run])))));
-  const byMetric = seriesData(metrics);
   if (!byMetric.size) { charts.append(el('p', { class: 'empty-note' }, 'No metric values recorded yet.')); shown.charts = []; return; }
-  shown.charts = drawCharts(charts, byMetric, { runs: new Map([[run, { label: shortId(shown.runId), color: colorOf(run) }]]), adaptations, hiddenSplits: new Set(), height: 220, onlyMetrics: null });
+  shown.charts = drawCharts(charts, byMetric, options);
 }
 
 function renderTimeline(box, run, adaptations) {
