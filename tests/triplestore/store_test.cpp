@@ -1,5 +1,6 @@
 #include "dataset.h"
 #include "sparql/engine.h"
+#include "store_files.h"
 
 #include <gtest/gtest.h>
 #include <torchprov/triplestore.h>
@@ -809,3 +810,22 @@ TEST(StoreLock, KillNineFreesTheLock) {
   auto store = ts::Store::open(dir.path());
   EXPECT_EQ(store.read().dataset().size(), 10u);
 }
+
+// A reader that opened the terms log while it was still empty (a writer
+// that had just created the store) reads the terms written before its
+// load: the journal frames it replayed may use them.
+TEST(StoreFiles, AReaderOpenedOnAnEmptyTermsLogLoadsTermsWrittenSince) {
+  TempDir dir;
+  const auto path = dir.path() / "terms.log";
+  ts::files::TermsLog writer(path);
+  ts::files::TermsLog reader(path, true);
+  ts::Dataset written;
+  const auto id = written.intern(Term::iri("urn:t"));
+  writer.append(id, Term::iri("urn:t"));
+  writer.flush();
+  ts::Dataset read;
+  reader.load(read);
+  EXPECT_EQ(read.term_count(), written.term_count());
+  EXPECT_EQ(reader.next_id(), writer.next_id());
+}
+

@@ -204,6 +204,9 @@ TermsLog::TermsLog(std::filesystem::path path, bool read_only) : path_(std::move
 void TermsLog::load(Dataset& dataset, const std::function<void(std::uint64_t)>& read_so_far) {
   std::lock_guard lock(mutex_);
   offsets_.clear();
+  // A reader may have opened the log while a new store's writer had not yet
+  // written its first term: look again, the journal read before may use them.
+  if (fresh_ && read_only_) fresh_ = !check_magic(fd_.get(), terms_magic, path_, "terms log");
   if (fresh_) return;
   const std::uint64_t size = file_size(fd_.get());
   // Read a piece at a time into one reused buffer: the whole log at once
