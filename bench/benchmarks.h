@@ -15,4 +15,8 @@ int capture_overhead(const cli::Arguments& args);
 // a writer ingests N-Quads.
 extern const cli::Command load_command;
 
+// `torchprov bench soak`: the endpoint for N minutes under mixed load, sampled
+// each minute (CSV and a gnuplot PNG).
+extern const cli::Command soak_command;
+
 }  // namespace torchprov::bench

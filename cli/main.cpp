@@ -31,7 +31,8 @@ const cli::CommandGroup bench_commands{
     .name = "bench",
     .summary = "Benchmarks that print figures side by side.",
     .entries = {&torchprov::bench::capture_command, &torchprov::bench::store_command,
-                &torchprov::bench::scale_command, &torchprov::bench::load_command},
+                &torchprov::bench::scale_command, &torchprov::bench::load_command,
+                &torchprov::bench::soak_command},
 };
 
 const cli::CommandGroup torchprov_commands{

@@ -11,6 +11,7 @@
 // actually held.  Everything is bounded: at most 300 s, 256 connections, and
 // the server goes away (SIGTERM, then SIGKILL) whatever happens.
 #include "benchmarks.h"
+#include "loopback.h"
 
 #include "progress_line.h"
 
@@ -19,11 +20,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -42,8 +39,6 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 namespace beast = boost::beast;
@@ -51,6 +46,11 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using torchprov::bench::loopback::Connection;
+using torchprov::bench::loopback::free_port;
+using torchprov::bench::loopback::percentile;
+using torchprov::bench::loopback::ServerProcess;
+using torchprov::bench::loopback::url_encode;
 
 namespace cli = torchprov::cli;
 
@@ -126,130 +126,12 @@ std::size_t append_epochs(std::string& out, const std::string& run, int first, i
   return n;
 }
 
-std::string url_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(char(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-// One keep-alive HTTP/1.1 connection; reconnects once when the server closed it.
-class Connection {
- public:
-  explicit Connection(unsigned short port) : port_(port) { connect(); }
-
-  http::response<http::string_body> send(http::verb method, const std::string& target, std::string body = {},
-                                         std::string_view content_type = {}, const std::string& token = {}) {
-    http::request<http::string_body> request{method, target, 11};
-    request.set(http::field::host, "127.0.0.1");
-    request.set(http::field::accept, "application/sparql-results+json");
-    if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-    if (!content_type.empty()) request.set(http::field::content_type, content_type);
-    request.keep_alive(true);
-    request.body() = std::move(body);
-    request.prepare_payload();
-    for (int attempt = 0;; ++attempt) {
-      try {
-        http::write(socket_, request);
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(std::uint64_t(1) << 30);
-        http::read(socket_, buffer_, parser);
-        auto response = parser.release();
-        if (!response.keep_alive()) connect();
-        return response;
-      } catch (const boost::system::system_error&) {
-        if (attempt > 0) throw;
-        connect();
-      }
-    }
-  }
-
- private:
-  void connect() {
-    beast::error_code ignored;
-    socket_.close(ignored);
-    buffer_.clear();
-    socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
-    socket_.set_option(tcp::no_delay(true));
-  }
-
-  net::io_context ioc_;
-  tcp::socket socket_{ioc_};
-  beast::flat_buffer buffer_;
-  unsigned short port_;
-};
-
-unsigned short free_port() {
-  net::io_context ioc;
-  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
-
-// The server child: killed when this object goes, whatever happened.
-class ServerProcess {
- public:
-  ServerProcess(const Options& options, const std::filesystem::path& dir, unsigned short port) {
-    const std::string exe = options.server.empty() ? std::filesystem::read_symlink("/proc/self/exe").string() : options.server;
-    std::vector<std::string> args = {exe,     "serve",     "--store", (dir / "store").string(), "--port",
-                                     std::to_string(port), "--bind", "127.0.0.1", "--cors", "none"};
-    if (options.server_threads > 0) {
-      args.push_back("--threads");
-      args.push_back(std::to_string(options.server_threads));
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = (dir / "serve.log").string();
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    const int rc = posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
-  }
-  ~ServerProcess() { stop(); }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = 0;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = 0;
-  }
-  bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = 0;
-};
-
 struct Samples {
   std::vector<double> ms;
   std::size_t errors = 0;
   std::size_t items = 0;  // triples, for the writer
   std::string first_error;
 };
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const std::size_t k = std::min(v.size() - 1, std::size_t(p * double(v.size() - 1) + 0.5));
-  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
-  return v[k];
-}
 
 Samples merge(std::vector<Samples>& parts) {
   Samples all;
@@ -298,21 +180,10 @@ int run(const Options& options) {
   } cleanup{dir, options.keep};
 
   const unsigned short port = free_port();
-  ServerProcess server(options, dir, port);
-  // Wait for /health.
-  std::unique_ptr<Connection> admin;
-  for (int i = 0; i < 200 && !admin; ++i) {
-    try {
-      admin = std::make_unique<Connection>(port);
-      if (admin->send(http::verb::get, "/health").result() != http::status::ok) admin.reset();
-    } catch (const std::exception&) {
-      admin.reset();
-    }
-    if (!admin) {
-      if (!server.alive()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
+  std::vector<std::string> server_args;
+  if (options.server_threads > 0) server_args = {"--threads", std::to_string(options.server_threads)};
+  ServerProcess server(options.server, dir, port, server_args);
+  std::unique_ptr<Connection> admin = torchprov::bench::loopback::wait_until_serving(server, port);
   if (!admin) {
     std::ifstream log(dir / "serve.log");
     std::fprintf(stderr, "torchprov bench load: the server did not start:\n%s\n",
