@@ -616,9 +616,12 @@ const cli::Command soak_command{
             {.name = "--server", .value = "PATH", .help = "the torchprov program to start", .default_help = "this one"},
             {.name = "--keep", .help = "keep the temporary store"},
         },
-    .details = "Load: point and analysis queries, ingest, retention deletes, updates, steering requests, a\n"
-               "firing rule and streamed exports.  Exits 1 when a request failed or an acknowledged write\n"
-               "is missing before or after the restart.",
+    .details = "Starts `torchprov serve` on a free loopback port with a temporary store.  Load: point and\n"
+               "analysis queries (application/sparql-results+json), ingest (application/n-quads POSTed to\n"
+               "/data), retention deletes and updates (application/sparql-update), steering requests, a\n"
+               "firing rule and streamed exports.  Writes DIR/soak.csv (text/csv) and, with gnuplot,\n"
+               "DIR/soak.png.  Exits 1 when a request failed or an acknowledged write is missing before or\n"
+               "after the restart.",
     .example = "torchprov bench soak --minutes 30 --out soak",
     .run =
         [](const cli::Arguments& args) {

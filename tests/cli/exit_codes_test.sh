@@ -163,6 +163,13 @@ case_bench_scale() {
   expect 2 bench scale --runs 2,x
   stderr_names "--runs"
 }
+case_bench_soak() {
+  expect 0 bench soak --minutes 0.1 --sample-seconds 3 --ingest-rate 500 --keep-runs 10 --out "$work/soak"
+  [ -s "$work/soak/soak.csv" ] || fail "bench soak wrote no $work/soak/soak.csv"
+  expect 1 bench soak --minutes 0.1 --sample-seconds 3 --server "$work/no-such-program" --out "$work/soak-fail"
+  expect 2 bench soak --minutes 0
+  stderr_names "--minutes"
+}
 case_bench_load() {
   expect 0 bench load --seconds 1 --runs 2 --epochs 2 --connections 2 --analysis-connections 1 --ingest-rate 100
   expect 1 bench load --seconds 1 --runs 2 --epochs 2 --server "$work/no-such-program"
