@@ -13,6 +13,8 @@
 #include "benchmarks.h"
 #include "loopback.h"
 
+#include "http_client.h"
+
 #include "progress_line.h"
 
 #include <boost/asio/connect.hpp>
@@ -50,7 +52,7 @@ using torchprov::bench::loopback::Connection;
 using torchprov::bench::loopback::free_port;
 using torchprov::bench::loopback::percentile;
 using torchprov::bench::loopback::ServerProcess;
-using torchprov::bench::loopback::url_encode;
+using torchprov::detail::percent_encode;
 
 namespace cli = torchprov::cli;
 
@@ -216,7 +218,7 @@ int run(const Options& options) {
   const std::string point_prefix = "/sparql?query=";
   const std::string analysis_query =
       "/sparql?query=" +
-      url_encode("PREFIX prov: <" + kProv + "> PREFIX dl: <" + kDl +
+      percent_encode("PREFIX prov: <" + kProv + "> PREFIX dl: <" + kDl +
                  "> SELECT ?run (MAX(?acc) AS ?best) WHERE { ?e dl:partOfRun ?run . ?m prov:wasGeneratedBy ?e ; "
                  "dl:name \"accuracy\" ; dl:split \"val\" ; prov:value ?acc } GROUP BY ?run");
 
@@ -251,7 +253,7 @@ int run(const Options& options) {
         if (is_point) {
           const std::string subject = metric_iri("bench-" + std::to_string(pick_run(local)), pick_epoch(local),
                                                  kSplits[pick(local)], kNames[pick(local)]);
-          target = point_prefix + url_encode("SELECT ?p ?o WHERE { <" + subject + "> ?p ?o }");
+          target = point_prefix + percent_encode("SELECT ?p ?o WHERE { <" + subject + "> ?p ?o }");
         } else {
           target = analysis_query;
         }

@@ -18,7 +18,6 @@ namespace torchprov::bench::loopback {
 
 namespace http = boost::beast::http;
 
-std::string url_encode(std::string_view text);
 unsigned short free_port();
 // The p-quantile (0..1) of `values` (reorders them); 0 when empty.
 double percentile(std::vector<double>& values, double p);

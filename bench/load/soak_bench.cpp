@@ -24,6 +24,8 @@
 #include "benchmarks.h"
 #include "loopback.h"
 
+#include "http_client.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -55,7 +57,7 @@ using Clock = std::chrono::steady_clock;
 using torchprov::bench::loopback::Connection;
 using torchprov::bench::loopback::percentile;
 using torchprov::bench::loopback::ServerProcess;
-using torchprov::bench::loopback::url_encode;
+using torchprov::detail::percent_encode;
 
 struct Options {
   double minutes = 30;
@@ -206,7 +208,7 @@ double metric(const std::string& text, const std::string& name) {
 std::map<std::string, long> run_sizes(Connection& connection) {
   const auto response = connection.send(
       http::verb::get,
-      "/sparql?query=" + url_encode("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"" +
+      "/sparql?query=" + percent_encode("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"" +
                                     kRunBase + "\") && STRENDS(STR(?g), \"/graph\")) } GROUP BY ?g"),
       {}, {}, {}, "text/csv");
   if (response.result() != http::status::ok) throw std::runtime_error("counting runs failed: " + response.body());
@@ -287,7 +289,7 @@ int run(const Options& options) {
     std::string body = "<" + kSteeredRun + "> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" + kDl +
                        "TrainingRun> .\n<" + kSteeredRun + "> <" + kDl + "hasHyperparameter> <" + kSteeredRun +
                        "/lr> .\n<" + kSteeredRun + "/lr> <" + kDl + "name> \"learning_rate\" .\n";
-    if (admin->send(http::verb::post, "/data?graph=" + url_encode(kSteeredRun + "/graph"), body,
+    if (admin->send(http::verb::post, "/data?graph=" + percent_encode(kSteeredRun + "/graph"), body,
                     "application/n-triples", token).result_int() >= 300)
       throw std::runtime_error("cannot store the steered run");
     const std::string rule =
@@ -350,7 +352,7 @@ int run(const Options& options) {
         const int epoch = std::uniform_int_distribution<int>(1, options.epochs_per_run)(rng);
         const std::string subject = run_iri(run) + "/epoch/" + std::to_string(epoch) + "/val/accuracy";
         timed(kind_index("point"), connection, http::verb::get,
-              "/sparql?query=" + url_encode("SELECT ?p ?o WHERE { <" + subject + "> ?p ?o }"), {}, {},
+              "/sparql?query=" + percent_encode("SELECT ?p ?o WHERE { <" + subject + "> ?p ?o }"), {}, {},
               "application/sparql-results+json", nothing);
       }
     });
@@ -358,7 +360,7 @@ int run(const Options& options) {
   threads.emplace_back([&] {
     Connection connection(port);
     const std::string target =
-        "/sparql?query=" + url_encode("PREFIX prov: <" + kProv + "> PREFIX dl: <" + kDl +
+        "/sparql?query=" + percent_encode("PREFIX prov: <" + kProv + "> PREFIX dl: <" + kDl +
                                       "> SELECT ?run (MAX(?acc) AS ?best) WHERE { ?run dl:partOfExperiment <" +
                                       kExperiment + "> . ?e dl:partOfRun ?run . ?m prov:wasGeneratedBy ?e ; "
                                       "dl:split \"val\" ; prov:value ?acc } GROUP BY ?run ORDER BY DESC(?best) LIMIT 10");
@@ -409,10 +411,10 @@ int run(const Options& options) {
         continue;
       }
       const bool ok = timed(kind_index("retention"), connection, http::verb::delete_,
-                            "/data?graph=" + url_encode(run_graph(run)), {}, {}, {}, nothing);
+                            "/data?graph=" + percent_encode(run_graph(run)), {}, {}, {}, nothing);
       // The bundle of the rule's request may not exist (yet): 404 is fine.
       try {
-        connection.send(http::verb::delete_, "/data?graph=" + url_encode(run_iri(run) + "/bundle"), {}, {}, token_copy);
+        connection.send(http::verb::delete_, "/data?graph=" + percent_encode(run_iri(run) + "/bundle"), {}, {}, token_copy);
       } catch (const std::exception&) {
       }
       std::lock_guard lock(runs_mutex);
@@ -444,7 +446,7 @@ int run(const Options& options) {
       timed(kind_index("steering"), connection, http::verb::post, "/api/adaptations", request, "application/json", {},
             nothing);
       timed(kind_index("steering"), connection, http::verb::get,
-            "/api/adaptations?status=pending&run=" + url_encode(kSteeredRun), {}, {}, "text/tab-separated-values",
+            "/api/adaptations?status=pending&run=" + percent_encode(kSteeredRun), {}, {}, "text/tab-separated-values",
             nothing);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
@@ -553,7 +555,7 @@ int run(const Options& options) {
     for (long run : deleted)
       if (sizes.count(run_graph(run))) ++resurrected;
     const auto counter = c.send(http::verb::get,
-                                "/sparql?query=" + url_encode("SELECT ?v WHERE { GRAPH <urn:x-soak:updates> { "
+                                "/sparql?query=" + percent_encode("SELECT ?v WHERE { GRAPH <urn:x-soak:updates> { "
                                                               "<urn:x-soak:counter> <urn:x-soak:value> ?v } }"),
                                 {}, {}, {}, "text/csv")
                              .body();

@@ -44,29 +44,6 @@ bool is_address(const std::string& host) {
   return !ec;
 }
 
-// TLS client settings per CA file, made once: loading the system's CA
-// certificates for every request would cost more than the request.
-std::shared_ptr<ssl::context> client_context(const TlsOptions& tls) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<ssl::context>> contexts;
-  std::lock_guard lock(mutex);
-  auto& context = contexts[tls.ca_file.string()];
-  if (context) return context;
-  auto made = std::make_shared<ssl::context>(ssl::context::tls_client);
-  made->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  made->set_verify_mode(ssl::verify_peer);
-  if (tls.ca_file.empty()) {
-    made->set_default_verify_paths();
-  } else {
-    boost::system::error_code ec;
-    made->load_verify_file(tls.ca_file.string(), ec);
-    if (ec) throw std::runtime_error("cannot use the CA file " + tls.ca_file.string() + ": " + ec.message());
-  }
-  context = std::move(made);
-  return context;
-}
-
 // Why a certificate was refused, in the words a person looks for.
 std::string verification_failure(long result) {
   std::string kind;
@@ -110,7 +87,9 @@ void exchange(Stream& stream, http::request<http::string_body>& request, std::ch
 
 }  // namespace
 
-HttpUrl HttpUrl::parse(const std::string& url) {
+namespace {
+
+HttpUrl parse_url(const std::string& url, bool resource, const std::string& credentials_hint) {
   ParsedUri parsed;
   const char* error = nullptr;
   if (uriParseSingleUriA(&parsed.uri, url.c_str(), &error) != URI_SUCCESS) {
@@ -126,43 +105,111 @@ HttpUrl HttpUrl::parse(const std::string& url) {
   out.host = text_of(parsed.uri.hostText);
   if (out.host.empty()) throw std::invalid_argument("endpoint URL has no host: '" + url + "'");
   if (parsed.uri.userInfo.first != nullptr)
-    throw std::invalid_argument("endpoint URL '" + url + "' holds credentials: give a token file instead");
-  if (parsed.uri.query.first != nullptr || parsed.uri.fragment.first != nullptr)
-    throw std::invalid_argument("endpoint URL '" + url + "' takes no query or fragment");
+    throw std::invalid_argument("endpoint URL '" + url + "' holds credentials: " + credentials_hint);
+  if (parsed.uri.fragment.first != nullptr || (!resource && parsed.uri.query.first != nullptr))
+    throw std::invalid_argument("endpoint URL '" + url + (resource ? "' takes no fragment" : "' takes no query or fragment"));
   out.port = text_of(parsed.uri.portText);
   if (out.port.empty()) out.port = out.tls ? "443" : "80";
   if (out.port.size() > 5 || std::stoul(out.port) == 0 || std::stoul(out.port) > 65535)
     throw std::invalid_argument("endpoint URL '" + url + "' has no valid port");
+  out.target.clear();
   for (const UriPathSegmentA* segment = parsed.uri.pathHead; segment != nullptr; segment = segment->next)
-    out.path += "/" + text_of(segment->text);
+    out.target += "/" + text_of(segment->text);
+  if (out.target.empty()) out.target = "/";
+  out.path = out.target;
   while (out.path.ends_with('/')) out.path.pop_back();
+  if (parsed.uri.query.first != nullptr) out.target += "?" + text_of(parsed.uri.query);
   return out;
+}
+
+}  // namespace
+
+HttpUrl HttpUrl::parse(const std::string& url) { return parse_url(url, false, "give a token file instead"); }
+
+HttpUrl HttpUrl::parse_resource(const std::string& url, const std::string& credentials_hint) {
+  return parse_url(url, true, credentials_hint);
+}
+
+std::string HttpUrl::authority() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  const bool default_port = port == (tls ? "443" : "80");
+  return (ipv6 ? "[" + host + "]" : host) + (default_port ? std::string() : ":" + port);
+}
+
+std::string percent_encode(std::string_view text) {
+  // Three characters at most for each one (line breaks kept as they are).
+  std::string out(3 * text.size() + 1, '\0');
+  char* end = out.data();
+  // uriparser stops at a NUL, which a SPARQL string may hold: it is
+  // written here, and the text around it escaped by uriparser.
+  for (std::size_t start = 0;;) {
+    const std::size_t nul = std::min(text.find('\0', start), text.size());
+    end = uriEscapeExA(text.data() + start, text.data() + nul, end, URI_FALSE, URI_FALSE);
+    if (nul == text.size()) break;
+    end = std::copy_n("%00", 3, end);
+    start = nul + 1;
+  }
+  out.resize(std::size_t(end - out.data()));
+  return out;
+}
+
+// TLS client settings per CA file, made once: loading the system's CA
+// certificates for every request would cost more than the request.
+std::shared_ptr<ssl::context> tls_client_context(const TlsOptions& tls) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<ssl::context>> contexts;
+  std::lock_guard lock(mutex);
+  auto& context = contexts[tls.ca_file.string()];
+  if (context) return context;
+  auto made = std::make_shared<ssl::context>(ssl::context::tls_client);
+  made->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  made->set_verify_mode(ssl::verify_peer);
+  if (tls.ca_file.empty()) {
+    made->set_default_verify_paths();
+  } else {
+    boost::system::error_code ec;
+    made->load_verify_file(tls.ca_file.string(), ec);
+    if (ec) throw std::runtime_error("cannot use the CA file " + tls.ca_file.string() + ": " + ec.message());
+  }
+  context = std::move(made);
+  return context;
+}
+
+void expect_certificate_for(TlsStream& stream, const std::string& host) {
+  SSL* connection = stream.native_handle();
+  X509_VERIFY_PARAM* check = SSL_get0_param(connection);
+  if (is_address(host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(check, host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(connection, host.c_str());
+    X509_VERIFY_PARAM_set1_host(check, host.c_str(), 0);
+  }
+}
+
+HandshakeFailure handshake_failure(TlsStream& stream, const HttpUrl& url, const boost::system::error_code& error) {
+  const long verified = SSL_get_verify_result(stream.native_handle());
+  const bool refused = verified != X509_V_OK;
+  return {"TLS handshake with " + url.host + ":" + url.port + " failed: " +
+              (refused ? verification_failure(verified) : error.message()),
+          refused};
 }
 
 std::unique_ptr<TlsStream> connect_tls(net::io_context& ioc, const HttpUrl& url, const TlsOptions& tls,
                                        std::chrono::milliseconds timeout) {
-  const auto context = client_context(tls);
+  const auto context = tls_client_context(tls);
   auto stream = std::make_unique<TlsStream>(ioc, *context);
-  SSL* connection = stream->native_handle();
   // The certificate must be issued to the name or address the URL gives.
-  X509_VERIFY_PARAM* check = SSL_get0_param(connection);
-  if (is_address(url.host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(check, url.host.c_str());
-  } else {
-    SSL_set_tlsext_host_name(connection, url.host.c_str());
-    X509_VERIFY_PARAM_set1_host(check, url.host.c_str(), 0);
-  }
+  expect_certificate_for(*stream, url.host);
   net::ip::tcp::resolver resolver(ioc);
   beast::get_lowest_layer(*stream).expires_after(timeout);
   beast::get_lowest_layer(*stream).connect(resolver.resolve(url.host, url.port));
   beast::error_code ec;
   stream->handshake(ssl::stream_base::client, ec);
   if (ec) {
-    const long verified = SSL_get_verify_result(connection);
-    const std::string why = verified != X509_V_OK ? verification_failure(verified) : ec.message();
-    const std::string message = "TLS handshake with " + url.host + ":" + url.port + " failed: " + why;
-    if (verified != X509_V_OK) throw TlsError(message);
-    throw std::runtime_error(message);
+    auto failure = handshake_failure(*stream, url, ec);
+    if (failure.certificate_refused) throw TlsError(failure.message);
+    throw std::runtime_error(failure.message);
   }
   return stream;
 }
@@ -173,10 +220,7 @@ HttpReply http_request(const HttpUrl& base, const std::string& method, const std
   HttpReply reply;
   try {
     http::request<http::string_body> request{http::string_to_verb(method), base.path + target, 11};
-    const bool ipv6 = base.host.find(':') != std::string::npos;
-    const bool default_port = base.port == (base.tls ? "443" : "80");
-    request.set(http::field::host,
-                (ipv6 ? "[" + base.host + "]" : base.host) + (default_port ? std::string() : ":" + base.port));
+    request.set(http::field::host, base.authority());
     request.set(http::field::user_agent, "torchprov-capture");
     if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
     if (!content_type.empty()) request.set(http::field::content_type, content_type);

@@ -10,18 +10,31 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace torchprov::detail {
 
-// http(s)://host[:port][/path], read by uriparser.
+// http(s)://host[:port][/path][?query], read by uriparser.
 struct HttpUrl {
   bool tls = false;          // https
   std::string host;          // an IPv6 address without its brackets
   std::string port = "80";   // 443 for https
   std::string path;          // "" or "/prefix", without a trailing '/'
-  // Throws std::invalid_argument naming what is wrong with `url`.
+  std::string target = "/";  // path and query as written: where a request for the URL itself goes
+  // An endpoint that requests are made below (no query).  Throws
+  // std::invalid_argument naming what is wrong with `url`.
   static HttpUrl parse(const std::string& url);
+  // A URL requests go to as it is (a SPARQL store's query or update
+  // endpoint, a SERVICE): it may carry a query.  Credentials in it are
+  // refused with `credentials_hint` (where to give them instead).
+  static HttpUrl parse_resource(const std::string& url, const std::string& credentials_hint);
+  // host[:port] for a Host header ([...] around IPv6, no default port).
+  std::string authority() const;
 };
+
+// Percent-encodes all but unreserved characters (RFC 3986), for a query
+// string or a form value (by uriparser).
+std::string percent_encode(std::string_view text);
 
 // Whom an https:// server's certificate must come from.
 struct TlsOptions {
