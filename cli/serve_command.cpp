@@ -96,7 +96,12 @@ int serve(const cli::Arguments& args) {
     options.tls_certificate = args.value("--tls-cert");
     options.tls_private_key = args.value("--tls-key");
   }
-  const auto backend = backend_options(args);
+  if (args.has("--ca-file")) options.ca_file = args.value("--ca-file");
+  auto backend = backend_options(args);
+  backend.ca_file = options.ca_file;
+  // Bad TLS files change nothing: checked before the store folder or a
+  // token is created.
+  torchprov::endpoint::check_tls_files(options);
   namespace ts = torchprov::triplestore;
   const std::string store_dir = args.value("--store");
   ts::StoreOptions store_options;
@@ -197,6 +202,10 @@ const cli::Command serve_command{
             {.name = "--tls-cert", .value = "FILE",
              .help = "serve HTTPS (TLS 1.2 or later) with this certificate chain, PEM; needs --tls-key"},
             {.name = "--tls-key", .value = "FILE", .help = "the private key of --tls-cert, PEM"},
+            {.name = "--ca-file", .value = "FILE",
+             .help = "PEM certificates of a private CA an https:// --backend's or SERVICE endpoint's certificate "
+                     "may come from (it must also name the URL's host)",
+             .default_help = "the system's CA certificates"},
         },
     .details =
         "routes: /sparql (query and update), /data (Graph Store; trainers POST N-Quads here), /api/adaptations,\n"
@@ -205,7 +214,8 @@ const cli::Command serve_command{
         "text/csv, text/tab-separated-values; graphs: text/turtle, application/n-triples, application/n-quads,\n"
         "application/trig.  /data accepts the same four RDF media types (Content-Type), i.e. files named\n"
         ".ttl, .nt, .nq, .trig, and application/rdf+xml (.rdf, .owl).  The port is bound before the store\n"
-        "folder or the token file is created.\n"
+        "folder or the token file is created, and so are the TLS files checked and an https:// backend's\n"
+        "certificate (a refused one stops serve, naming the URL and the reason).\n"
         "Without --redland, 'torchprov redland-sync --store DIR' brings the Redland copy up to date after the\n"
         "server stops.  Stops on SIGINT / SIGTERM after flushing the store.",
     .example = "torchprov serve --store out/store --port 7878",

@@ -61,6 +61,10 @@ struct ServerOptions {
   // SERVICE endpoints queries may reach (exact IRIs); any other SERVICE is
   // refused with 403, so the server cannot be made to reach arbitrary hosts.
   std::vector<std::string> service_allow;
+  // PEM CA certificates an https:// SERVICE endpoint's certificate must
+  // come from; empty: the system's CA certificates.  The certificate must
+  // also be issued to the host name or address in the endpoint's IRI.
+  std::filesystem::path ca_file;
   // Fairness between clients (by address): at most this many of one
   // client's requests run at once (0: `threads`); its further requests wait
   // in a queue of its own, so another client's request waits for at most
@@ -99,6 +103,11 @@ class ListeningSocket {
   std::uint16_t port_ = 0;
 };
 
+// Whether the TLS files in `options` can be used (the certificate chain and
+// its key, the CA file for SERVICE): throws std::runtime_error naming the
+// file and the reason.  For checking before a store or a token is created.
+void check_tls_files(const ServerOptions& options);
+
 // Serves until SIGINT or SIGTERM; returns the process exit code.  The first
 // form listens on options.bind:options.port itself.
 int serve(triplestore::Store& store, ServerOptions options);
@@ -118,6 +127,11 @@ struct BackendOptions {
   // Graph Store HTTP Protocol endpoint; empty: data goes as SPARQL Update.
   std::string data_url;
   std::string user, password;  // HTTP Basic, or Digest when challenged
+  // http:// or https:// URLs.  An https:// store's certificate must come
+  // from a CA in this PEM file (empty: the system's CA certificates) and
+  // be issued to the URL's host name or address; a refused certificate
+  // stops serve before anything is created, naming the URL and the reason.
+  std::filesystem::path ca_file;
   std::chrono::milliseconds acknowledge_wait{2000};
 };
 // `state_directory` holds the server's journal, token and state, not the data.

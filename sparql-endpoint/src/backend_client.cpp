@@ -1,5 +1,7 @@
 #include "backend_client.h"
 
+#include "tls_client.h"
+
 #include <boost/asio/connect.hpp>
 
 #include <netinet/in.h>
@@ -9,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <openssl/evp.h>
 
@@ -37,21 +40,6 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
-
-std::string form_encode(std::string_view text) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(char(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -117,37 +105,14 @@ std::string challenge_parameter(std::string_view challenge, std::string_view nam
 }  // namespace
 
 BackendUrl BackendUrl::parse(const std::string& url) {
-  constexpr std::string_view scheme = "http://";
-  if (url.size() < scheme.size() || !iequals(std::string_view(url).substr(0, scheme.size()), scheme)) {
-    throw std::invalid_argument("the backend must be an http:// URL, not '" + url + "'");
-  }
   BackendUrl out;
+  static_cast<detail::HttpUrl&>(out) = detail::HttpUrl::parse_resource(url, "give the user with --backend-user instead");
   out.text = url;
-  std::string rest = url.substr(scheme.size());
-  const auto slash = rest.find_first_of("/?");
-  const std::string authority = rest.substr(0, slash);
-  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (out.target.front() == '?') out.target.insert(0, "/");
-  if (authority.find('@') != std::string::npos)
-    throw std::invalid_argument("give the backend's user with --backend-user, not in the URL '" + url + "'");
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string::npos) throw std::invalid_argument("malformed IPv6 address in '" + url + "'");
-    out.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') out.port = authority.substr(close + 2);
-  } else {
-    const auto colon = authority.rfind(':');
-    out.host = authority.substr(0, colon);
-    if (colon != std::string::npos) out.port = authority.substr(colon + 1);
-  }
-  if (out.host.empty()) throw std::invalid_argument("the backend URL has no host: '" + url + "'");
-  if (out.port.empty() || out.port.find_first_not_of("0123456789") != std::string::npos)
-    throw std::invalid_argument("the backend URL has a malformed port: '" + url + "'");
   return out;
 }
 
 std::string BackendUrl::with_parameter(std::string_view name, std::string_view value) const {
-  return target + (target.find('?') == std::string::npos ? "?" : "&") + std::string(name) + "=" + form_encode(value);
+  return target + (target.find('?') == std::string::npos ? "?" : "&") + std::string(name) + "=" + percent_encode(value);
 }
 
 std::string BackendResponse::header(std::string_view name) const {
@@ -168,20 +133,30 @@ void acknowledge_at_once(tcp::socket& socket) {
 }
 }  // namespace
 
-// One keep-alive connection; its io_context runs each operation to
-// completion or to the deadline (the stream closes the socket when it
-// expires, so a silent server cannot hang a request).
+// One keep-alive connection, over TCP or TLS; its io_context runs each
+// operation to completion or to the deadline (the TCP stream closes the
+// socket when it expires, so a silent server cannot hang a request, nor a
+// handshake).
 class BackendClient::Connection {
  public:
   net::io_context ioc{1};
-  beast::tcp_stream stream{ioc};
+  beast::tcp_stream plain{ioc};
+  std::unique_ptr<detail::TlsStream> tls;  // https://: a new one for each connection
   beast::flat_buffer buffer;
   bool connected = false;
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : plain; }
+  // Calls `use` with the stream that requests and answers go through.
+  template <class Use>
+  void on_stream(Use use) {
+    if (tls) use(*tls);
+    else use(plain);
+  }
 
   template <class Start>
   beast::error_code run(Clock::time_point deadline, Start start) {
     beast::error_code result;
-    stream.expires_at(deadline);
+    tcp().expires_at(deadline);
     start([&result](beast::error_code ec, std::size_t = 0) { result = ec; });
     ioc.restart();
     ioc.run();
@@ -189,8 +164,11 @@ class BackendClient::Connection {
   }
 };
 
-BackendClient::BackendClient(std::string host, std::string port, std::string user, std::string password)
-    : host_(std::move(host)), port_(std::move(port)), user_(std::move(user)), password_(std::move(password)) {}
+BackendClient::BackendClient(const detail::HttpUrl& url, const detail::TlsOptions& tls, std::string user,
+                             std::string password)
+    : server_(url), user_(std::move(user)), password_(std::move(password)) {
+  if (server_.tls) tls_context_ = detail::tls_client_context(tls);
+}
 
 BackendClient::~BackendClient() = default;
 
@@ -222,7 +200,7 @@ void BackendClient::cancel() {
   std::lock_guard lock(mutex_);
   cancelled_ = true;
   for (Connection* connection : busy_)
-    net::post(connection->ioc, [connection] { connection->stream.cancel(); });
+    net::post(connection->ioc, [connection] { connection->tcp().cancel(); });
 }
 
 std::string BackendClient::authorization(const BackendRequest& request) {
@@ -260,7 +238,7 @@ BackendResponse BackendClient::stream(const BackendRequest& request, Clock::time
 BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::time_point deadline,
                                         const std::function<void(const BackendResponse&)>* on_header,
                                         const std::function<bool(std::string_view)>* consume, std::size_t max_body) {
-  const std::string where = host_ + ":" + port_;
+  const std::string where = server_.host + ":" + server_.port;
   bool challenged = false;
   for (int attempt = 0;; ++attempt) {
     auto connection = take();
@@ -286,22 +264,37 @@ BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::ti
     if (!connection->connected) {
       tcp::resolver resolver(connection->ioc);
       beast::error_code ec;
-      const auto addresses = resolver.resolve(host_, port_, ec);
+      const auto addresses = resolver.resolve(server_.host, server_.port, ec);
       if (ec) throw fail(ec, "resolving");
       connection->buffer.clear();
+      if (tls_context_) {
+        connection->tls = std::make_unique<detail::TlsStream>(connection->ioc, *tls_context_);
+        detail::expect_certificate_for(*connection->tls, server_.host);
+      }
       ec = connection->run(deadline, [&](auto handler) {
-        connection->stream.async_connect(addresses, [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
+        connection->tcp().async_connect(addresses, [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
       });
       if (ec) throw fail(ec, "connecting");
       // A request goes out as headers then body, and an answer's first
       // bytes wait for it: with Nagle's algorithm each small write could
       // wait for the store's delayed ACK (40 ms on Linux).
       beast::error_code ignored;
-      connection->stream.socket().set_option(tcp::no_delay(true), ignored);
+      connection->tcp().socket().set_option(tcp::no_delay(true), ignored);
+      if (connection->tls) {
+        ec = connection->run(deadline, [&](auto handler) {
+          connection->tls->async_handshake(net::ssl::stream_base::client, handler);
+        });
+        if (ec) {
+          auto failure = detail::handshake_failure(*connection->tls, server_, ec);
+          if (!failure.certificate_refused) throw fail(ec, "shaking hands (TLS)");
+          connection->tcp().close();
+          throw TransportError(TransportFailure::untrusted, failure.message);
+        }
+      }
       connection->connected = true;
     }
     bhttp::request<bhttp::string_body> message{bhttp::string_to_verb(request.method), request.target, 11};
-    message.set(bhttp::field::host, host_ + ":" + port_);
+    message.set(bhttp::field::host, server_.authority());
     message.set(bhttp::field::user_agent, "torchprov");
     for (const auto& [name, value] : request.headers) message.set(name, value);
     if (const auto credentials = authorization(request); !credentials.empty())
@@ -309,15 +302,18 @@ BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::ti
     message.body() = request.body;
     message.keep_alive(true);
     message.prepare_payload();
-    auto ec = connection->run(deadline, [&](auto handler) { bhttp::async_write(connection->stream, message, handler); });
+    auto ec = connection->run(deadline, [&](auto handler) {
+      connection->on_stream([&](auto& stream) { bhttp::async_write(stream, message, handler); });
+    });
     bhttp::response_parser<bhttp::buffer_body> parser;
     // No limit (the caller bounds what it keeps).  Not boost::none: Boost
     // 1.74 compares a Content-Length against an empty limit as "too large".
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (!ec) {
-      acknowledge_at_once(connection->stream.socket());
+      acknowledge_at_once(connection->tcp().socket());
       ec = connection->run(deadline, [&](auto handler) {
-        bhttp::async_read_header(connection->stream, connection->buffer, parser, handler);
+        connection->on_stream(
+            [&](auto& stream) { bhttp::async_read_header(stream, connection->buffer, parser, handler); });
       });
     }
     if (ec) {
@@ -338,9 +334,9 @@ BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::ti
     while (!parser.is_done()) {
       parser.get().body().data = piece.data();
       parser.get().body().size = piece.size();
-      acknowledge_at_once(connection->stream.socket());
+      acknowledge_at_once(connection->tcp().socket());
       ec = connection->run(deadline, [&](auto handler) {
-        bhttp::async_read(connection->stream, connection->buffer, parser, handler);
+        connection->on_stream([&](auto& stream) { bhttp::async_read(stream, connection->buffer, parser, handler); });
       });
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) throw fail(ec, "reading the answer");
@@ -361,8 +357,8 @@ BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::ti
       give_back(std::move(connection));
     } else {
       beast::error_code ignored;
-      connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      connection->stream.close();
+      connection->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      connection->tcp().close();
     }
     if (retry_with_digest) {
       challenged = true;

@@ -1,4 +1,7 @@
-// A blocking HTTP/1.1 client for an external SPARQL store: keeps idle
+// A blocking HTTP/1.1 client for an external SPARQL store or a SERVICE
+// endpoint, over TCP or TLS (https://: the project's TLS client settings,
+// tls_client.h, so a certificate is checked as every other client checks
+// it, against the system's CA certificates or a --ca-file): keeps idle
 // connections for reuse (a query through the front must cost about one
 // round trip), bounds every request by a deadline, reads large response
 // bodies a piece at a time, and answers Basic and Digest challenges (Virtuoso
@@ -16,19 +19,24 @@
 #include <utility>
 #include <vector>
 
+#include "http_client.h"
+
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace torchprov::endpoint {
 
-// http://host[:port]/path[?query]
-struct BackendUrl {
-  std::string host, port = "80", target = "/";  // target: path and query
-  std::string text;                              // as given
+// http(s)://host[:port]/path[?query], read by uriparser (HttpUrl).
+struct BackendUrl : detail::HttpUrl {
+  std::string text;                                 // as given
   static BackendUrl parse(const std::string& url);  // throws std::invalid_argument
   // The target with `name=value` (value percent-encoded) appended to its query.
   std::string with_parameter(std::string_view name, std::string_view value) const;
 };
 
 // Percent-encodes all but unreserved characters (form values, query strings).
-std::string form_encode(std::string_view text);
+using detail::percent_encode;
 
 struct BackendRequest {
   std::string method = "GET";
@@ -44,8 +52,9 @@ struct BackendResponse {
   std::string header(std::string_view name) const;  // "" when absent (case-insensitive)
 };
 
-// Why a request got no HTTP answer.
-enum class TransportFailure { unreachable, timed_out, broken };
+// Why a request got no HTTP answer (untrusted: the server's TLS
+// certificate was refused; unknown CA, expired, host name mismatch).
+enum class TransportFailure { unreachable, timed_out, broken, untrusted };
 struct TransportError : std::runtime_error {
   TransportError(TransportFailure failure, const std::string& message)
       : std::runtime_error(message), failure(failure) {}
@@ -54,7 +63,11 @@ struct TransportError : std::runtime_error {
 
 class BackendClient {
  public:
-  BackendClient(std::string host, std::string port, std::string user = {}, std::string password = {});
+  // The server `url` names (its scheme, host and port; requests give their
+  // own targets); `tls` says whom an https:// server's certificate must
+  // come from (throws std::runtime_error for a CA file that cannot be used).
+  BackendClient(const detail::HttpUrl& url, const detail::TlsOptions& tls, std::string user = {},
+                std::string password = {});
   ~BackendClient();
   BackendClient(const BackendClient&) = delete;
   BackendClient& operator=(const BackendClient&) = delete;
@@ -83,7 +96,9 @@ class BackendClient {
                            const std::function<bool(std::string_view)>* consume, std::size_t max_body);
   std::string authorization(const BackendRequest& request);
 
-  std::string host_, port_, user_, password_;
+  detail::HttpUrl server_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // for https://
+  std::string user_, password_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::vector<Connection*> busy_;

@@ -621,8 +621,8 @@ sparql::QueryResult Endpoint::ask_service(const std::string& endpoint, const std
   BackendClient* client;
   {
     std::lock_guard lock(service_mutex_);
-    auto& slot = service_clients_[url.host + ":" + url.port];
-    if (!slot) slot = std::make_unique<BackendClient>(url.host, url.port);
+    auto& slot = service_clients_[(url.tls ? "https://" : "http://") + url.authority()];
+    if (!slot) slot = std::make_unique<BackendClient>(url, detail::TlsOptions{options_.ca_file});
     client = slot.get();
   }
   sparql::QueryResult result;

@@ -78,7 +78,7 @@ class Endpoint {
   Metrics metrics_;
   std::unique_ptr<Rules> rules_;  // steering rules (rules.h), evaluated on ingest
   std::mutex service_mutex_;
-  std::map<std::string, std::unique_ptr<BackendClient>> service_clients_;  // by host:port
+  std::map<std::string, std::unique_ptr<BackendClient>> service_clients_;  // by scheme and authority
 };
 
 }  // namespace torchprov::endpoint

@@ -38,9 +38,9 @@ void send_remote_query(BackendClient& client, const BackendUrl& url, const Remot
   request.target = url.target;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", graph ? "application/n-triples" : "application/sparql-results+json"}};
-  request.body = "query=" + form_encode(query.text);
-  for (const auto& g : query.default_graphs) request.body += "&default-graph-uri=" + form_encode(g);
-  for (const auto& g : query.named_graphs) request.body += "&named-graph-uri=" + form_encode(g);
+  request.body = "query=" + percent_encode(query.text);
+  for (const auto& g : query.default_graphs) request.body += "&default-graph-uri=" + percent_encode(g);
+  for (const auto& g : query.named_graphs) request.body += "&named-graph-uri=" + percent_encode(g);
   const std::chrono::milliseconds timeout =
       query.timeout.count() > 0 ? query.timeout : std::chrono::milliseconds(std::chrono::hours(1));
 
@@ -98,6 +98,8 @@ void send_remote_query(BackendClient& client, const BackendUrl& url, const Remot
         throw BackendError(http::status::service_unavailable, who + " is unreachable: " + error.what());
       case TransportFailure::timed_out:
         throw BackendError(http::status::gateway_timeout, who + " did not answer within " + duration_text(timeout));
+      case TransportFailure::untrusted:
+        throw BackendError(http::status::bad_gateway, who + " is not trusted: " + error.what());
       case TransportFailure::broken: break;
     }
     throw BackendError(http::status::bad_gateway, who + " failed: " + error.what());

@@ -32,6 +32,7 @@
 #include "endpoint.h"
 #include "sparql_store.h"
 #include "store_lock.h"
+#include "tls_client.h"
 
 namespace torchprov::endpoint {
 namespace {
@@ -505,8 +506,43 @@ std::optional<ListeningSocket> listen_or_report(const ServerOptions& options) {
   }
 }
 
+// HTTPS with the options' certificate chain and key (PEM), TLS 1.2 or
+// later; nullopt for HTTP.  Throws std::runtime_error naming the files and
+// what is wrong with them.
+std::optional<ssl::context> server_tls_context(const ServerOptions& options) {
+  std::optional<ssl::context> context;
+  if (options.tls_certificate.empty() && options.tls_private_key.empty()) return context;
+  if (options.tls_certificate.empty() || options.tls_private_key.empty())
+    throw std::runtime_error("HTTPS needs both a certificate and its private key");
+  const auto refuse = [&](const std::string& why) {
+    return std::runtime_error("cannot use the TLS certificate " + options.tls_certificate.string() + " and key " +
+                              options.tls_private_key.string() + ": " + why);
+  };
+  // OpenSSL says only "asio.ssl error" for a file that is not there.
+  for (const auto& file : {options.tls_certificate, options.tls_private_key})
+    if (!std::filesystem::is_regular_file(file)) throw refuse(file.string() + " is not a file");
+  context.emplace(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  try {
+    context->use_certificate_chain_file(options.tls_certificate.string());
+    context->use_private_key_file(options.tls_private_key.string(), ssl::context::pem);
+  } catch (const std::exception& error) {
+    throw refuse(error.what());
+  }
+  return context;
+}
+
 int serve_data(DataStore& data, const std::filesystem::path& state_directory, ServerOptions options,
                ListeningSocket socket) {
+  // The certificate before the token: bad TLS files change nothing.
+  std::optional<ssl::context> tls_context;
+  try {
+    tls_context = server_tls_context(options);
+  } catch (const std::exception& error) {
+    std::cerr << "torchprov serve: " << error.what() << "\n";
+    return 1;
+  }
   if (options.token_file.empty()) options.token_file = state_directory / "token";
   bool created = false;
   Tokens tokens;
@@ -531,25 +567,6 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
   const std::size_t body_limit = options.max_body_bytes;
   const std::string address = options.bind;
   const auto port = socket.port();
-  // HTTPS with the given certificate chain and key (PEM); TLS 1.2 or later.
-  std::optional<ssl::context> tls_context;
-  if (!options.tls_certificate.empty() || !options.tls_private_key.empty()) {
-    if (options.tls_certificate.empty() || options.tls_private_key.empty()) {
-      std::cerr << "torchprov serve: HTTPS needs both a certificate and its private key\n";
-      return 2;
-    }
-    tls_context.emplace(ssl::context::tls_server);
-    tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-    try {
-      tls_context->use_certificate_chain_file(options.tls_certificate.string());
-      tls_context->use_private_key_file(options.tls_private_key.string(), ssl::context::pem);
-    } catch (const std::exception& error) {
-      std::cerr << "torchprov serve: cannot use the TLS certificate " << options.tls_certificate.string() << " and key "
-                << options.tls_private_key.string() << ": " << error.what() << "\n";
-      return 1;
-    }
-  }
   Endpoint endpoint(data, std::move(options), std::move(tokens));
 
   // Two I/O threads move bytes (one alone capped point queries at ~8 k/s);
@@ -576,6 +593,11 @@ int serve_data(DataStore& data, const std::filesystem::path& state_directory, Se
 
 }  // namespace
 
+void check_tls_files(const ServerOptions& options) {
+  server_tls_context(options);
+  if (!options.ca_file.empty()) detail::tls_client_context({options.ca_file});
+}
+
 int serve(triplestore::Store& store, ServerOptions options) {
   auto socket = listen_or_report(options);
   if (!socket) return 1;
@@ -595,6 +617,15 @@ int serve(const BackendOptions& backend, const std::filesystem::path& state_dire
 
 int serve(const BackendOptions& backend, const std::filesystem::path& state_directory, ServerOptions options,
           ListeningSocket socket) {
+  // Nothing is created (no folder, no token) with TLS files that cannot
+  // be used or a store whose certificate is refused.
+  try {
+    check_tls_files(options);
+    check_backend_trust(backend);
+  } catch (const std::exception& error) {
+    std::cerr << "torchprov serve: " << error.what() << "\n";
+    return 1;
+  }
   std::filesystem::create_directories(state_directory);
   // The journal has one writer: two servers sharing a folder would deliver
   // and confirm each other's batches.  Several servers may front one

@@ -329,6 +329,22 @@ class SparqlStore::Answer : public QueryAnswer {
   sparql::QueryForm form_;
 };
 
+void check_backend_trust(const BackendOptions& options) {
+  for (const std::string& text : {options.query_url, options.update_url, options.data_url}) {
+    if (text.empty()) continue;
+    const auto url = BackendUrl::parse(text);
+    if (!url.tls) continue;
+    BackendClient client(url, detail::TlsOptions{options.ca_file});
+    try {
+      // The handshake is what counts; what the store answers to a GET does not.
+      client.send(BackendRequest{"GET", url.target, {}, {}}, Clock::now() + ping_timeout);
+    } catch (const TransportError& error) {
+      if (error.failure == TransportFailure::untrusted)
+        throw std::runtime_error("the SPARQL store at " + url.text + " is not trusted: " + error.what());
+    }
+  }
+}
+
 SparqlStore::SparqlStore(BackendOptions options, const fs::path& state_directory)
     : options_(std::move(options)),
       query_url_(BackendUrl::parse(options_.query_url)),
@@ -338,7 +354,7 @@ SparqlStore::SparqlStore(BackendOptions options, const fs::path& state_directory
   if (!options_.data_url.empty()) data_url_ = BackendUrl::parse(options_.data_url);
   fs::create_directories(spool_directory_);
   auto client_for = [&](const BackendUrl& url) {
-    return std::make_unique<BackendClient>(url.host, url.port, options_.user, options_.password);
+    return std::make_unique<BackendClient>(url, detail::TlsOptions{options_.ca_file}, options_.user, options_.password);
   };
   query_client_ = client_for(query_url_);
   update_client_ = client_for(update_url_);
@@ -347,7 +363,7 @@ SparqlStore::SparqlStore(BackendOptions options, const fs::path& state_directory
   try {
     BackendRequest ping{"POST", query_url_.target, {{"Content-Type", "application/x-www-form-urlencoded"},
                                                     {"Accept", "application/sparql-results+json"}},
-                        "query=" + form_encode("ASK {}")};
+                        "query=" + percent_encode("ASK {}")};
     const auto response = query_client_->send(ping, Clock::now() + ping_timeout);
     if (response.status / 100 == 2) mark_reachable(true, {});
     else mark_reachable(false, "it answers HTTP " + std::to_string(response.status) + " at " + query_url_.text);
@@ -498,9 +514,9 @@ WriteOutcome SparqlStore::delete_graph(const std::string& graph) {
 WriteOutcome SparqlStore::update(const std::string& text, const sparql::QueryOptions& options) {
   // Our syntax errors and SERVICE checks, before anything is journaled.
   check_services(sparql::service_endpoints(sparql::parse_update(text, options.base_iri)), options);
-  std::string form = "update=" + form_encode(base_prologue(options.base_iri) + text);
-  for (const auto& g : options.default_graphs) form += "&using-graph-uri=" + form_encode(g);
-  for (const auto& g : options.named_graphs) form += "&using-named-graph-uri=" + form_encode(g);
+  std::string form = "update=" + percent_encode(base_prologue(options.base_iri) + text);
+  for (const auto& g : options.default_graphs) form += "&using-graph-uri=" + percent_encode(g);
+  for (const auto& g : options.named_graphs) form += "&using-named-graph-uri=" + percent_encode(g);
   // People and scripts wait for an update's answer: long enough for the
   // store's verdict even when it needs a few attempts.
   auto outcome = journal_and_wait(BackendJournal::Kind::update, {}, form,
@@ -565,7 +581,7 @@ SparqlStore::Sent SparqlStore::send_entries(std::span<const BackendJournal::Entr
   if (first.kind == Kind::update) return send_update(first.payload);
   if (first.kind == Kind::drop_graph) {
     if (data_url_) return send_data("DELETE", first.graph, {});
-    return send_update("update=" + form_encode("DROP SILENT " + graph_ref(first.graph)));
+    return send_update("update=" + percent_encode("DROP SILENT " + graph_ref(first.graph)));
   }
   // Inserts (several batches in one go) and graph replacements.
   std::vector<Statement> statements;
@@ -599,14 +615,14 @@ SparqlStore::Sent SparqlStore::send_entries(std::span<const BackendJournal::Entr
     }
   } else {
     std::string prologue = replace ? "DROP SILENT " + graph_ref(first.graph) + " ;\n" : std::string();
-    if (statements.empty()) return send_update("update=" + form_encode("DROP SILENT " + graph_ref(first.graph)));
+    if (statements.empty()) return send_update("update=" + percent_encode("DROP SILENT " + graph_ref(first.graph)));
     for (std::size_t begin = 0; begin < statements.size(); begin += update_request_quads) {
       const std::size_t end = std::min(statements.size(), begin + update_request_quads);
       const std::span<const Statement> chunk(statements.data() + begin, end - begin);
       const bool blank = std::any_of(chunk.begin(), chunk.end(), [](const Statement& s) {
         return s.subject.kind == TermKind::blank || s.object.kind == TermKind::blank;
       });
-      const Sent sent = send_update("update=" + form_encode(prologue + update_text_of(chunk, blank)));
+      const Sent sent = send_update("update=" + percent_encode(prologue + update_text_of(chunk, blank)));
       if (sent.delivery != Delivery::confirmed) return sent;
       prologue.clear();
     }
@@ -727,7 +743,7 @@ void SparqlStore::monitor_loop() {
     }
     BackendRequest ping{"POST", query_url_.target, {{"Content-Type", "application/x-www-form-urlencoded"},
                                                     {"Accept", "application/sparql-results+json"}},
-                        "query=" + form_encode("ASK {}")};
+                        "query=" + percent_encode("ASK {}")};
     try {
       const auto response = query_client_->send(ping, Clock::now() + ping_timeout);
       if (response.status / 100 == 2) mark_reachable(true, {});

@@ -23,6 +23,14 @@
 
 namespace torchprov::endpoint {
 
+// Before a server in front of the store creates anything: the URLs parse,
+// a CA file can be used, and every https:// one shows a certificate that
+// is trusted (a store that cannot be reached is fine: writes are journaled
+// until it comes).  Throws std::invalid_argument for a malformed URL,
+// std::runtime_error "the SPARQL store at URL is not trusted: TLS handshake
+// with HOST:PORT failed: REASON" for a refused certificate.
+void check_backend_trust(const BackendOptions& options);
+
 class SparqlStore final : public DataStore {
  public:
   // Starts the drain and monitor threads; never fails because the store is
