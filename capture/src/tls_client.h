@@ -1,7 +1,8 @@
 // The TLS half of the HTTP client, for code that keeps its own connections
-// (a client that pools them, streams bodies): a TCP connection to an
-// https:// URL with the handshake done and the server's certificate checked
-// as http_request checks it.
+// (the server's client of a backend store or a SERVICE endpoint pools them
+// and streams bodies): a TCP connection to an https:// URL with the
+// handshake done and the server's certificate checked as http_request
+// checks it, or the pieces to do the same asynchronously.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
