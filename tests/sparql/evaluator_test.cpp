@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <tuple>
 #include <regex>
 
 #include "isomorphism.h"
@@ -682,6 +684,117 @@ TEST(EvaluatorAtScale, GroupCountsWithoutRowsAgreeWithSums) {
   }
   // No solutions, no groups.
   EXPECT_TRUE(query(trainings(), "SELECT ?p (COUNT(*) AS ?c) WHERE { ?s ?p :nothing } GROUP BY ?p").rows.empty());
+}
+
+// Every metric of the trainings, worked out here rather than by the engine.
+struct Metric {
+  std::string iri;  // :run3e7lossval
+  int run;
+  std::string name, split, value;
+};
+std::vector<Metric> all_metrics() {
+  std::vector<Metric> out;
+  for (int r = 0; r < Trainings::runs; ++r)
+    for (int e = 0; e < Trainings::epochs; ++e) {
+      int salt = 0;
+      for (const char* name : {"loss", "accuracy"})
+        for (const char* split : {"train", "val"})
+          out.push_back({":run" + std::to_string(r) + "e" + std::to_string(e) + name + split, r, name, split,
+                         Trainings::value(r, e, salt++)});
+    }
+  return out;
+}
+
+TEST(EvaluatorAtScale, OrderByWithLimitGivesThePagesOfTheWholeOrder) {
+  // Only offset + limit rows are ordered when a LIMIT follows (a partial
+  // sort); every page must still be that slice of the whole order.  The
+  // oracle: the metrics sorted here by value (descending), then IRI.
+  auto metrics = all_metrics();
+  std::sort(metrics.begin(), metrics.end(), [](const Metric& a, const Metric& b) {
+    return a.value != b.value ? a.value > b.value : a.iri.substr(1) < b.iri.substr(1);
+  });
+  const std::string where = "?m :name ?n ; :value ?v ";
+  for (const auto& [offset, limit] : std::vector<std::pair<std::size_t, std::size_t>>{
+           {0, 1}, {0, 10}, {35, 10}, {100, 50}, {3000, 50}, {3790, 50}, {0, 4000}, {3839, 5}, {5000, 3}}) {
+    Rows expected;
+    for (std::size_t i = offset; i < std::min(metrics.size(), offset + limit); ++i) expected.push_back(metrics[i].iri);
+    const auto page = query(trainings(), "SELECT ?m WHERE { " + where + "} ORDER BY DESC(?v) ?m LIMIT " +
+                                             std::to_string(limit) + " OFFSET " + std::to_string(offset));
+    EXPECT_EQ(rows(page, true), expected) << "LIMIT " << limit << " OFFSET " << offset;
+  }
+  // Ties left in the solutions' order (no tie-breaking key): a page is the
+  // slice of the same query without LIMIT, which sorts every row.
+  const auto whole = rows(query(trainings(), "SELECT ?m ?n WHERE { " + where + "} ORDER BY ?n"), true);
+  for (std::size_t offset : {0u, 7u, 1919u, 1920u, 3800u}) {
+    const Rows expected(whole.begin() + static_cast<std::ptrdiff_t>(offset),
+                        whole.begin() + static_cast<std::ptrdiff_t>(std::min(whole.size(), offset + 25)));
+    EXPECT_EQ(rows(query(trainings(), "SELECT ?m ?n WHERE { " + where + "} ORDER BY ?n LIMIT 25 OFFSET " +
+                                          std::to_string(offset)),
+                   true),
+              expected)
+        << "OFFSET " << offset;
+  }
+  // Inside a sub-select joined to outer rows.
+  EXPECT_EQ(rows(query(trainings(), "SELECT ?m WHERE { :run0 a :Run . { SELECT ?m WHERE { " + where +
+                                        "} ORDER BY DESC(?v) ?m LIMIT 2 } }"),
+                 true),
+            (Rows{metrics[0].iri, metrics[1].iri}));
+}
+
+TEST(EvaluatorAtScale, MinAndMaxPerGroupWithoutRowsAgreeWithTheData) {
+  // MIN / MAX / COUNT grouped by one or two variables of a BGP are kept
+  // per group while the BGP runs; the oracle works them out from the data.
+  std::map<std::string, std::tuple<std::string, std::string, int>> per_run, per_run_and_name;
+  for (const auto& m : all_metrics()) {
+    if (m.split != "val") continue;
+    const std::string run = ":run" + std::to_string(m.run);
+    for (const auto& [table, key] : {std::pair{&per_run, run}, std::pair{&per_run_and_name, run + " \"" + m.name + "\""}}) {
+      auto [it, added] = table->try_emplace(key, m.value, m.value, 0);
+      auto& [low, high, n] = it->second;
+      low = std::min(low, m.value);
+      high = std::max(high, m.value);
+      ++n;
+    }
+  }
+  auto expected = [](const std::map<std::string, std::tuple<std::string, std::string, int>>& table) {
+    Rows out;
+    for (const auto& [key, v] : table)
+      out.push_back(key + " \"" + std::get<0>(v) + "\"^^xsd:double \"" + std::get<1>(v) + "\"^^xsd:double " +
+                    std::to_string(std::get<2>(v)));
+    return out;
+  };
+  const std::string patterns = "?e :partOf ?run . ?m :generatedBy ?e ; :name ?n ; :split \"val\" ; :value ?v";
+  EXPECT_EQ(rows(query(trainings(), "SELECT ?run (MIN(?v) AS ?low) (MAX(?v) AS ?high) (COUNT(*) AS ?c) WHERE { " +
+                                        patterns + " } GROUP BY ?run")),
+            expected(per_run));
+  EXPECT_EQ(rows(query(trainings(), "SELECT ?run ?n (MIN(DISTINCT ?v) AS ?low) (MAX(?v) AS ?high) (COUNT(?m) AS ?c) "
+                                    "WHERE { " + patterns + " } GROUP BY ?run ?n")),
+            expected(per_run_and_name));
+  // Per named graph, and nothing for a group that has no solutions.
+  EXPECT_EQ(rows(query(trainings(), "SELECT ?run (MIN(?v) AS ?low) (MAX(?v) AS ?high) (COUNT(*) AS ?c) WHERE { "
+                                    "GRAPH ?g { " + patterns + " } } GROUP BY ?run")),
+            expected(per_run));
+  EXPECT_TRUE(query(trainings(), "SELECT ?run (MAX(?v) AS ?high) WHERE { " + patterns + " ; :nothing ?x } GROUP BY ?run")
+                  .rows.empty());
+}
+
+TEST(Evaluator, MinAndMaxOfMixedValuesAgreeWithTheGeneralPath) {
+  // Numbers compare by value (1.0 = 1: the first met wins), everything else
+  // in the ORDER BY order; a UNION makes the general path run the same
+  // query over the same solutions.
+  auto ds = make(":a :v 2 , 10 , \"10\" , :x . :b :v 1.0 , 1 , \"1\"^^xsd:double , -3 . "
+                 ":c :v \"z\" , \"a\"@en , _:n . :d :v \"2020-01-01\"^^xsd:date , 5 . :e :v 3 , 2.5 , 1.0e1 .");
+  for (const char* agg : {"MIN", "MAX"}) {
+    const std::string a(agg);
+    const auto streamed = query(ds, "SELECT ?s (" + a + "(?v) AS ?x) (COUNT(*) AS ?c) WHERE { ?s :v ?v } GROUP BY ?s");
+    const auto general = query(ds, "SELECT ?s (" + a + "(?v) AS ?x) (COUNT(*) AS ?c) WHERE { { ?s :v ?v } UNION "
+                                   "{ ?s :nothing ?v } } GROUP BY ?s");
+    EXPECT_EQ(rows(streamed), rows(general)) << agg;
+    EXPECT_EQ(streamed.rows.size(), 5u);
+  }
+  // Across numeric types by value: 1.0e1 is the largest, 2.5 the smallest.
+  EXPECT_EQ(rows(query(ds, "SELECT ?s (MIN(?v) AS ?low) (MAX(?v) AS ?high) WHERE { ?s :v ?v } GROUP BY ?s")).back(),
+            ":e 2.5 1.0e1");
 }
 
 // SERVICE against endpoints answered in process (a dataset each).

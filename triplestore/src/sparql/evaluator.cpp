@@ -432,37 +432,10 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
       return out;
     }
     case OpKind::group: return eval_group(op, seed, scope);
-    case OpKind::order_by: {
-      auto rows = eval(*op.children[0], seed, scope);
-      std::vector<std::vector<std::optional<Term>>> keys(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i)
-        for (const auto& k : op.order) keys[i].push_back(evaluate_expression(k.expr, rows[i]));
-      std::vector<std::size_t> index(rows.size());
-      for (std::size_t i = 0; i < index.size(); ++i) index[i] = i;
-      std::stable_sort(index.begin(), index.end(), [&](std::size_t a, std::size_t b) {
-        for (std::size_t k = 0; k < op.order.size(); ++k) {
-          const auto& x = keys[a][k];
-          const auto& y = keys[b][k];
-          int c = order_compare(x ? &*x : nullptr, y ? &*y : nullptr);
-          if (c != 0) return op.order[k].descending ? c > 0 : c < 0;
-        }
-        return false;
-      });
-      std::vector<Row> out;
-      out.reserve(rows.size());
-      for (auto i : index) out.push_back(std::move(rows[i]));
-      return out;
-    }
+    case OpKind::order_by: return sorted(op, eval(*op.children[0], seed, scope), std::nullopt);
     case OpKind::project: {
-      // Variables not projected are not visible inside (sub-select scope).
-      Row inner_seed(slot_count_, any_term);
-      for (int s : op.projection) inner_seed[s] = seed[s];
-      auto rows = eval(*op.children[0], inner_seed, scope);
-      std::vector<bool> keep(slot_count_, false);
-      for (int s : op.projection) keep[s] = true;
-      for (auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i)
-          if (!keep[i]) r[i] = any_term;
+      auto rows = eval(*op.children[0], projected(op, seed), scope);
+      blank_unprojected(op, rows);
       return rows;
     }
     case OpKind::distinct:
@@ -475,7 +448,22 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
       return out;
     }
     case OpKind::slice: {
-      auto rows = eval(*op.children[0], seed, scope);
+      // ORDER BY under LIMIT: only the first offset + limit rows need
+      // ordering (a page of 50 out of 10 000 runs), not all of them.  A
+      // projection between the two only blanks slots, so it may follow.
+      const Op& child = *op.children[0];
+      const Op* order = child.kind == OpKind::order_by ? &child
+                        : child.kind == OpKind::project && child.children[0]->kind == OpKind::order_by
+                            ? child.children[0].get()
+                            : nullptr;
+      std::vector<Row> rows;
+      if (order && op.limit) {
+        const Row inner_seed = child.kind == OpKind::project ? projected(child, seed) : seed;
+        rows = sorted(*order, eval(*order->children[0], inner_seed, scope), op.offset + *op.limit);
+        if (child.kind == OpKind::project) blank_unprojected(child, rows);
+      } else {
+        rows = eval(child, seed, scope);
+      }
       std::size_t begin = std::min(op.offset, rows.size());
       std::size_t end = op.limit ? std::min(rows.size(), begin + *op.limit) : rows.size();
       return std::vector<Row>(std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(begin)),
@@ -493,6 +481,58 @@ std::vector<Row> Evaluator::eval(const Op& op, const Row& seed, const GraphScope
     }
   }
   return {};
+}
+
+// Variables not projected are not visible inside a projection (sub-select
+// scope): the seed passed down keeps only the projected ones.
+Row Evaluator::projected(const Op& project, const Row& seed) const {
+  Row inner_seed(slot_count_, any_term);
+  for (int s : project.projection) inner_seed[s] = seed[s];
+  return inner_seed;
+}
+
+void Evaluator::blank_unprojected(const Op& project, std::vector<Row>& rows) const {
+  std::vector<bool> keep(slot_count_, false);
+  for (int s : project.projection) keep[s] = true;
+  for (auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (!keep[i]) r[i] = any_term;
+}
+
+// The rows in the order of the ORDER BY keys, ties in their input order
+// (a stable sort).  With `keep`, only that many first rows are wanted:
+// a partial sort on (keys, input position), which puts the same rows first
+// as the stable sort of all of them, in O(n log keep).  Either way the
+// rows are sorted on (keys, input position): a stable sort.
+std::vector<Row> Evaluator::sorted(const Op& op, std::vector<Row> rows, std::optional<std::size_t> keep) {
+  std::vector<std::vector<std::optional<Term>>> keys(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    keys[i].reserve(op.order.size());
+    for (const auto& k : op.order) keys[i].push_back(evaluate_expression(k.expr, rows[i]));
+    check_limits();
+  }
+  std::vector<std::size_t> index(rows.size());
+  for (std::size_t i = 0; i < index.size(); ++i) index[i] = i;
+  auto before = [&](std::size_t a, std::size_t b) {
+    for (std::size_t k = 0; k < op.order.size(); ++k) {
+      const auto& x = keys[a][k];
+      const auto& y = keys[b][k];
+      int c = order_compare(x ? &*x : nullptr, y ? &*y : nullptr);
+      if (c != 0) return op.order[k].descending ? c > 0 : c < 0;
+    }
+    return a < b;
+  };
+  // A heap of most of the rows costs more than sorting them all.
+  if (keep && *keep < index.size() / 4) {
+    std::partial_sort(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(*keep), index.end(), before);
+    index.resize(*keep);
+  } else {
+    std::sort(index.begin(), index.end(), before);
+  }
+  std::vector<Row> out;
+  out.reserve(index.size());
+  for (auto i : index) out.push_back(std::move(rows[i]));
+  return out;
 }
 
 template <class Visit>
@@ -739,10 +779,31 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
     const std::size_t words = dataset_.term_count() / 64 + 1;
     counting->seen.assign(counting->distinct_slots.size(), std::vector<std::uint64_t>(words, 0));
     counting->seen_computed.assign(counting->distinct_slots.size(), {});
-    if (counting->group_slots.size() == 1) counting->per_id.assign(dataset_.term_count() + 1, 0);
+    if (counting->group_slots.size() == 1 && counting->extreme_slots.empty())
+      counting->per_id.assign(dataset_.term_count() + 1, 0);
   }
+  const std::size_t extreme_count = counting ? counting->extreme_slots.size() : 0;
   auto count = [&](auto&& value_of) {
     ++counted;
+    if (extreme_count) {
+      std::uint64_t key = 0;
+      for (int slot : counting->group_slots) key = (key << 32) | value_of(slot);
+      auto [it, added] = counting->group_of.try_emplace(key, static_cast<std::uint32_t>(counting->groups.size()));
+      const std::size_t g = it->second;
+      if (added) {
+        counting->groups.push_back(key);
+        counting->group_rows.push_back(0);
+        for (int slot : counting->extreme_slots) counting->extremes.push_back(value_of(slot));
+      } else {
+        for (std::size_t e = 0; e < extreme_count; ++e) {
+          TermId& best = counting->extremes[g * extreme_count + e];
+          const TermId v = value_of(counting->extreme_slots[e]);
+          if (beats(v, best, counting->extreme_is_max[e])) best = v;
+        }
+      }
+      ++counting->group_rows[g];
+      return;
+    }
     if (counting->group_slots.size() == 1) {
       const TermId key = value_of(counting->group_slots[0]);
       if (key < counting->per_id.size()) ++counting->per_id[key];
@@ -1102,6 +1163,13 @@ std::vector<Row> Evaluator::eval_group(const Op& op, const Row& seed, const Grap
         if (t->is_var() && t->slot == slot) return true;
     return false;
   };
+  // MIN and MAX of a variable of the patterns are kept per group while
+  // counting (DISTINCT changes neither).
+  auto extreme = [&](const AggregateBinding& a) {
+    const Expr& agg = a.aggregate;
+    return (agg.name == "MIN" || agg.name == "MAX") && !agg.star && agg.args.size() == 1 &&
+           agg.args[0].kind == ExprKind::variable && in_patterns(agg.args[0].slot);
+  };
   auto countable = [&](const AggregateBinding& a) {
     const Expr& agg = a.aggregate;
     if (agg.name != "COUNT") return false;
@@ -1113,14 +1181,39 @@ std::vector<Row> Evaluator::eval_group(const Op& op, const Row& seed, const Grap
       op.group_keys.size() <= 2 && std::all_of(op.group_keys.begin(), op.group_keys.end(), [&](const GroupKey& k) {
         return k.expr.kind == ExprKind::variable && in_patterns(k.expr.slot);
       });
+  const bool with_extremes = std::any_of(op.aggregates.begin(), op.aggregates.end(), extreme);
   if (!op.group_keys.empty() && keys_countable && !op.aggregates.empty() && child.kind == OpKind::bgp &&
-      !child.patterns.empty() && std::all_of(op.aggregates.begin(), op.aggregates.end(), countable)) {
-    // GROUP BY variables of the BGP with counts: counted per key at the
-    // BGP's last step, without rows.
+      !child.patterns.empty() &&
+      std::all_of(op.aggregates.begin(), op.aggregates.end(),
+                  [&](const AggregateBinding& a) { return countable(a) || extreme(a); })) {
+    // GROUP BY variables of the BGP with counts (and MIN / MAX): counted
+    // per key at the BGP's last step, without rows.
     Counting counting;
     for (const auto& k : op.group_keys) counting.group_slots.push_back(k.expr.slot);
+    for (const auto& a : op.aggregates) {
+      if (!extreme(a)) continue;
+      counting.extreme_slots.push_back(a.aggregate.args[0].slot);
+      counting.extreme_is_max.push_back(a.aggregate.name == "MAX");
+    }
     eval_bgp_batch(child, std::vector<Row>{seed}, scope, nullptr, &counting);
     std::vector<Row> out;
+    if (with_extremes) {
+      if (counting.rows == 0) return out;
+      const std::size_t width = counting.extreme_slots.size();
+      for (std::size_t g = 0; g < counting.groups.size(); ++g) {
+        Row r(slot_count_, any_term);
+        const std::uint64_t key = counting.groups[g];
+        const TermId values[] = {op.group_keys.size() == 1 ? static_cast<TermId>(key) : static_cast<TermId>(key >> 32),
+                                 static_cast<TermId>(key)};
+        for (std::size_t k = 0; k < op.group_keys.size(); ++k)
+          if (op.group_keys[k].slot >= 0) r[op.group_keys[k].slot] = values[k];
+        const TermId count = terms_.id_of(make_integer(static_cast<long long>(counting.group_rows[g])));
+        std::size_t e = 0;
+        for (const auto& a : op.aggregates) r[a.slot] = extreme(a) ? counting.extremes[g * width + e++] : count;
+        if (compatible(r, seed)) out.push_back(merge(r, seed));
+      }
+      return out;
+    }
     auto add_group = [&](TermId first, TermId second, std::size_t n) {
       Row r(slot_count_, any_term);
       const TermId values[] = {first, second};
@@ -1262,23 +1355,10 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
   }
   if (name == "MIN" || name == "MAX") {
     TermId best = any_term;
-    std::optional<Numeric> best_number;
     bool want_min = name == "MIN";
     for (TermId id : values) {
       if (id == any_term) continue;
-      const auto number = numeric_of(id);
-      if (best == any_term) {
-        best = id;
-        best_number = number;
-        continue;
-      }
-      std::optional<int> numbers_compared;
-      if (number && best_number) numbers_compared = numeric_compare(*number, *best_number);
-      const int c = numbers_compared ? *numbers_compared : order_compare(&terms_.term(id), &terms_.term(best));
-      if ((want_min && c < 0) || (!want_min && c > 0)) {
-        best = id;
-        best_number = number;
-      }
+      if (best == any_term || beats(id, best, !want_min)) best = id;
     }
     if (best == any_term) return std::nullopt;
     return terms_.term(best);
@@ -1304,6 +1384,15 @@ std::optional<Term> Evaluator::aggregate(const AggregateBinding& binding, const 
     return make_string(out);
   }
   return std::nullopt;
+}
+
+bool Evaluator::beats(TermId candidate, TermId best, bool want_max) {
+  const auto number = numeric_of(candidate);
+  const auto best_number = number ? numeric_of(best) : std::nullopt;
+  std::optional<int> numbers_compared;
+  if (number && best_number) numbers_compared = numeric_compare(*number, *best_number);
+  const int c = numbers_compared ? *numbers_compared : order_compare(&terms_.term(candidate), &terms_.term(best));
+  return want_max ? c > 0 : c < 0;
 }
 
 bool Evaluator::filter_passes(const std::vector<Expr>& conditions, const Row& row) {

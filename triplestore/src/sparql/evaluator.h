@@ -84,6 +84,10 @@ class Evaluator {
     std::vector<TermId> graphs;  // else these
   };
   std::vector<Row> eval(const Op& op, const Row& seed, const GraphScope& scope);
+  // ORDER BY (see evaluator.cpp); `keep`: only that many first rows are wanted.
+  std::vector<Row> sorted(const Op& order_by, std::vector<Row> rows, std::optional<std::size_t> keep);
+  Row projected(const Op& project, const Row& seed) const;
+  void blank_unprojected(const Op& project, std::vector<Row>& rows) const;
   // The right operand of a join evaluated per distinct value of the left
   // rows' shared slots (see evaluator.cpp); nullopt when that does not pay.
   struct SeededRight {
@@ -113,7 +117,19 @@ class Evaluator {
     std::vector<int> group_slots;
     std::vector<std::uint32_t> per_id;
     std::unordered_map<std::uint64_t, std::size_t> per_key;
+    // MIN / MAX of variables per group, kept while counting (GROUP BY
+    // only): the groups in the order first met, each with its solutions
+    // and its extreme value per entry of `extreme_slots`.
+    std::vector<int> extreme_slots;
+    std::vector<bool> extreme_is_max;
+    std::unordered_map<std::uint64_t, std::uint32_t> group_of;
+    std::vector<std::uint64_t> groups;
+    std::vector<std::size_t> group_rows;
+    std::vector<TermId> extremes;  // group * extreme_slots.size() + entry
   };
+  // Whether `candidate` replaces `best` as the MIN (or MAX) of a group: the
+  // comparison of aggregate() (numbers by value, else the ORDER BY order).
+  bool beats(TermId candidate, TermId best, bool want_max);
   // With `counting` the solutions are only counted (no rows are built).
   std::vector<Row> eval_bgp_batch(const Op& op, const std::vector<Row>& seeds, const GraphScope& scope,
                                   std::vector<std::size_t>* origins, Counting* counting = nullptr);
