@@ -527,7 +527,9 @@ std::vector<Row> Evaluator::sorted(const Op& op, std::vector<Row> rows, std::opt
     std::partial_sort(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(*keep), index.end(), before);
     index.resize(*keep);
   } else {
-    std::sort(index.begin(), index.end(), before);
+    // Merge sort: fewer comparisons than introsort, and comparing keys
+    // (string compares, mostly) is what a sort costs here.
+    std::stable_sort(index.begin(), index.end(), before);
   }
   std::vector<Row> out;
   out.reserve(index.size());
