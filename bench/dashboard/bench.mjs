@@ -40,6 +40,21 @@ page.on('requestfinished', async (req) => {
 // still waiting for, and the benchmark goes on with the next view.
 const VIEW_TIMEOUT_MS = Number(process.env.VIEW_TIMEOUT_MS || 60000);
 page.setDefaultTimeout(VIEW_TIMEOUT_MS);
+// Until no request to /sparql or /api has been in flight for QUIET_MS.  Playwright's
+// 'networkidle' resolves at once on a page that reached it before, so it missed the requests a
+// click sends (the sorted page's query) and timed the view before they were answered.
+const QUIET_MS = 300;
+async function settled() {
+  const deadline = Date.now() + VIEW_TIMEOUT_MS;
+  let quietSince = Date.now();
+  for (;;) {
+    if (pending.size) quietSince = Date.now();
+    else if (Date.now() - quietSince >= QUIET_MS) return;
+    if (Date.now() > deadline) throw new Error(`requests still unanswered after ${VIEW_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function measure(name, action) {
   recording = [];
   pending.clear();
@@ -48,7 +63,7 @@ async function measure(name, action) {
   let failed = null;
   try {
     note = await action();
-    await page.waitForLoadState('networkidle');
+    await settled();
   } catch (e) {
     failed = `did not finish in ${VIEW_TIMEOUT_MS} ms: ${String(e.message ?? e).split('\n')[0]}`;
     const now = Date.now();
@@ -85,7 +100,13 @@ const describe = (r) => {
 };
 
 const views = [];
-const go = async (hash, wait) => { await page.goto(new URL(hash, BASE_URL).href); if (wait) await page.waitForSelector(wait); };
+// The page's 2.5 s polling is switched off after each load: it would send the runs table's
+// queries again in the middle of whatever view is being timed.
+const go = async (hash, wait) => {
+  await page.goto(new URL(hash, BASE_URL).href);
+  await page.uncheck('#live');
+  if (wait) await page.waitForSelector(wait);
+};
 
 views.push(await measure('runs table (newest first, page 1)', async () => {
   await go('#runs', '#runs-table tbody tr[data-run]');
@@ -94,21 +115,21 @@ views.push(await measure('runs table (newest first, page 1)', async () => {
 views.push(await measure('runs table sorted by best val accuracy', async () => {
   await page.click('#runs-table th[data-key="bestValAccuracy"]');
   await page.waitForFunction(() => document.querySelector('#runs-table th[data-key="bestValAccuracy"]').classList.contains('sorted'));
-  await page.waitForLoadState('networkidle');
+  await settled();
   return (await page.locator('#runs-table tbody tr[data-run] td:nth-child(11)').first().innerText());
 }));
 views.push(await measure('runs table filtered ("adamw")', async () => {
   await page.fill('#runs-filter', 'adamw');
   await page.waitForTimeout(400);
-  await page.waitForLoadState('networkidle');
+  await settled();
   return page.innerText('#runs-count');
 }));
 views.push(await measure('runs table, next page', async () => {
   await page.fill('#runs-filter', '');
   await page.waitForTimeout(400);
-  await page.waitForLoadState('networkidle');
+  await settled();
   await page.click('#runs-next');
-  await page.waitForLoadState('networkidle');
+  await settled();
   return page.innerText('#runs-count');
 }));
 views.push(await measure('curves (3 newest runs)', async () => {
@@ -121,7 +142,7 @@ views.push(await measure(`run page, ${RUN} (100 epochs)`, async () => {
 let longRender = NaN;
 views.push(await measure(`run page, ${LONG_RUN} (1000 epochs)`, async () => {
   await go('#runs', '#runs-table tbody tr[data-run]');
-  await page.waitForLoadState('networkidle');
+  await settled();
   const t = Date.now();
   await page.evaluate((id) => { location.hash = `#run/${id}`; }, LONG_RUN);
   await page.waitForSelector('#view-run[data-rendered]:not([data-rendered=""])');
@@ -138,11 +159,11 @@ views.push(await measure('compare 8 runs', async () => {
 }));
 views.push(await measure('hyperparameters + parallel coordinates (one experiment)', async () => {
   await go('#hparams', '[data-testid="parcoords-svg"]');
-  await page.waitForLoadState('networkidle');
+  await settled();
   return `${await page.locator('[data-testid="parcoords-svg"] .pc-line').count()} lines`;
 }));
 views.push(await measure('steering form', async () => {
-  await go('#steer', '#steer-run option');
+  await go('#steer', '#steer-run'); // its options are the running runs: none in a generated store
 }));
 views.push(await measure('server-side graph.svg of the long run (Graphviz)', async () => {
   await page.evaluate((id) => fetch(`api/runs/${id}/graph.svg`).then((r) => r.text()), LONG_RUN);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The dashboard at scale: RUNS runs of EPOCHS epochs (default 10 000 x 100, spread over 50
 # experiments) and one run of LONG epochs (default 1 000) from `torchprov bench store`'s
-# generator, imported into a store, served, and every view timed in headless Chromium
+# generator, imported into a store and served; every query of every view is timed alone
+# (bench/dashboard/queries.mjs: each runs-table sort both ways, filter, pages, run pages,
+# comparison, parallel coordinates, steering), then every view in headless Chromium
 # (bench/dashboard/bench.mjs).  Figures only: never a test.
 # usage: bench/dashboard/run.sh [BUILD_DIR] [--runs R] [--epochs E] [--experiments X] [--long L]
 #                               [--dir D] [--keep-store] [--repeat N]
@@ -47,5 +49,8 @@ curl -sf "http://127.0.0.1:$port/health" || { echo "the server did not start"; t
 echo
 printf -v long_id '00000000-0000-4000-8000-%012d' "$runs"
 printf -v run_id '00000000-0000-4000-8000-%012d' 1
+# Each query of each view alone (no browser), then every view in Chromium.
+BASE_URL="http://127.0.0.1:$port/" LONG_RUN="$long_id" RUN="$run_id" REPEAT="$repeat" node "$here/queries.mjs"
+echo
 BASE_URL="http://127.0.0.1:$port/" LONG_RUN="$long_id" RUN="$run_id" REPEAT="$repeat" node "$here/bench.mjs"
 echo "server resident memory: $(grep VmRSS "/proc/$server/status" | awk '{print $2 / 1024 " MB"}')"
