@@ -65,6 +65,49 @@ TEST(DatasetDictionary, ManyTermsSurviveGrowthAndConcurrentReads) {
   for (auto& r : readers) r.join();
 }
 
+// The terms log's bulk path must give every term the id one intern() each
+// would, including a datatype that first appears in the same group as the
+// literal using it, and must stop at a term already present.
+TEST(DatasetDictionary, InternInOrderGivesTheIdsOfOneByOne) {
+  // As in a terms log, a datatype comes before the literals that use it.
+  std::vector<Term> terms{Term::iri("http://www.w3.org/2001/XMLSchema#integer")};
+  for (int i = 0; i < 5000; ++i) {
+    terms.push_back(Term::iri("http://x/run/" + std::to_string(i)));
+    if (i % 37 == 5) terms.push_back(Term::iri("http://x/dt" + std::to_string(i)));  // a datatype, then its literal
+    if (i % 37 == 5) terms.push_back(Term::literal(std::to_string(i), "http://x/dt" + std::to_string(i)));
+    terms.push_back(Term::literal(std::to_string(i), "http://www.w3.org/2001/XMLSchema#integer"));
+    terms.push_back(Term::lang_literal("run " + std::to_string(i), "en"));
+    terms.push_back(Term::blank("b" + std::to_string(i)));
+  }
+  // A literal whose datatype is not yet a term interns it first (an id of its own).
+  terms.push_back(Term::literal("7", "http://x/new-datatype"));
+  ts::Dataset one_by_one;
+  std::vector<ts::TermId> expected;
+  for (const Term& t : terms) expected.push_back(one_by_one.intern(t));
+
+  std::vector<ts::TermView> views;
+  for (const Term& t : terms) views.push_back({t.kind, t.value, t.datatype, t.language});
+  ts::Dataset bulk;
+  bulk.reserve_terms(terms.size() + 10);
+  const ts::TermId first = bulk.term_count() + 1;
+  // Every term but the last gets the next id; the last gets two (its
+  // datatype's and its own), so the bulk path stops there.
+  ASSERT_EQ(bulk.intern_in_order(views.data(), views.size(), first), views.size() - 1);
+  for (std::size_t i = 0; i + 1 < terms.size(); ++i) {
+    ASSERT_EQ(expected[i], first + i) << i;
+    ASSERT_EQ(bulk.lookup(terms[i]), expected[i]) << i;
+    ASSERT_EQ(bulk.term(expected[i]), terms[i]) << i;
+  }
+  // A term already present is not new: the bulk path stops before it.
+  ts::Dataset again;
+  const ts::TermId a = again.intern(Term::iri("http://x/a"));
+  const std::vector<Term> repeated{Term::iri("http://x/b"), Term::iri("http://x/a"), Term::iri("http://x/c")};
+  std::vector<ts::TermView> repeated_views;
+  for (const Term& t : repeated) repeated_views.push_back({t.kind, t.value, t.datatype, t.language});
+  EXPECT_EQ(again.intern_in_order(repeated_views.data(), repeated_views.size(), a + 1), 1u);
+  EXPECT_EQ(again.lookup(Term::iri("http://x/c")), std::nullopt);
+}
+
 TEST(DatasetQuads, EveryPatternShapeMatchesBruteForce) {
   ts::Dataset d;
   std::mt19937 rng(7);

@@ -13,10 +13,9 @@
 // inserts and a sorted `tombs` list of erased `main` entries; both are folded
 // into `main` when they grow past a size that keeps single inserts cheap.
 #include "dataset.h"
+#include "huge_pages.h"
 
 #include <torchprov/triplestore.h>
-
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -44,37 +43,7 @@ using Key = unsigned __int128;
 // it is read), and large ones on transparent huge pages, so that loading a
 // snapshot of millions of keys is one copy instead of a fill, a copy and a
 // page fault every 4 KiB.
-template <class T>
-struct IndexAllocator {
-  using value_type = T;
-  static constexpr std::size_t huge_page = std::size_t(2) << 20;
-  IndexAllocator() = default;
-  template <class U>
-  IndexAllocator(const IndexAllocator<U>&) noexcept {}
-  static bool huge(std::size_t n) { return n * sizeof(T) >= 2 * huge_page; }
-  T* allocate(std::size_t n) {
-    if (!huge(n)) return std::allocator<T>().allocate(n);
-    const std::size_t bytes = (n * sizeof(T) + huge_page - 1) / huge_page * huge_page;
-    void* p = std::aligned_alloc(huge_page, bytes);
-    if (!p) throw std::bad_alloc();
-    ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without it the pages are small
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t n) noexcept {
-    if (!huge(n)) return std::allocator<T>().deallocate(p, n);
-    std::free(p);
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;  // default-initialised: no zero fill
-  }
-  friend bool operator==(const IndexAllocator&, const IndexAllocator&) { return true; }
-};
-using Keys = std::vector<Key, IndexAllocator<Key>>;
+using Keys = std::vector<Key, HugePageAllocator<Key>>;
 
 // Position numbers inside Quad: s=0 p=1 o=2 g=3.
 enum Order : int { spog, posg, ospg, gspo, gpos, gosp, order_count };
@@ -310,9 +279,23 @@ struct Index {
 enum class Encoded : std::uint8_t { iri, blank, plain_literal, typed_literal, lang_literal };
 
 constexpr std::string_view xsd_string = "http://www.w3.org/2001/XMLSchema#string";
-constexpr std::size_t arena_chunk_bytes = std::size_t(1) << 20;
+// Arena chunks grow to one huge page each.
+constexpr std::size_t arena_chunk_bytes = huge_page_bytes;
 constexpr std::size_t slot_chunk_bits = 16;
 constexpr std::size_t slot_chunk_size = std::size_t(1) << slot_chunk_bits;
+constexpr std::size_t slot_chunk_count = std::size_t(1) << (32 - slot_chunk_bits);
+
+struct FreeChunk {
+  void operator()(char* p) const noexcept { std::free(p); }
+};
+using ArenaChunk = std::unique_ptr<char[], FreeChunk>;
+
+ArenaChunk allocate_arena_chunk(std::size_t bytes) {
+  if (bytes >= huge_page_bytes) return ArenaChunk(static_cast<char*>(allocate_huge(bytes)));
+  auto* p = static_cast<char*>(std::malloc(bytes));
+  if (!p) throw std::bad_alloc();
+  return ArenaChunk(p);
+}
 
 std::size_t get_varint(const char*& p) {
   std::size_t v = 0;
@@ -332,6 +315,16 @@ class Dictionary {
   Dictionary() {
     locator_.push_back(0);  // id 0: "any", never a real term
     table_.assign(1024, 0);
+  }
+
+  // Room for `count` terms in all: a load that knows how many terms come
+  // sizes the hash table and the locator once instead of doubling (each
+  // doubling rehashed every term and touched fresh pages).
+  void reserve(std::size_t count) {
+    locator_.reserve(count + 1);
+    std::size_t slots = table_.size();
+    while ((count + 1) * 10 > slots * 7) slots *= 2;
+    if (slots != table_.size()) rehash(slots);
   }
 
   std::size_t size() const { return locator_.size(); }  // including id 0
@@ -368,6 +361,9 @@ class Dictionary {
     return true;
   }
 
+  // Brings the table slot where a search for `hash` starts into the cache.
+  void prefetch(std::uint32_t hash) const { __builtin_prefetch(&table_[hash & (table_.size() - 1)]); }
+
   std::optional<TermId> find(std::string_view encoded, std::uint32_t hash) const {
     const std::size_t mask = table_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -393,7 +389,7 @@ class Dictionary {
     if (arena_.empty() || arena_used_ + need > arena_capacity_) {
       // Chunks double from 4 KB to 1 MB: small dictionaries stay small.
       arena_capacity_ = std::max(need, arena_.empty() ? std::size_t(4096) : std::min(arena_chunk_bytes, 2 * arena_capacity_));
-      arena_.push_back(std::make_unique_for_overwrite<char[]>(arena_capacity_));
+      arena_.push_back(allocate_arena_chunk(arena_capacity_));
       arena_bytes_ += arena_capacity_;
       arena_used_ = 0;
     }
@@ -402,9 +398,7 @@ class Dictionary {
     std::memcpy(at + header_size, encoded.data(), encoded.size());
     locator_.push_back((std::uint64_t(arena_.size() - 1) << 32) | arena_used_);
     arena_used_ += need;
-    if ((id >> slot_chunk_bits) >= slot_chunks_.size())
-      slot_chunks_.push_back(std::make_unique<std::atomic<const Term*>[]>(slot_chunk_size));
-    if ((size() + 1) * 10 > table_.size() * 7) grow();
+    if ((size() + 1) * 10 > table_.size() * 7) rehash(table_.size() * 2);
     place(hash, id);
     return id;
   }
@@ -438,9 +432,28 @@ class Dictionary {
   }
 
   const Term& materialised(TermId id) const {
-    std::atomic<const Term*>& slot = slot_chunks_[id >> slot_chunk_bits][id & (slot_chunk_size - 1)];
-    if (const Term* t = slot.load(std::memory_order_acquire)) return *t;
+    // The slots come in chunks, made the first time an id in their range is
+    // asked for: a query touches few of a large dictionary's terms.
+    // So does the table of chunks (512 KB): most datasets (a query's
+    // scratch, one per W3C test) never hand out a Term.
+    SlotChunk* chunks = slot_chunks_.load(std::memory_order_acquire);
+    Slot* chunk = chunks ? chunks[id >> slot_chunk_bits].load(std::memory_order_acquire) : nullptr;
+    if (chunk) {
+      if (const Term* t = chunk[id & (slot_chunk_size - 1)].load(std::memory_order_acquire)) return *t;
+    }
     std::lock_guard lock(materialise_mutex_);
+    if (!chunks) {
+      if (!slot_table_) slot_table_ = std::make_unique<SlotChunk[]>(slot_chunk_count);
+      chunks = slot_table_.get();
+      slot_chunks_.store(chunks, std::memory_order_release);
+    }
+    chunk = chunks[id >> slot_chunk_bits].load(std::memory_order_relaxed);
+    if (!chunk) {
+      owned_slot_chunks_.push_back(std::make_unique<Slot[]>(slot_chunk_size));
+      chunk = owned_slot_chunks_.back().get();
+      chunks[id >> slot_chunk_bits].store(chunk, std::memory_order_release);
+    }
+    std::atomic<const Term*>& slot = chunk[id & (slot_chunk_size - 1)];
     if (const Term* t = slot.load(std::memory_order_relaxed)) return *t;
     materialised_.push_back(decode(id));
     materialised_bytes_ += sizeof(Term) + materialised_.back().value.capacity() +
@@ -452,7 +465,8 @@ class Dictionary {
   std::size_t bytes() const {
     std::lock_guard lock(materialise_mutex_);
     return arena_bytes_ + locator_.capacity() * 8 + table_.capacity() * 8 +
-           slot_chunks_.size() * slot_chunk_size * sizeof(void*) + materialised_bytes_;
+           (slot_table_ ? slot_chunk_count * sizeof(void*) : 0) +
+           owned_slot_chunks_.size() * slot_chunk_size * sizeof(void*) + materialised_bytes_;
   }
 
  private:
@@ -463,19 +477,25 @@ class Dictionary {
     table_[i] = (std::uint64_t(hash) << 32) | id;
   }
 
-  void grow() {
-    std::vector<std::uint64_t> old = std::move(table_);
-    table_.assign(old.size() * 2, 0);
+  void rehash(std::size_t slots) {
+    HugePageVector<std::uint64_t> old = std::move(table_);
+    table_.assign(slots, 0);
     for (std::uint64_t slot : old)
       if (slot) place(std::uint32_t(slot >> 32), TermId(slot));
   }
 
-  std::vector<std::unique_ptr<char[]>> arena_;
+  std::vector<ArenaChunk> arena_;
   std::size_t arena_used_ = 0, arena_capacity_ = 0, arena_bytes_ = 0;
-  std::vector<std::uint64_t> locator_;  // id -> (chunk << 32) | offset
-  std::vector<std::uint64_t> table_;    // (hash << 32) | id; 0 = empty
+  HugePageVector<std::uint64_t> locator_;  // id -> (chunk << 32) | offset
+  HugePageVector<std::uint64_t> table_;    // (hash << 32) | id; 0 = empty
   // Term objects handed out by term(); the deque keeps their addresses.
-  std::vector<std::unique_ptr<std::atomic<const Term*>[]>> slot_chunks_;
+  // slot_chunks_ (slot_table_, once made)[id >> slot_chunk_bits] points
+  // into owned_slot_chunks_.
+  using Slot = std::atomic<const Term*>;
+  using SlotChunk = std::atomic<Slot*>;
+  mutable std::atomic<SlotChunk*> slot_chunks_{nullptr};
+  mutable std::unique_ptr<SlotChunk[]> slot_table_;
+  mutable std::vector<std::unique_ptr<Slot[]>> owned_slot_chunks_;
   mutable std::mutex materialise_mutex_;
   mutable std::deque<Term> materialised_;
   mutable std::size_t materialised_bytes_ = 0;
@@ -571,6 +591,7 @@ struct Dataset::Impl {
   // Scratch buffers for interning (callers hold the write side, so one
   // thread at a time) and a one-entry cache of the last datatype.
   std::string scratch, datatype_scratch, last_datatype;
+  std::array<std::string, 16> group_scratch;  // intern_in_order's encodings
   TermId last_datatype_id = 0;
 
   std::optional<TermId> lookup_iri(std::string_view iri) const {
@@ -585,6 +606,49 @@ struct Dataset::Impl {
     std::string encoded;
     if (!dictionary.encode(term, [&](std::string_view dt) { return lookup_iri(dt); }, encoded)) return std::nullopt;
     return dictionary.find(encoded, hash_of(encoded));
+  }
+
+  // A datatype's id without interning it (the last one asked for is kept).
+  std::optional<TermId> known_datatype(std::string_view iri) {
+    if (last_datatype_id != 0 && iri == last_datatype) return last_datatype_id;
+    std::optional<TermId> id = lookup_iri(iri);
+    if (id) {
+      last_datatype.assign(iri);
+      last_datatype_id = *id;
+    }
+    return id;
+  }
+
+  // Interns terms expected to be new and to get the ids first, first + 1,
+  // ... (a terms log read in id order); returns how many did.  A group of
+  // terms is encoded and hashed, and their table slots prefetched, before
+  // any is added: each search of a table of millions of slots is a cache
+  // miss, and waiting for them one at a time was most of loading the log.
+  std::size_t intern_in_order(const TermView* terms, std::size_t count, TermId first) {
+    constexpr std::size_t group = 16;
+    std::array<std::uint32_t, group> hashes{};
+    std::size_t done = 0;
+    while (done < count) {
+      std::size_t encoded = 0;
+      // A term whose datatype is not interned yet ends the group: interning
+      // the datatype first would give it an id ahead of the terms before it.
+      while (encoded < group && done + encoded < count &&
+             dictionary.encode(terms[done + encoded], [&](std::string_view dt) { return known_datatype(dt); },
+                               group_scratch[encoded])) {
+        hashes[encoded] = hash_of(group_scratch[encoded]);
+        dictionary.prefetch(hashes[encoded]);
+        ++encoded;
+      }
+      for (std::size_t i = 0; i < encoded; ++i, ++done) {
+        if (dictionary.find(group_scratch[i], hashes[i])) return done;
+        if (dictionary.add(group_scratch[i], hashes[i]) != first + done) return done;
+      }
+      if (encoded < group && done < count) {
+        if (intern(terms[done]) != first + done) return done;
+        ++done;
+      }
+    }
+    return done;
   }
 
   TermId intern_datatype(std::string_view iri) {
@@ -668,6 +732,10 @@ Dataset& Dataset::operator=(Dataset&&) noexcept = default;
 TermId Dataset::intern(const Term& term) { return impl_->intern(term); }
 TermId Dataset::intern(const TermView& term) { return impl_->intern(term); }
 
+std::size_t Dataset::intern_in_order(const TermView* terms, std::size_t count, TermId first) {
+  return impl_->intern_in_order(terms, count, first);
+}
+
 std::optional<TermId> Dataset::lookup(const Term& term) const { return impl_->lookup(term); }
 
 const Term& Dataset::term(TermId id) const {
@@ -693,6 +761,8 @@ std::optional<std::string_view> Dataset::simple_literal(TermId id) const {
 }
 
 std::size_t Dataset::term_count() const { return impl_->dictionary.size() - 1; }
+
+void Dataset::reserve_terms(std::size_t count) { impl_->dictionary.reserve(count); }
 
 std::uint8_t Dataset::cached_number(TermId id, double& value) const { return impl_->numbers.get(id, value); }
 

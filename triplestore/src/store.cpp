@@ -118,7 +118,9 @@ class JournalReplay {
 class SnapshotLoad {
  public:
   SnapshotLoad(Dataset& dataset, const std::filesystem::path& path, std::uint64_t max_term_count)
-      : fd_(files::open_snapshot(path)), thread_([this, &dataset, path, max_term_count] {
+      : fd_(files::open_snapshot(path)),
+        term_count_hint_(files::snapshot_term_count_hint(fd_)),
+        thread_([this, &dataset, path, max_term_count] {
           try {
             loaded_ = files::read_snapshot(fd_, path, dataset, info_, max_term_count,
                                            [this](std::uint64_t at) { bytes_read = at; });
@@ -133,10 +135,14 @@ class SnapshotLoad {
     info = info_;
     return loaded_;
   }
+  // The term count the snapshot's header announces, unchecked (0 without
+  // one): sizes the dictionary before the terms log is read.
+  std::uint64_t term_count_hint() const { return term_count_hint_; }
   std::atomic<std::uint64_t> bytes_read{0};
 
  private:
   files::Fd fd_;
+  std::uint64_t term_count_hint_;
   files::SnapshotInfo info_;
   bool loaded_ = false;
   std::exception_ptr error_;
@@ -683,7 +689,7 @@ struct Store::Impl {
     // The snapshot fills the indexes on a second thread while this one
     // reads the terms (they touch different parts of the dataset).
     SnapshotLoad load(dataset, snapshot_path(dir), std::numeric_limits<std::uint64_t>::max());
-    terms.load(dataset, [&](std::uint64_t at) { told(at + load.bytes_read); });
+    terms.load(dataset, load.term_count_hint(), [&](std::uint64_t at) { told(at + load.bytes_read); });
     logged_next = terms.next_id();
     applied = files::read_number(applied_path(dir));
     files::SnapshotInfo snapshot;
@@ -787,7 +793,7 @@ struct Store::Impl {
     SnapshotLoad load(dataset, snapshot_path(dir), std::numeric_limits<std::uint64_t>::max());
     std::vector<files::Batch> batches;
     journal.replay([&](files::Batch&& batch) { batches.push_back(std::move(batch)); });
-    terms.load(dataset, [&](std::uint64_t at) { told(at + load.bytes_read); });
+    terms.load(dataset, load.term_count_hint(), [&](std::uint64_t at) { told(at + load.bytes_read); });
     files::SnapshotInfo snapshot;
     const bool have_snapshot = load.finish(snapshot);
     logged_next = terms.next_id();

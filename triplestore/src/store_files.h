@@ -61,8 +61,11 @@ class TermsLog {
   explicit TermsLog(std::filesystem::path path, bool read_only = false);
   // Interns every stored term into `dataset`, checking ids.  Whatever
   // follows the last whole record stays until cut_torn_tail() (a no-op
-  // read-only).  `read_so_far` hears the bytes loaded every 64 k terms.
-  void load(Dataset& dataset, const std::function<void(std::uint64_t)>& read_so_far = {});
+  // read-only).  `expected_terms` (the snapshot's term count, or 0) sizes
+  // the dictionary once; it is only a hint.  `read_so_far` hears the bytes
+  // loaded every 64 k terms.
+  void load(Dataset& dataset, std::uint64_t expected_terms = 0,
+            const std::function<void(std::uint64_t)>& read_so_far = {});
   void cut_torn_tail();
   // Appends the term the dataset gave `id` (ids must come in order).
   void append(TermId id, const Term& term);
@@ -132,6 +135,9 @@ bool read_snapshot(const std::filesystem::path& path, Dataset& dataset, Snapshot
 // The same from a file opened earlier (no file: false).  A writer replaces
 // dataset.snap by rename, so the open file stays the version it was.
 Fd open_snapshot(const std::filesystem::path& path);
+// The term count a snapshot's header announces, unchecked (0 when it has
+// no header): a hint for sizing the dictionary before the file is checked.
+std::uint64_t snapshot_term_count_hint(const Fd& fd);
 bool read_snapshot(const Fd& fd, const std::filesystem::path& path, Dataset& dataset, SnapshotInfo& info,
                    std::uint64_t max_term_count, const std::function<void(std::uint64_t)>& read_so_far = {});
 
