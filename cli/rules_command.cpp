@@ -15,6 +15,8 @@
 #include "http_client.h"
 #include "lexical.h"
 #include "results/json_value.h"
+#include "sparql/engine.h"
+#include "sparql/syntax.h"
 
 namespace {
 
@@ -28,6 +30,23 @@ std::string read_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// The rule's query, read and parsed here: a syntax error is reported as
+// FILE:LINE:COLUMN, as `torchprov query --file` reports it, before anything is
+// sent (the server's 400 would not name the file).
+std::string read_rule_query(const std::string& path) {
+  std::string text = read_file(path);
+  try {
+    torchprov::triplestore::sparql::parse_query(text);
+  } catch (const torchprov::triplestore::sparql::SyntaxError& e) {
+    std::string message = e.what();
+    const std::string where = " at line " + std::to_string(e.line) + ", column " + std::to_string(e.column);
+    if (message.ends_with(where)) message.resize(message.size() - where.size());
+    throw std::runtime_error(path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) +
+                             ": syntax error: " + message);
+  }
+  return text;
 }
 
 const cli::Option endpoint_option{.name = "--endpoint", .value = "URL", .help = "the torchprov server (http:// or https://)",
@@ -60,7 +79,7 @@ int add_rule(const cli::Arguments& args) {
   std::string body = "{\"name\":" + json_quote(args.value("--name")) + ",\"scope\":{" +
                      (args.has("--run") ? "\"run\":" + json_quote(args.value("--run"))
                                         : "\"experiment\":" + json_quote(args.value("--experiment"))) +
-                     "},\"query\":" + json_quote(read_file(args.value("--file"))) +
+                     "},\"query\":" + json_quote(read_rule_query(args.value("--file"))) +
                      ",\"action\":" + json_quote(args.value("--action"));
   if (args.has("--hyperparameter")) body += ",\"hyperparameter\":" + json_quote(args.value("--hyperparameter"));
   if (args.has("--value")) {

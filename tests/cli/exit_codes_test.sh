@@ -129,6 +129,12 @@ case_rules_add() {
     --file "$source_dir/ontology/rules/early-stop-val-loss.rq" --action stop
   expect 1 rules add --endpoint "$endpoint" --token-file "$work/served/token" --name r2 --experiment e \
     --file "$work/missing.rq" --action stop
+  # A rule's syntax error is located as FILE:LINE:COLUMN, and nothing is registered.
+  printf 'PREFIX dl: <https://w3id.org/torchprov/dl#>\nASK { ?run dl:runId }\n' > "$work/bad-rule.rq"
+  expect 1 rules add --endpoint "$endpoint" --token-file "$work/served/token" --name r2 --experiment e \
+    --file "$work/bad-rule.rq" --action stop
+  stderr_names "$work/bad-rule.rq:2:"
+  stderr_names "syntax error"
   expect 2 rules add --endpoint "$endpoint" --token-file "$work/served/token" --name r3 \
     --file "$source_dir/ontology/rules/early-stop-val-loss.rq" --action stop
   stderr_names "--experiment"
@@ -139,6 +145,7 @@ case_rules_add() {
 case_rules_list() {
   expect 0 rules list --endpoint "$endpoint"
   grep -q '"r1"' "$work/out" || fail "rules list does not show the rule added"
+  ! grep -q '"r2"' "$work/out" || fail "a rule refused for its syntax was registered"
   expect 1 rules list --endpoint "$closed"
 }
 case_rules_remove() {
