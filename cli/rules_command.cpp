@@ -54,6 +54,8 @@ const cli::Option endpoint_option{.name = "--endpoint", .value = "URL", .help = 
 const cli::Option ca_file_option{.name = "--ca-file", .value = "FILE",
                                  .help = "PEM certificates of a private CA an https:// server's certificate may come from",
                                  .default_help = "the system's CA certificates"};
+const cli::Option timeout_option{.name = "--timeout", .value = "S", .help = "give up when the server has not answered within S seconds",
+                                 .default_value = "30"};
 const cli::Option token_option{.name = "--token-file", .value = "FILE",
                                .help = "bearer token for writes (the server's STORE/token)", .required = true};
 
@@ -62,9 +64,10 @@ int call_rules_api(const cli::Arguments& args, const std::string& method, const 
                    const std::string& body) {
   const std::string endpoint = args.value("--endpoint");
   const auto url = detail::HttpUrl::parse(endpoint);
+  const auto timeout = std::chrono::milliseconds(long(args.number("--timeout", 0.001, 1e6) * 1000));
   const std::string token = args.has("--token-file") ? torchprov::read_token_file(args.value("--token-file")) : "";
   const detail::HttpReply reply = detail::http_request(url, method, target, body.empty() ? "" : "application/json",
-                                                       body, token, std::chrono::seconds(30), "application/json",
+                                                       body, token, timeout, "application/json",
                                                        {args.has("--ca-file") ? args.value("--ca-file") : std::string()});
   if (reply.status == 0) throw std::runtime_error("no answer from " + endpoint + ": " + reply.error);
   std::cout << reply.body;
@@ -100,6 +103,7 @@ const cli::Command add_command{
         {
             endpoint_option,
             ca_file_option,
+            timeout_option,
             token_option,
             {.name = "--name", .value = "NAME", .help = "the rule's name, unique on the server", .required = true},
             {.name = "--run", .value = "IRI", .help = "evaluate for this run only (or give --experiment)"},
@@ -122,7 +126,7 @@ const cli::Command add_command{
 const cli::Command list_command{
     .name = "rules list",
     .summary = "List the server's steering rules (JSON).",
-    .options = {endpoint_option, ca_file_option,
+    .options = {endpoint_option, ca_file_option, timeout_option,
                 {.name = "--token-file", .value = "FILE", .help = "bearer token, when reads need one"}},
     .details = "Prints the server's answer, application/json.",
     .example = "torchprov rules list --endpoint http://127.0.0.1:7878",
@@ -132,7 +136,7 @@ const cli::Command list_command{
 const cli::Command remove_command{
     .name = "rules remove",
     .summary = "Remove a steering rule by name.",
-    .options = {endpoint_option, ca_file_option, token_option,
+    .options = {endpoint_option, ca_file_option, timeout_option, token_option,
                 {.name = "--name", .value = "NAME", .help = "the rule to remove", .required = true}},
     .details = "Prints the server's answer, application/json.",
     .example = "torchprov rules remove --token-file out/store/token --name early-stop",

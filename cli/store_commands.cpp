@@ -179,6 +179,7 @@ struct Destination {
   std::optional<torchprov::detail::HttpUrl> endpoint;
   std::string token;
   torchprov::detail::TlsOptions tls;
+  std::chrono::milliseconds timeout{120000};
 
   std::size_t deliver(const std::vector<Statement>& statements, const std::string& graph) {
     if (store) {
@@ -199,8 +200,9 @@ struct Destination {
         }
       }
     }
-    const auto reply = torchprov::detail::http_request(*endpoint, "POST", "/data", "application/n-quads", nquads.str(),
-                                                       token, std::chrono::seconds(120), {}, tls);
+    const std::string body = nquads.str();
+    const auto reply = torchprov::detail::http_request(*endpoint, "POST", "/data", "application/n-quads", body, token,
+                                                       timeout + torchprov::detail::time_to_send(body.size()), {}, tls);
     if (reply.status == 0) throw std::runtime_error("no answer from the endpoint: " + reply.error);
     if (reply.status >= 300)
       throw std::runtime_error("the endpoint answered " + std::to_string(reply.status) + ": " + reply.body);
@@ -231,6 +233,7 @@ int import_files(const Arguments& args) {
     destination.endpoint = torchprov::detail::HttpUrl::parse(args.value("--endpoint"));
     if (args.has("--token-file")) destination.token = torchprov::read_token_file(args.value("--token-file"));
     if (args.has("--ca-file")) destination.tls.ca_file = args.value("--ca-file");
+    destination.timeout = std::chrono::milliseconds(long(args.number("--timeout", 0.001, 1e6) * 1000));
   }
   int status = cli::exit_success;
   for (const std::string& file : args.operands()) {
@@ -535,6 +538,9 @@ const cli::Command import_command{
             {.name = "--ca-file", .value = "FILE",
              .help = "PEM certificates of a private CA an https:// --endpoint's certificate may come from",
              .default_help = "the system's CA certificates"},
+            {.name = "--timeout", .value = "S",
+             .help = "with --endpoint: give up on a file the server has not taken within S seconds (plus 4 s per MB sent)",
+             .default_value = "120"},
             {.name = "--graph", .value = "IRI", .help = "graph for statements that name none",
              .default_help = "the default graph"},
             {.name = "--format", .value = "NAME", .help = "syntax of every FILE: turtle, ntriples, nquads, trig, rdfxml, provjson",

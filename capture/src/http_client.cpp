@@ -14,10 +14,13 @@
 #include <uriparser/Uri.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace torchprov::detail {
 
@@ -69,20 +72,6 @@ std::string verification_failure(long result) {
       kind = "certificate refused";
   }
   return kind + " (" + X509_verify_cert_error_string(result) + ")";
-}
-
-// Writes the request and reads the answer on a connected stream.
-template <class Stream>
-void exchange(Stream& stream, http::request<http::string_body>& request, std::chrono::milliseconds timeout,
-              HttpReply& reply) {
-  beast::get_lowest_layer(stream).expires_after(timeout);
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 << 20);
-  http::read(stream, buffer, parser);
-  reply.status = int(parser.get().result_int());
-  reply.body = parser.get().body();
 }
 
 }  // namespace
@@ -195,29 +184,98 @@ HandshakeFailure handshake_failure(TlsStream& stream, const HttpUrl& url, const 
           refused};
 }
 
-std::unique_ptr<TlsStream> connect_tls(net::io_context& ioc, const HttpUrl& url, const TlsOptions& tls,
-                                       std::chrono::milliseconds timeout) {
-  const auto context = tls_client_context(tls);
-  auto stream = std::make_unique<TlsStream>(ioc, *context);
-  // The certificate must be issued to the name or address the URL gives.
-  expect_certificate_for(*stream, url.host);
-  net::ip::tcp::resolver resolver(ioc);
-  beast::get_lowest_layer(*stream).expires_after(timeout);
-  beast::get_lowest_layer(*stream).connect(resolver.resolve(url.host, url.port));
-  beast::error_code ec;
-  stream->handshake(ssl::stream_base::client, ec);
-  if (ec) {
-    auto failure = handshake_failure(*stream, url, ec);
-    if (failure.certificate_refused) throw TlsError(failure.message);
-    throw std::runtime_error(failure.message);
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// "30 s", "2.5 s": a timeout as a person gave it.
+std::string seconds_text(std::chrono::milliseconds timeout) {
+  const auto ms = timeout.count();
+  std::string text = std::to_string(ms / 1000);
+  if (ms % 1000 != 0) {
+    char fraction[8];
+    std::snprintf(fraction, sizeof fraction, ".%03lld", static_cast<long long>(ms % 1000));
+    std::string digits = fraction;
+    while (digits.back() == '0') digits.pop_back();
+    text += digits;
   }
-  return stream;
+  return text + " s";
+}
+
+// A request that ran out of time; what() names where it was.
+struct TimedOut : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+net::ip::tcp::resolver::results_type resolve_within(const std::string& host, const std::string& port,
+                                                    Clock::time_point deadline, boost::system::error_code& error) {
+  using Results = net::ip::tcp::resolver::results_type;
+  error.clear();
+  if (is_address(host)) {  // nothing to look up: getaddrinfo answers at once
+    net::io_context ioc;
+    return net::ip::tcp::resolver(ioc).resolve(host, port, net::ip::resolver_base::numeric_host |
+                                                               net::ip::resolver_base::numeric_service, error);
+  }
+  // getaddrinfo cannot be interrupted, and Asio's asynchronous resolver
+  // joins its lookup thread when its io_context goes: the lookup runs on a
+  // thread of its own, which is left to finish by itself at the deadline.
+  struct Lookup {
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    Results results;
+    boost::system::error_code error;
+  };
+  auto lookup = std::make_shared<Lookup>();
+  std::thread([lookup, host, port] {
+    net::io_context ioc;
+    net::ip::tcp::resolver resolver(ioc);
+    boost::system::error_code error;
+    auto results = resolver.resolve(host, port, error);
+    std::lock_guard lock(lookup->mutex);
+    lookup->results = std::move(results);
+    lookup->error = error;
+    lookup->done = true;
+    lookup->finished.notify_all();
+  }).detach();
+  std::unique_lock lock(lookup->mutex);
+  if (!lookup->finished.wait_until(lock, deadline, [&] { return lookup->done; })) {
+    error = beast::error::timeout;
+    return {};
+  }
+  error = lookup->error;
+  return lookup->results;
 }
 
 HttpReply http_request(const HttpUrl& base, const std::string& method, const std::string& target,
                        const std::string& content_type, const std::string& body, const std::string& bearer_token,
                        std::chrono::milliseconds timeout, const std::string& accept, const TlsOptions& tls) {
   HttpReply reply;
+  const auto deadline = Clock::now() + timeout;
+  const std::string url = std::string(base.tls ? "https://" : "http://") + base.authority() + base.path + target;
+  // Every step runs asynchronously on this request's own io_context, under
+  // the stream's timer: Beast's blocking calls ignore it, and a server that
+  // accepts the connection and never answers would hang them for good.  At
+  // the deadline the timer closes the socket and the step ends with
+  // error::timeout.
+  net::io_context ioc{1};
+  const char* step = "resolving";
+  auto check = [&](const boost::system::error_code& error) {
+    if (!error) return;
+    if (error == beast::error::timeout || Clock::now() >= deadline)
+      throw TimedOut("the request to " + url + " timed out after " + seconds_text(timeout) + " (" + step + ")");
+    throw boost::system::system_error(error);
+  };
+  auto run = [&](beast::tcp_stream& tcp, auto start) {
+    boost::system::error_code result;
+    tcp.expires_at(deadline);
+    start([&result](boost::system::error_code error, auto&&...) { result = error; });
+    ioc.restart();
+    ioc.run();
+    check(result);
+  };
   try {
     http::request<http::string_body> request{http::string_to_verb(method), base.path + target, 11};
     request.set(http::field::host, base.authority());
@@ -229,26 +287,71 @@ HttpReply http_request(const HttpUrl& base, const std::string& method, const std
     request.body() = body;
     request.prepare_payload();
 
-    net::io_context ioc;
-    net::ip::tcp::resolver resolver(ioc);
-    if (!base.tls) {
-      beast::tcp_stream stream(ioc);
-      stream.expires_after(timeout);
-      stream.connect(resolver.resolve(base.host, base.port));
-      exchange(stream, request, timeout, reply);
-      beast::error_code ec;
-      stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-      return reply;
+    boost::system::error_code error;
+    const auto addresses = resolve_within(base.host, base.port, deadline, error);
+    check(error);
+    std::shared_ptr<ssl::context> context;
+    std::unique_ptr<TlsStream> secure;
+    beast::tcp_stream plain(ioc);
+    if (base.tls) {
+      context = tls_client_context(tls);
+      secure = std::make_unique<TlsStream>(ioc, *context);
+      // The certificate must be issued to the name or address the URL gives.
+      expect_certificate_for(*secure, base.host);
     }
-    const auto stream = connect_tls(ioc, base, tls, timeout);
-    exchange(*stream, request, timeout, reply);
-    beast::error_code ec;
-    stream->shutdown(ec);  // close_notify; a server that just closes is no error here
-  } catch (const std::exception& error) {
+    beast::tcp_stream& tcp = secure ? beast::get_lowest_layer(*secure) : plain;
+    step = "connecting";
+    run(tcp, [&](auto done) { tcp.async_connect(addresses, done); });
+    if (secure) {
+      step = "TLS handshake";
+      boost::system::error_code handshake;
+      tcp.expires_at(deadline);
+      secure->async_handshake(ssl::stream_base::client, [&](boost::system::error_code e) { handshake = e; });
+      ioc.restart();
+      ioc.run();
+      if (handshake && handshake != beast::error::timeout && Clock::now() < deadline) {
+        auto failure = handshake_failure(*secure, base, handshake);
+        if (failure.certificate_refused) throw TlsError(failure.message);
+        throw std::runtime_error(failure.message);
+      }
+      check(handshake);
+    }
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    auto on_stream = [&](auto use) {
+      if (secure) use(*secure);
+      else use(plain);
+    };
+    step = "sending the request";
+    run(tcp, [&](auto done) { on_stream([&](auto& stream) { http::async_write(stream, request, done); }); });
+    step = "waiting for the answer";
+    run(tcp, [&](auto done) { on_stream([&](auto& stream) { http::async_read_header(stream, buffer, parser, done); }); });
+    step = "reading the answer";
+    run(tcp, [&](auto done) { on_stream([&](auto& stream) { http::async_read(stream, buffer, parser, done); }); });
+    reply.status = int(parser.get().result_int());
+    reply.body = parser.get().body();
+    if (secure) {
+      // close_notify, within what is left of the deadline; a server that
+      // just closes is no error here.
+      tcp.expires_at(deadline);
+      secure->async_shutdown([](boost::system::error_code) {});
+      ioc.restart();
+      ioc.run();
+    } else {
+      plain.socket().shutdown(net::ip::tcp::socket::shutdown_both, error);
+    }
+  } catch (const std::exception& failure) {
     reply.status = 0;
-    reply.error = error.what();
+    reply.body.clear();
+    reply.error = failure.what();
   }
   return reply;
+}
+
+std::chrono::milliseconds time_to_send(std::size_t bytes) {
+  constexpr std::size_t slow_link_bytes_per_second = 256 << 10;
+  return std::chrono::milliseconds(bytes * 1000 / slow_link_bytes_per_second);
 }
 
 }  // namespace torchprov::detail

@@ -1,5 +1,5 @@
 // HTTP/1.1 requests over TCP or TLS (Boost.Beast over OpenSSL), one per
-// connection, with a deadline: the HTTP sink's sender thread, `torchprov
+// connection, each within a deadline: the HTTP sink's sender thread, `torchprov
 // rules` and `torchprov import --endpoint` use it.  An https:// server must
 // show a certificate the system's CA certificates (or a private CA's,
 // TlsOptions::ca_file) vouch for, issued to the host name or address in the
@@ -44,12 +44,22 @@ struct TlsOptions {
 struct HttpReply {
   int status = 0;  // 0: no answer (connection refused, timeout, TLS handshake failed)
   std::string body;
-  std::string error;
+  std::string error;  // a timeout: "the request to URL timed out after 30 s (waiting for the answer)"
 };
+
+// One request on a connection of its own.  The whole exchange (looking the
+// host up, connecting, the TLS handshake, sending, the answer) ends within
+// `timeout`: at the deadline the connection is closed and the reply says
+// the request timed out.
 
 HttpReply http_request(const HttpUrl& base, const std::string& method, const std::string& target,
                        const std::string& content_type, const std::string& body, const std::string& bearer_token,
                        std::chrono::milliseconds timeout, const std::string& accept = {},
                        const TlsOptions& tls = {});
+
+// What sending `bytes` takes over a slow link that still works (256 KiB/s):
+// a caller whose bodies run to megabytes adds it to its timeout, so that a
+// large request is not cut off for being large.
+std::chrono::milliseconds time_to_send(std::size_t bytes);
 
 }  // namespace torchprov::detail

@@ -73,8 +73,8 @@ class HttpSink final : public Sink {
   void close() override {
     if (closed_) return;
     closed_ = true;
-    const auto deadline = Clock::now() + options_.close_timeout;
-    while (!deliver(/*ignore_backoff=*/true) && Clock::now() < deadline) {
+    close_deadline_ = Clock::now() + options_.close_timeout;
+    while (!deliver(/*ignore_backoff=*/true) && Clock::now() < close_deadline_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     if (!pending_.empty()) spill();
@@ -166,8 +166,18 @@ class HttpSink final : public Sink {
   }
 
   bool post(const std::string& nquads) {
+    // A server that takes the connection and never answers costs the
+    // sender thread this long, not for good; a large batch (the spill after
+    // an outage runs to megabytes) gets the time a slow link needs to carry
+    // it.  Once closing, no attempt outlasts close_timeout by more than the
+    // base timeout: the trainer waits for close().
+    auto timeout = send_timeout + detail::time_to_send(nquads.size());
+    if (closed_) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(close_deadline_ - Clock::now());
+      timeout = std::max(send_timeout, std::min(timeout, left));
+    }
     const auto reply = detail::http_request(url_, "POST", "/data", "application/n-quads", nquads, options_.token,
-                                            std::chrono::milliseconds(5000), {}, {options_.ca_file});
+                                            timeout, {}, {options_.ca_file});
     if (reply.status == 0 && reply.error.starts_with("TLS handshake")) {
       // A server that cannot be trusted does not go away by itself: say why,
       // once per reason, while the provenance waits in the spill file.
@@ -282,7 +292,8 @@ class HttpSink final : public Sink {
   std::vector<SteeringRequest> inbox_;
   std::set<std::string> seen_;
   std::string pending_;
-  Clock::time_point last_send_, last_poll_{}, retry_after_{};
+  static constexpr std::chrono::milliseconds send_timeout{5000};
+  Clock::time_point last_send_, last_poll_{}, retry_after_{}, close_deadline_{};
   std::chrono::milliseconds backoff_{0};
   bool closed_ = false;
   bool warned_ = false;
