@@ -30,13 +30,14 @@ headers_url=http://127.0.0.1:$(cat "$work/headers.port")
 # COMMAND... must fail within 20 s (its timeout is 2 s) saying it timed out after 2 s while STEP.
 gives_up() {
   local step=$1 name=$2; shift 2
-  local start=$SECONDS status=0
-  timeout 60 "$@" > "$work/$name.out" 2> "$work/$name.err" || status=$?
+  local start=$SECONDS status=0 log
+  log=$work/$(printf '%s' "$name" | tr -c 'a-z' '-').log
+  timeout 60 "$@" > "$log" 2>&1 || status=$?
   local took=$((SECONDS - start))
-  [ "$status" -eq 1 ] || fail "$name: exit status $status, not 1 (took $took s): $(cat "$work/$name.err")"
+  [ "$status" -eq 1 ] || fail "$name: exit status $status, not 1 (took $took s): $(cat "$log")"
   [ "$took" -le 20 ] || fail "$name: gave up after $took s, its timeout is 2 s"
-  grep -q "timed out after 2 s ($step)" "$work/$name.err" || fail "$name: the error does not name the timeout: $(cat "$work/$name.err")"
-  echo "ok   - $name gave up in $took s: $(cat "$work/$name.err")"
+  grep -q "timed out after 2 s ($step)" "$log" || fail "$name: the error does not name the timeout: $(cat "$log")"
+  echo "ok   - $name gave up in $took s: $(cat "$log")"
   passed=$((passed + 1))
 }
 
