@@ -94,6 +94,34 @@ await check('dashboard loads and the runs table links every run id to its page',
   return `${links.length} runs`;
 });
 
+// The store sorts the runs table (queries.js); what a person checks is that the column reads in
+// order.  The rows count once the table carries the store's answer for that sort.
+await check('sorting the runs table by each numeric column puts the values shown in order, blanks last', async () => {
+  const keys = ['epochs', 'learningRate', 'batchSize', 'bestValAccuracy', 'bestValR2', 'minValLoss'];
+  const notes = [];
+  for (const key of keys) {
+    const column = await page.locator(`#runs-table th[data-key="${key}"]`).evaluate((th) => th.cellIndex + 1);
+    for (const dir of ['desc', 'asc']) { // a numeric column sorts descending on the first click
+      await page.click(`#runs-table th[data-key="${key}"]`);
+      await page.waitForSelector(`#runs-table[data-store-order="${key} ${dir}"]`);
+      const shown = (await page.locator(`#runs-table tbody tr[data-run] td:nth-child(${column})`).allInnerTexts()).map((t) => t.trim());
+      // "12/40" (epochs of epochs planned) reads as 12; "1.2e−4" as 0.00012.
+      const values = shown.map((t) => (t === '' ? null : Number(t.split('/')[0].replace('−', '-'))));
+      assert(values.every((v) => v === null || Number.isFinite(v)), `${key}: not numbers: ${shown.join(' | ')}`);
+      const firstBlank = values.indexOf(null);
+      assert(firstBlank < 0 || values.slice(firstBlank).every((v) => v === null), `${key} ${dir}: a value after a blank: ${shown.join(' | ')}`);
+      const numbers = values.filter((v) => v !== null);
+      for (let i = 1; i < numbers.length; i++) {
+        assert(dir === 'desc' ? numbers[i - 1] >= numbers[i] : numbers[i - 1] <= numbers[i], `${key} ${dir}: out of order: ${shown.join(' | ')}`);
+      }
+      if (dir === 'desc') notes.push(`${key} ${numbers.length ? `${numbers[0]}..${numbers.at(-1)}` : 'blank'}`);
+    }
+  }
+  await page.click('#runs-table th[data-key="started"]'); // back to newest first
+  await page.waitForSelector('#runs-table[data-store-order="started desc"]');
+  return notes.join(', ');
+});
+
 await check('run page: status, hyperparameter revision (who, when, why, epoch), timeline, datasets, checkpoints, agents, architecture', async () => {
   await page.click(`#runs-table a[href="#run/${STEERED}"]`);
   await page.waitForSelector('#view-run[data-rendered]:not([data-rendered=""])');

@@ -70,6 +70,17 @@ grep -q '"action":"set".*"status":"applied"' <(curl -sf "$base/api/adaptations?r
 "$build/torchprov" bench store --generate-only "$work/long.nq" --runs 1 --epochs 40 --first-run 777 > /dev/null
 curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/n-quads' --data-binary @"$work/long.nq" \
   "$base/data" > /dev/null || fail "could not load the long run"
+# A 3-epoch run whose epochs each have four end times (an epoch written again, as a resumed
+# training or a second import may): the runs table shows 3 epochs and must sort it as 3, not
+# as its 12 (epoch, end time) pairs, which would put it above the 5-epoch steered run.
+"$build/torchprov" bench store --generate-only "$work/twice.nq" --runs 1 --epochs 3 --first-run 778 > /dev/null
+curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/n-quads' --data-binary @"$work/twice.nq" \
+  "$base/data" > /dev/null || fail "could not load the 3-epoch run"
+curl -sf -X POST -H "Authorization: Bearer $token" --data-urlencode "update=PREFIX dl: <https://w3id.org/torchprov/dl#>
+PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+INSERT { ?e prov:endedAtTime \"2030-01-01T00:00:01Z\"^^xsd:dateTime, \"2030-01-01T00:00:02Z\"^^xsd:dateTime, \"2030-01-01T00:00:03Z\"^^xsd:dateTime }
+WHERE { ?e a dl:Epoch ; dl:partOfRun <https://w3id.org/torchprov/run/00000000-0000-4000-8000-000000000778> }" \
+  "$base/sparql" > /dev/null || fail "could not add the end times"
 
 # What the trainings printed: the steered run's best epoch (the first with the highest val_acc,
 # as the example saves a checkpoint only on improvement) and each sweep run's configuration.

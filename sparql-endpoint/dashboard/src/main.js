@@ -1,7 +1,7 @@
 import './style.css';
 import { $, $$ } from './util.js';
 import { state, on, emit } from './state.js';
-import { initRuns, refreshRuns, onShowRuns, currentQuery as runsQueryText, syncSelection } from './views/runs.js';
+import { initRuns, pollRuns, onShowRuns, currentQuery as runsQueryText, syncSelection } from './views/runs.js';
 import { initRun, onShowRun, currentQuery as runQueryText } from './views/run.js';
 import { initCompare, onShowCompare, currentQuery as compareQueryText } from './views/compare.js';
 import { initCurves, refreshCurves, onShowCurves, renderRunList, currentQuery as curvesQueryText, currentAdaptationsQuery } from './views/curves.js';
@@ -60,9 +60,10 @@ async function poll() {
   if (polling || !state.live) return;
   polling = true;
   try {
-    await refreshRuns();
-    if (state.view === 'curves') await refreshCurves();
-    if (state.view === 'hparams') await refreshHparams();
+    // Nothing is sent again while the store stays as it was: a small probe, not every view's queries.
+    const changed = await pollRuns();
+    if (changed && state.view === 'curves') await refreshCurves();
+    if (changed && state.view === 'hparams') await refreshHparams();
     if (state.view === 'steer') await refreshRequests();
   } catch (e) {
     const p = $('#runs-error');

@@ -69,9 +69,9 @@ const SORTS = {
   // The lexical form: torchprov writes UTC times of one format, which sort as their text does,
   // and comparing strings is much cheaper than comparing xsd:dateTime values.
   started: { expr: 'STR(?started)', patterns: '  OPTIONAL { ?run prov:startedAtTime ?started }\n' },
-  epochs: { expr: '?epochs', patterns: `  OPTIONAL {
-    SELECT ?run (COUNT(?e) AS ?epochs) WHERE { ?e a dl:Epoch ; dl:partOfRun ?run ; prov:endedAtTime ?end . } GROUP BY ?run
-  }\n` },
+  // The count the table shows (runsQuery): an epoch with two end times is still one epoch,
+  // and a run without a finished epoch shows (and sorts as) 0.
+  epochs: { expr: 'COALESCE(?epochs, 0)', patterns: epochsCount() },
   learningRate: { expr: '?learningRate', patterns: setting('learning_rate', 'learningRate') },
   batchSize: { expr: '?batchSize', patterns: setting('batch_size', 'batchSize') },
   optimizer: { expr: '?optimizer', patterns: optimizerPatterns },
@@ -81,34 +81,60 @@ const SORTS = {
 };
 export const SORTABLE = Object.keys(SORTS);
 
-// The patterns and FILTER that keep the runs a runs-table filter matches: the words typed must
-// each occur (case-insensitively) in the run id, experiment, person, status or optimizer; `only`
-// restricts to a set of runs (the parallel coordinates' brush).
+// The runs one typed word matches: it occurs (case-insensitively) in the run id, experiment,
+// person, status or optimizer, as the table shows them.  A word has no space, so it occurs in
+// one of them or in none: each is looked for on its own, and names shared by many runs
+// (experiments, persons, optimizers) are matched once, before their runs are looked up, rather
+// than once per run.
+function wordMatch(word) {
+  const w = literal(word);
+  const branches = [
+    `{ ?run a dl:TrainingRun ; dl:runId ?id FILTER (CONTAINS(LCASE(?id), ${w})) }`,
+    `{ { SELECT DISTINCT ?exp WHERE { ?exp a dl:Experiment ; dl:name ?n FILTER (CONTAINS(LCASE(?n), ${w})) } } ?run dl:partOfExperiment ?exp }`,
+    `{ { SELECT DISTINCT ?p WHERE { ?p a prov:Person ; dl:name ?n FILTER (CONTAINS(LCASE(?n), ${w})) } } ?run prov:wasAssociatedWith ?p }`,
+    // The status shown: dl:status, else "finished" when the run ended, else "running".
+    `{ ?run dl:status ?status FILTER (CONTAINS(LCASE(?status), ${w})) }`,
+  ];
+  if ('finished'.includes(word)) branches.push('{ ?run a dl:TrainingRun ; prov:endedAtTime ?ended FILTER NOT EXISTS { ?run dl:status ?anyStatus } }');
+  if ('running'.includes(word)) {
+    branches.push('{ ?run a dl:TrainingRun FILTER NOT EXISTS { ?run prov:endedAtTime ?anyEnd } FILTER NOT EXISTS { ?run dl:status ?anyStatus } }');
+  }
+  // The optimizer shown: its type, else the "optimizer" setting.
+  branches.push(
+    `{ { SELECT DISTINCT ?o WHERE { ?o a dl:Optimizer ; dl:optimizerType ?t FILTER (CONTAINS(LCASE(STR(?t)), ${w})) } } ?run prov:used ?o }`,
+    `{ { SELECT DISTINCT ?os WHERE { ?os dl:name "optimizer" ; prov:value ?v FILTER (CONTAINS(LCASE(STR(?v)), ${w})) } }
+      ?run prov:used ?os . ?os a dl:HyperparameterSetting
+      FILTER NOT EXISTS { ?run prov:used ?anyOptimizer . ?anyOptimizer a dl:Optimizer ; dl:optimizerType ?anyType } }`);
+  return `  { SELECT DISTINCT ?run WHERE {
+    ${branches.join('\n    UNION ')}
+  } }\n`;
+}
+
+// The patterns that keep the runs a runs-table filter matches: the words typed must each occur
+// (case-insensitively) in the run id, experiment, person, status or optimizer; `only` restricts
+// to a set of runs (the parallel coordinates' brush).
 function filterPatterns({ text = '', only = null } = {}) {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   let out = '';
   if (only) out += values([...only]);
+  out += words.map(wordMatch).join('');
   out += '  ?run a dl:TrainingRun ; dl:runId ?runId .\n';
-  if (words.length) {
-    out += experimentPattern + personPattern + statusPatterns + optimizerPatterns;
-    out += '  BIND (LCASE(CONCAT(?runId, " ", COALESCE(?experiment, ""), " ", COALESCE(?person, ""), " ", ?statusText, " ", COALESCE(STR(?optimizer), ""))) AS ?haystack)\n';
-    out += `  FILTER (${words.map((w) => `CONTAINS(?haystack, ${literal(w)})`).join(' && ')})\n`;
-  }
-  return { out, bound: words.length ? ['experiment', 'person', 'statusText', 'optimizer'] : [] };
+  return { out };
 }
 
 /** One sorted, filtered page of run IRIs for the runs table. */
 export function runsPageQuery({ text = '', only = null, sortKey = 'started', sortDir = -1, offset = 0, limit = 50 } = {}) {
   const sort = SORTS[sortKey] ?? SORTS.started;
   const f = filterPatterns({ text, only });
-  const patterns = f.bound.includes(sortKey) ? '' : sort.patterns;
+  const patterns = sort.patterns;
   // Runs without a value sort last either way; ties by run id keep pages stable.
-  const missingLast = `(!BOUND(${/^\?\w+$/.test(sort.expr) ? sort.expr : sort.expr.replace(/^STR\((\?\w+)\)$/, '$1')}))`;
+  const sortVar = /^\?\w+$/.test(sort.expr) ? sort.expr : /^STR\((\?\w+)\)$/.exec(sort.expr)?.[1];
+  const missingLast = sortVar ? `(!BOUND(${sortVar})) ` : '';
   const order = sortDir < 0 ? `DESC(${sort.expr})` : sort.expr;
   return `${PREFIXES}
 SELECT ?run ?runId WHERE {
 ${f.out}${patterns}}
-ORDER BY ${missingLast} ${order} ?runId
+ORDER BY ${missingLast}${order} ?runId
 LIMIT ${Math.max(1, Math.floor(limit))} OFFSET ${Math.max(0, Math.floor(offset))}
 `;
 }
@@ -118,6 +144,33 @@ export function runsCountQuery({ text = '', only = null } = {}) {
   return `${PREFIXES}
 SELECT (COUNT(?run) AS ?count) WHERE {
 ${filterPatterns({ text, only }).out}}
+`;
+}
+
+/**
+ * A small answer that changes whenever what the views show of runs changes while trainings
+ * write: the number of runs and of ended runs (a run's status comes with its end), and for the runs still running the
+ * activities that ended (epochs, evaluations, adaptations) and the metric values they
+ * generated.  The page polls it and sends its views' queries again only when it changed.
+ */
+export function changeProbeQuery() {
+  return `${PREFIXES}
+SELECT ?runs ?ended ?activitiesEnded ?metrics WHERE {
+  {
+    SELECT (COUNT(?run) AS ?runs) (COUNT(?end) AS ?ended) WHERE {
+      ?run a dl:TrainingRun .
+      OPTIONAL { ?run prov:endedAtTime ?end }
+    }
+  }
+  {
+    SELECT (COUNT(?activityEnd) AS ?activitiesEnded) (COUNT(?m) AS ?metrics) WHERE {
+      # The running runs first: few, so their activities are looked up from them.
+      { SELECT ?run WHERE { ?run a dl:TrainingRun . FILTER NOT EXISTS { ?run prov:endedAtTime ?runEnd } } }
+      ?a dl:partOfRun ?run .
+      { ?a prov:endedAtTime ?activityEnd } UNION { ?m prov:wasGeneratedBy ?a }
+    }
+  }
+}
 `;
 }
 
