@@ -80,6 +80,9 @@ view('runs table (newest first, page 1)', [
 for (const key of q.SORTABLE) {
   for (const dir of [-1, 1]) view(`runs table sorted by ${key} ${dir < 0 ? 'desc' : 'asc'}`, [sparql('page', q.runsPageQuery({ sortKey: key, sortDir: dir }))]);
 }
+view('runs table polled, nothing changed (change probe + /health)', [
+  sparql('change probe', q.changeProbeQuery()), { name: '/health', send: () => get('health') },
+]);
 view('runs table, last page', [sparql('page', q.runsPageQuery({ offset: lastOffset }))]);
 view('runs table filtered ("adamw")', [sparql('page', q.runsPageQuery({ text: 'adamw' })), sparql('count', q.runsCountQuery({ text: 'adamw' }))]);
 view('runs table filtered ("adamw"), sorted by best val accuracy', [sparql('page', q.runsPageQuery({ text: 'adamw', sortKey: 'bestValAccuracy' }))]);
@@ -119,7 +122,7 @@ for (const v of views) {
   if (!ok) misses++;
   const fig = failed.length ? 'error' : `${slowest.ms.toFixed(1)} ms`;
   console.log(`${v.name.padEnd(62)} ${String(timed.length).padStart(7)} ${fig.padStart(10)}  <= ${TARGET_MS} ${ok ? 'PASS' : 'MISS'}  ${failed.length ? failed[0].name : slowest.name}`);
-  for (const r of timed) details.push(`  ${v.name.slice(0, 44).padEnd(44)} ${r.name.padEnd(34)} ${r.error ? `error: ${r.error}` : `${r.ms.toFixed(1).padStart(8)} ms ${String(r.size).padStart(7)} ${r.name.startsWith('graph.') ? 'bytes' : 'rows'}`}`);
+  for (const r of timed) details.push(`  ${v.name.slice(0, 44).padEnd(44)} ${r.name.padEnd(34)} ${r.error ? `error: ${r.error}` : `${r.ms.toFixed(1).padStart(8)} ms ${String(r.size).padStart(7)} ${/^(graph\.|\/)/.test(r.name) ? 'bytes' : 'rows'}`}`);
 }
 console.log(`\n${misses} view(s) over ${TARGET_MS} ms\n\nevery query (median ms, answer size):`);
 console.log(details.join('\n'));
