@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <tuple>
 #include <regex>
 
@@ -202,16 +203,22 @@ TEST(Evaluator, ZeroLengthPathsReachOnlyNodesOfTheActiveGraph) {
   EXPECT_EQ(rows(query(ds, "SELECT * { VALUES ?v { 1 :c :b } ?v :p? ?v }")), (Rows{"1", ":b", ":c"}));
 }
 
-TEST(Evaluator, TransitiveClosureOfDepth100ChainIsFast) {
-  std::string data;
-  for (int i = 0; i < 100; ++i)
-    data += ":n" + std::to_string(i + 1) + " <http://www.w3.org/ns/prov#wasDerivedFrom> :n" + std::to_string(i) + " . ";
-  auto ds = make(data);
-  auto start = std::chrono::steady_clock::now();
-  auto r = query(ds, "SELECT ?x { :n100 <http://www.w3.org/ns/prov#wasDerivedFrom>+ ?x }");
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_EQ(r.rows.size(), 100u);
-  EXPECT_LT(ms, 10.0);
+// Every ancestor along long derivation chains, each once.  How fast is a
+// benchmark's question (bench store), not a unit test's: a time limit here
+// failed on a loaded machine.
+TEST(Evaluator, TransitiveClosureOfLongChainsFindsEveryAncestorOnce) {
+  for (const int depth : {100, 3000}) {
+    std::string data;
+    for (int i = 0; i < depth; ++i)
+      data += ":n" + std::to_string(i + 1) + " <http://www.w3.org/ns/prov#wasDerivedFrom> :n" + std::to_string(i) + " . ";
+    auto ds = make(data);
+    auto r = query(ds, "SELECT ?x { :n" + std::to_string(depth) + " <http://www.w3.org/ns/prov#wasDerivedFrom>+ ?x }");
+    std::set<std::string> found;
+    for (const auto& row : rows(r)) found.insert(row);
+    EXPECT_EQ(r.rows.size(), std::size_t(depth)) << "depth " << depth;
+    EXPECT_EQ(found.size(), std::size_t(depth)) << "depth " << depth;
+    EXPECT_TRUE(found.count(":n0")) << "depth " << depth;
+  }
 }
 
 TEST(Evaluator, NamedGraphsAndDefaultGraphConventions) {
