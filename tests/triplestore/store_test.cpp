@@ -829,3 +829,40 @@ TEST(StoreFiles, AReaderOpenedOnAnEmptyTermsLogLoadsTermsWrittenSince) {
   EXPECT_EQ(reader.next_id(), writer.next_id());
 }
 
+
+// A session that wrote the Redland copy and never closed it (redland.partial
+// still 0: a kill -9) may have left Berkeley DB files damaged in ways no
+// write reports: the next writer rebuilds the copy from the store.  Here the
+// copy is made stale behind the store's back (older files restored), which
+// only a rebuild repairs.
+TEST(Store, ACopyWhoseWriterNeverClosedItIsRebuilt) {
+  TempDir dir;
+  const auto aside = dir.path() / "older-copy";
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);
+    store.insert(batch(0, 100), "urn:g");
+    store.wait_for_redland();
+  }
+  std::filesystem::create_directories(aside);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    if (entry.path().filename().string().starts_with("redland-"))
+      std::filesystem::copy_file(entry.path(), aside / entry.path().filename());
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);
+    store.insert(batch(100, 100), "urn:g");
+    store.wait_for_redland();
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(aside))
+    std::filesystem::copy_file(entry.path(), dir.path() / entry.path().filename(),
+                               std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(dir.path() / "redland.partial") << 0;
+  {
+    auto store = ts::Store::open(dir.path(), with_redland);
+    store.wait_for_redland();
+    store.checkpoint();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "redland.partial"));
+  std::filesystem::remove(dir.path() / "dataset.snap");
+  auto store = ts::Store::open(dir.path());
+  EXPECT_EQ(count_graph(store, "urn:g"), 200u);
+}

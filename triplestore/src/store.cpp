@@ -596,11 +596,27 @@ struct Store::Impl {
     return true;
   }
 
+  // Damaged Berkeley DB files can loop when read: no copy holds more
+  // statements than its files have bytes (a statement takes several in each
+  // index), so reading past that is refused instead of running on.
+  std::uintmax_t most_redland_statements() const {
+    std::uintmax_t bytes = 0;
+    for (const auto& file : redland_files()) bytes += std::filesystem::file_size(file);
+    return bytes > 0 ? bytes / 4 + 1000 : std::numeric_limits<std::uintmax_t>::max();
+  }
+  std::runtime_error redland_read_loops() const {
+    return std::runtime_error("reading the Redland copy in " + dir.string() +
+                              " does not end (more statements than its files have bytes for): its files are "
+                              "damaged; restore dataset.snap (or the copy) from a backup");
+  }
+
   // The working set from the Redland copy (a store whose snapshot was
   // deleted, e.g. after the copy was changed with other tools).
   void load_from_redland(redland::Model& source) {
     std::vector<Quad> quads;
+    const std::uintmax_t most = most_redland_statements();
     source.for_each([&](const Statement& st) {
+      if (quads.size() >= most) throw redland_read_loops();
       quads.push_back({intern(st.subject), intern(st.predicate), intern(st.object),
                        st.graph.empty() ? default_graph_id : intern(graph_term(st.graph))});
     });
@@ -740,6 +756,16 @@ struct Store::Impl {
     const auto [name, redland_options] = redland_location(dir, options);
     std::string damage;
     if (std::filesystem::exists(damaged_marker_path(dir))) damage = "the last background write to Redland failed";
+    // redland.partial at 0: the last session that wrote the copy never closed
+    // it (a kill -9, a power cut).  Berkeley DB files cut off in the middle of
+    // a write can be damaged in ways no write reports, such as a hash chain
+    // that loops (reading the copy then never ends): rebuild the copy.
+    bool killed_mid_write = false;
+    if (damage.empty() && rebuildable() && std::filesystem::exists(partial_marker_path(dir)) &&
+        files::read_number(partial_marker_path(dir)) == 0) {
+      killed_mid_write = true;
+      damage = "the process that last wrote it stopped without closing it";
+    }
     if (damage.empty()) {
       try {
         model = std::make_unique<redland::Model>(options.storage, name, redland_options);
@@ -761,7 +787,7 @@ struct Store::Impl {
         std::fprintf(stderr, "torchprov store: the Redland copy in %s cannot be used (%s); rebuilding it\n",
                      dir.c_str(), damage.c_str());
       rebuild_wanted = true;
-      rebuild_sets_aside = !damage.empty();
+      rebuild_sets_aside = !damage.empty() && !killed_mid_write;
       ops_enqueued += dataset.size();
       return;
     }
@@ -834,8 +860,10 @@ struct Store::Impl {
     const auto [name, redland_option_text] = redland_location(dir, redland_options);
     redland::Model reader(options.storage, name, redland_option_text);
     std::vector<Quad> quads;
+    const std::uintmax_t most = most_redland_statements();
     // Terms Redland has and the log lacks are kept in memory, never logged.
     reader.for_each([&](const Statement& st) {
+      if (quads.size() >= most) throw redland_read_loops();
       quads.push_back({dataset.intern(st.subject), dataset.intern(st.predicate), dataset.intern(st.object),
                        st.graph.empty() ? default_graph_id : dataset.intern(graph_term(st.graph))});
     });
