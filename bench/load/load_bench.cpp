@@ -396,10 +396,9 @@ const cli::Command load_command{
             {.name = "--epochs", .value = "N", .help = "epochs per synthetic run", .default_value = "50"},
             {.name = "--ingest-rate", .value = "X", .help = "triples/s the writer POSTs (0: no writer)", .default_value = "10000"},
             {.name = "--batch-ms", .value = "N", .help = "the writer POSTs every N ms", .default_value = "100"},
-            {.name = "--server-threads", .value = "N", .help = "the server's reader threads (0: its default)",
-             .default_value = "0"},
-            {.name = "--server", .value = "PATH", .help = "the torchprov program to start", .default_help = "this one"},
-            {.name = "--keep", .help = "keep the temporary store"},
+            loopback::server_threads_option,
+            loopback::server_option,
+            loopback::keep_option,
         },
     .details = "Starts `torchprov serve` on a free loopback port with a temporary store; the writer POSTs\n"
                "application/n-quads (.nq) to /data, the queries ask for application/sparql-results+json.\n"

@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include <torchprov/command_line.h>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -17,6 +19,14 @@
 namespace torchprov::bench::loopback {
 
 namespace http = boost::beast::http;
+
+// The options of every benchmark that starts its own server.
+inline const cli::Option server_threads_option{.name = "--server-threads", .value = "N",
+                                               .help = "the server's reader threads (0: its default)",
+                                               .default_value = "0"};
+inline const cli::Option server_option{.name = "--server", .value = "PATH", .help = "the torchprov program to start",
+                                       .default_help = "this one"};
+inline const cli::Option keep_option{.name = "--keep", .help = "keep the temporary store"};
 
 unsigned short free_port();
 // The p-quantile (0..1) of `values` (reorders them); 0 when empty.

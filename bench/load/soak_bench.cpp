@@ -622,17 +622,16 @@ const cli::Command soak_command{
             {.name = "--ingest-rate", .value = "X", .help = "triples/s the writer POSTs", .default_value = "10000"},
             {.name = "--keep-runs", .value = "N", .help = "live runs kept; older ones are deleted", .default_value = "400"},
             {.name = "--out", .value = "DIR", .help = "where soak.csv and soak.png go", .default_value = "soak"},
-            {.name = "--server-threads", .value = "N", .help = "the server's reader threads (0: its default)",
-             .default_value = "0"},
-            {.name = "--server", .value = "PATH", .help = "the torchprov program to start", .default_help = "this one"},
-            {.name = "--keep", .help = "keep the temporary store"},
+            loopback::server_threads_option,
+            loopback::server_option,
+            loopback::keep_option,
         },
     .details = "Starts `torchprov serve` on a free loopback port with a temporary store.  Load: point and\n"
                "analysis queries (application/sparql-results+json), ingest (application/n-quads POSTed to\n"
                "/data), retention deletes and updates (application/sparql-update), steering requests, a\n"
                "firing rule and streamed exports.  Writes DIR/soak.csv (text/csv) and, with gnuplot,\n"
-               "DIR/soak.png.  Exits 1 when a request failed or an acknowledged write is missing before or\n"
-               "after the restart.",
+               "DIR/soak.png.  Exits 1 when a request failed, an acknowledged write is missing before or\n"
+               "after the restart, or the rule never fired.",
     .example = "torchprov bench soak --minutes 30 --out soak",
     .run =
         [](const cli::Arguments& args) {
