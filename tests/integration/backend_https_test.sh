@@ -138,19 +138,27 @@ check "SERVICE to a store whose CA is unknown: 502 naming it and the reason ($(h
   sh -c "[ $code = 502 ] && grep -q 'SERVICE <$store/sparql>.*TLS handshake with 127.0.0.1:$store_port failed: unknown CA' '$work/service.out'"
 
 # --- a backend not to trust: serve refuses it and creates nothing
-refused() {  # NAME EXPECTED-REASON REFUSED-URL serve-options...
-  local name=$1 reason=$2 url=$3
-  shift 3
-  "$build/torchprov" serve --store "$work/refused-$name" --port 0 "$@" > "$work/refused-$name.log" 2>&1 &
+# serve_exits LOG serve-options...: `torchprov serve`, which must stop by itself
+# within 10 s; false while it still runs, else its exit status in $exited.
+serve_exits() {
+  local log=$1
+  shift
+  "$build/torchprov" serve "$@" > "$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
+  kill -0 "$pid" 2>/dev/null && return 1
+  wait "$pid"
+  exited=$?
+}
+refused() {  # NAME EXPECTED-REASON REFUSED-URL serve-options...
+  local name=$1 reason=$2 url=$3
+  shift 3
+  if ! serve_exits "$work/refused-$name.log" --store "$work/refused-$name" --port 0 "$@"; then
     fail "$name: serve runs in front of a store it must not trust"
     return
   fi
-  wait "$pid"
-  local status=$?
+  local status=$exited
   check "$name: serve refuses the backend with the URL and '$reason' ($(head -c 200 "$work/refused-$name.log"))" \
     sh -c "[ $status != 0 ] && grep -q 'the SPARQL store at $url is not trusted: TLS handshake with [^ ]*:$store_port failed: $reason' '$work/refused-$name.log'"
   check "$name: no store folder was created" test ! -e "$work/refused-$name"
@@ -185,17 +193,11 @@ printf 'not a certificate\n' > "$work/garbage.pem"
 bad_files() {  # NAME [serve options]
   local name=$1
   shift
-  "$build/torchprov" serve --store "$work/bad-$name" --port 0 --token-file "$work/bad-$name.token" "$@" \
-    > "$work/bad-$name.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
+  if ! serve_exits "$work/bad-$name.log" --store "$work/bad-$name" --port 0 --token-file "$work/bad-$name.token" "$@"; then
     fail "$name: serve runs with TLS files it cannot use"
     return
   fi
-  wait "$pid"
-  local status=$?
+  local status=$exited
   check "$name: refused ($(head -c 200 "$work/bad-$name.log"))" \
     sh -c "[ $status != 0 ] && grep -q 'cannot use the' '$work/bad-$name.log'"
   check "$name: neither the store folder nor the token file exists" \
