@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <torchprov/detail/serd_node.h>
+
 namespace torchprov::detail {
 namespace {
 
@@ -15,15 +17,13 @@ const std::pair<const char*, const char*> well_known_prefixes[] = {
     {"tp", "https://w3id.org/torchprov/"},
 };
 
-const std::uint8_t* bytes(const std::string& s) {
-  return reinterpret_cast<const std::uint8_t*>(s.c_str());
-}
+SerdNode node(SerdType type, const std::string& s) { return whole_serd_node(type, s); }
 
 SerdNode node_of(const Term& term) {
   switch (term.kind) {
-    case TermKind::iri: return serd_node_from_string(SERD_URI, bytes(term.value));
-    case TermKind::blank: return serd_node_from_string(SERD_BLANK, bytes(term.value));
-    case TermKind::literal: return serd_node_from_string(SERD_LITERAL, bytes(term.value));
+    case TermKind::iri: return node(SERD_URI, term.value);
+    case TermKind::blank: return node(SERD_BLANK, term.value);
+    case TermKind::literal: return node(SERD_LITERAL, term.value);
   }
   return SERD_NODE_NULL;
 }
@@ -72,15 +72,15 @@ void SerdStreamWriter::write(const Statement& s) {
   SerdNode language = SERD_NODE_NULL;
   if (s.object.kind == TermKind::literal) {
     if (!s.object.language.empty()) {
-      language = serd_node_from_string(SERD_LITERAL, bytes(s.object.language));
+      language = node(SERD_LITERAL, s.object.language);
     } else if (!s.object.datatype.empty()) {
-      datatype = serd_node_from_string(SERD_URI, bytes(s.object.datatype));
+      datatype = node(SERD_URI, s.object.datatype);
     }
   }
   // Turtle has no graphs: a Turtle file holds one run's graph as triples.
   SerdNode graph = SERD_NODE_NULL;
   if (format_ != FileFormat::turtle && !s.graph.empty()) {
-    graph = serd_node_from_string(SERD_URI, bytes(s.graph));
+    graph = node(SERD_URI, s.graph);
   }
   const SerdStatus status =
       serd_writer_write_statement(writer_.get(), 0, graph.buf ? &graph : nullptr, &subject,

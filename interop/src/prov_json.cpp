@@ -128,6 +128,18 @@ class JsonReader {
       std::string message = e.what();
       if (auto colon = message.find(": "); colon != std::string::npos) message = message.substr(colon + 2);
       throw_at(e.byte > 0 ? e.byte - 1 : 0, "malformed JSON: " + message);
+    } catch (const nlohmann::json::out_of_range& e) {
+      // A number beyond a double's range ("1e999"); the reader stopped at its
+      // end, and the message quotes it: the error points at its start.
+      std::string message = e.what();
+      if (auto bracket = message.find("] "); bracket != std::string::npos) message = message.substr(bracket + 2);
+      std::size_t at = std::size_t(furthest - text_.data());
+      const auto open = message.find('\''), close = message.rfind('\'');
+      if (open != std::string::npos && close > open) {
+        const std::string number = message.substr(open + 1, close - open - 1);
+        if (const auto start = text_.rfind(number, at); start != std::string_view::npos) at = start;
+      }
+      throw_at(at, "malformed JSON: " + message);
     }
   }
 

@@ -196,7 +196,11 @@ std::vector<BackendJournal::Entry> BackendJournal::pending(std::size_t max_bytes
   std::vector<Entry> out;
   std::size_t bytes = 0;
   Resume next;
-  for (const auto& [first, segment] : segments) {
+  // Not a structured binding: the lambda below captures both, which clang 15
+  // (the fuzz build's compiler) does not allow for bindings.
+  for (const auto& listed : segments) {
+    const std::uint64_t first = listed.first;
+    const auto& segment = listed.second;
     bool full = false;
     const std::uint64_t from = resume.sequence == after + 1 && resume.segment == first ? resume.offset : 0;
     scan_segment(segment_path(first), from, [&](Entry&& entry, std::uint64_t offset, std::uint64_t size) {

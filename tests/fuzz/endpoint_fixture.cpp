@@ -86,7 +86,12 @@ endpoint::Response handle_checked(const endpoint::Request& request) {
   endpoint::Response response = state().fixture.endpoint->handle(request);
   check(response.result_int() != 500, "500 for " + std::string(request.method_string()) + " " +
                                           std::string(request.target()) + ": " + response.body());
-  check(response.body().find(outside_secret) == std::string::npos,
+  // The fuzzer learns the secret from this very comparison and puts it in
+  // paths, which error messages then quote: only a secret the request did
+  // not carry is a file served from outside the dashboard.
+  const bool request_carries_secret = request.target().find(outside_secret) != std::string_view::npos ||
+                                      request.body().find(outside_secret) != std::string::npos;
+  check(request_carries_secret || response.body().find(outside_secret) == std::string::npos,
         "a file outside the dashboard was served for " + std::string(request.target()));
   return response;
 }

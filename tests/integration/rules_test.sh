@@ -79,6 +79,10 @@ check "query without ?run: 400" test "$(post_rule '{"name":"r1","scope":{"experi
 check "syntax error: 400" test "$(post_rule '{"name":"r2","scope":{"experiment":"x"},"query":"ASK { ?run ?p }","action":"stop"}')" = 400
 check "ASK with set and no value: 400" test "$(post_rule '{"name":"r3","scope":{"experiment":"x"},"query":"ASK { ?run ?p ?o }","action":"set","hyperparameter":"learning_rate"}')" = 400
 check "CONSTRUCT: 400" test "$(post_rule '{"name":"r4","scope":{"experiment":"x"},"query":"CONSTRUCT { ?run ?p ?o } WHERE { ?run ?p ?o }","action":"stop"}')" = 400
+# A number beyond a double's range is bad JSON, not an internal error.
+check "rule with 1e999: 400" test "$(post_rule '{"name":"r5","scope":{"experiment":"x"},"query":"ASK { ?run ?p ?o }","action":"set","hyperparameter":"learning_rate","value":1e999}')" = 400
+check "adaptation with 1e999: 400" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d '{"run":"https://w3id.org/torchprov/run/x","action":"set","hyperparameter":"learning_rate","value":1e999}' "$base/api/adaptations")" = 400
 check "no token: 401" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' "$base/api/rules")" = 401
 check "list shows the four rules" test "$(rules list | grep -c '"status":"active"')" = 4
 

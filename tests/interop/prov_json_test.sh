@@ -105,4 +105,7 @@ sed -i '1a\  "prefix": {"ex": "http://example.org/"},' "$work/no-entity.json"
 refused no-entity "no-entity.json:4:[0-9]+: wasGeneratedBy record without prov:entity"
 printf '{"entities": {}}\n' > "$work/unknown-section.json"
 refused unknown-section 'unknown-section.json:1:2: unknown PROV-JSON section "entities"'
+# A number beyond a double's range: refused at its place, not a crash.
+printf '{\n  "prefix": {"ex": "http://example.org/"},\n  "entity": {"ex:a": {"ex:size": 1e999}}\n}\n' > "$work/huge-number.json"
+refused huge-number "huge-number.json:3:[0-9]+: malformed JSON: number overflow parsing '1e999'"
 echo "all PROV-JSON / PROV-N checks passed"

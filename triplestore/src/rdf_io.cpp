@@ -3,6 +3,7 @@
 #include "rdfxml_reader.h"
 
 #include <serd/serd.h>
+#include <torchprov/detail/serd_node.h>
 
 #include <algorithm>
 #include <cstdarg>
@@ -404,7 +405,7 @@ struct Writer::Impl {
   }
 
   static SerdNode node_of(const std::string& text, SerdType type) {
-    return serd_node_from_substring(type, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    return torchprov::detail::whole_serd_node(type, text);
   }
 
   static SerdNode node_of(const Term& term) {

@@ -1267,8 +1267,10 @@ std::size_t import_file(Store& store, const std::filesystem::path& file, std::op
   // Serd parses on a second thread while this one interns: blocks of
   // statements go round between the two (their strings keep their capacity).
   constexpr std::size_t block_size = 2048, block_count = 8;
+  // A block grows to block_size as statements come (a small file costs a
+  // few statements, not 16 384 empty ones).
   struct Block {
-    std::vector<Statement> statements{block_size};
+    std::vector<Statement> statements;
     std::size_t used = 0;
   };
   std::vector<Block> blocks(block_count);
@@ -1308,7 +1310,12 @@ std::size_t import_file(Store& store, const std::filesystem::path& file, std::op
           file, *chosen,
           [&](const Statement& st) {
             if (!current && !take()) throw Abandoned{};
-            current->statements[current->used++] = st;
+            if (current->used < current->statements.size()) {
+              current->statements[current->used] = st;
+            } else {
+              current->statements.push_back(st);
+            }
+            ++current->used;
             if (current->used == block_size) hand_over();
           },
           prefix, read_so_far);

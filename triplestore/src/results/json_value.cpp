@@ -13,6 +13,17 @@ Json parse_json(std::string_view text) {
     std::string message = e.what();
     if (const auto colon = message.find(": "); colon != std::string::npos) message = message.substr(colon + 2);
     throw JsonParseError(message, e.byte > 0 ? e.byte - 1 : 0);
+  } catch (const Json::out_of_range& e) {
+    // A number beyond a double's range ("1e999"): nlohmann reports it without
+    // a position, but names the number, so it is found in the text.
+    // what(): "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+    std::string message = e.what();
+    if (const auto bracket = message.find("] "); bracket != std::string::npos) message = message.substr(bracket + 2);
+    std::size_t offset = 0;
+    if (const auto open = message.find('\''), close = message.rfind('\''); open != std::string::npos && close > open) {
+      if (const auto at = text.find(message.substr(open + 1, close - open - 1)); at != std::string_view::npos) offset = at;
+    }
+    throw JsonParseError(message, offset);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "triple_writer.h"
 
 #include <serd/serd.h>
+#include <torchprov/detail/serd_node.h>
 
 #include <ostream>
 #include <stdexcept>
@@ -24,7 +25,7 @@ size_t write_to_ostream(const void* buffer, size_t length, void* stream) {
 }
 
 SerdNode borrowed_node(SerdType type, std::string_view text) {
-  return serd_node_from_substring(type, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  return torchprov::detail::whole_serd_node(type, text);
 }
 
 SerdNode borrowed_term_node(const Term& term) {
