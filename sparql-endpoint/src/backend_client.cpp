@@ -262,9 +262,11 @@ BackendResponse BackendClient::exchange(const BackendRequest& request, Clock::ti
                                                           std::string(during) + ": " + ec.message());
     };
     if (!connection->connected) {
-      tcp::resolver resolver(connection->ioc);
+      // The lookup counts against the deadline too: a DNS server that does
+      // not answer would otherwise hold the request (and a trainer's batch
+      // waiting on it) for getaddrinfo's own retries.
       beast::error_code ec;
-      const auto addresses = resolver.resolve(server_.host, server_.port, ec);
+      const auto addresses = detail::resolve_within(server_.host, server_.port, deadline, ec);
       if (ec) throw fail(ec, "resolving");
       connection->buffer.clear();
       if (tls_context_) {
