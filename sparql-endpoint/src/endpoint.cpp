@@ -536,6 +536,10 @@ Reply Endpoint::run_query(const Request& request, const std::string& query, cons
     std::string type(results::media_type(*format));
     if (!is_rdf_format(*format) || type.starts_with("text/")) type += "; charset=utf-8";
     return piecewise_reply(answer->write(*format), type);
+  } catch (const results::UnrepresentableResult& e) {
+    // Found in the first piece, before the status went out.  Later, the
+    // stream ends without its last chunk (a truncated body, never a short one).
+    return text_response(http::status::not_acceptable, e.what());
   } catch (const sparql::SyntaxError& e) {
     return syntax_error_response(e);
   } catch (const sparql::UnsupportedFeature& e) {

@@ -90,5 +90,25 @@ n=$("$tp" query --store "$work/store" --format tsv \
 [ "$n" = '"8"^^<http://www.w3.org/2001/XMLSchema#integer>' ] || [ "$n" = 8 ] && ok "the store holds all 8 characters" ||
   fail "STRLEN of the literal with U+0000 inside is $n, expected 8"
 
+# Over HTTP: JSON results carry U+0000; XML 1.0 cannot, so asking for XML is
+# refused with 406 naming why (not a 500, not a document no reader takes).
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$tp" serve --store "$work/store" --read-only --port "$port" > "$work/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2> /dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
+query='SELECT ?o WHERE { <http://example.org/s> <http://example.org/inside> ?o }'
+code=$(curl -s -o "$work/json.out" -w '%{http_code}' -H 'Accept: application/sparql-results+json' \
+  --data-urlencode "query=$query" "http://127.0.0.1:$port/sparql")
+value=$($PY -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))["results"]["bindings"][0]["o"]["value"]))' \
+  "$work/json.out" 2>&1)
+[ "$code" = 200 ] && [ "$value" = "'C\\x01\\x00\\x00hris'" ] && ok "JSON results over HTTP carry U+0000" ||
+  fail "JSON results over HTTP: $code, value $value"
+code=$(curl -s -o "$work/xml.out" -w '%{http_code}' -H 'Accept: application/sparql-results+xml' \
+  --data-urlencode "query=$query" "http://127.0.0.1:$port/sparql")
+[ "$code" = 406 ] && grep -q "U+0001" "$work/xml.out" && ok "XML results over HTTP: 406, $(cat "$work/xml.out")" ||
+  fail "XML results over HTTP: $code, $(head -c 200 "$work/xml.out")"
+kill $server 2> /dev/null
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

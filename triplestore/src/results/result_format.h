@@ -4,6 +4,7 @@
 
 #include <iosfwd>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
 #include "../sparql/engine.h"
@@ -14,6 +15,13 @@ namespace torchprov::triplestore::results {
 // 1.1 result formats.  turtle / ntriples / nquads / trig: RDF, for the
 // graphs CONSTRUCT and DESCRIBE produce.
 enum class ResultFormat { table, csv, tsv, json, xml, turtle, ntriples, nquads, trig };
+
+// A result the chosen format cannot carry (U+0000 in SPARQL XML results: XML
+// 1.0 has no way to write it): refused, never written as a document no reader
+// takes.  The endpoint answers 406 when no byte is sent yet.
+struct UnrepresentableResult : std::domain_error {
+  using std::domain_error::domain_error;
+};
 
 // From the CLI name: table csv tsv json xml turtle ntriples nquads trig.
 std::optional<ResultFormat> parse_result_format(std::string_view name);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "result_format.h"
 #include "solution_writer.h"
 
 namespace torchprov::triplestore::results {
@@ -28,7 +29,7 @@ void write_xml_text(std::ostream& out, std::string_view text) {
           // refused rather than written as a document no reader takes.
           char code[8];
           std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(c));
-          throw std::domain_error(std::string("a value holds U+") + code +
+          throw UnrepresentableResult(std::string("a value holds U+") + code +
                                   ", which SPARQL XML results (XML 1.0) cannot carry; ask for JSON results instead");
         }
         if (c == '\r') {
