@@ -421,6 +421,7 @@ std::string sparql_string(const std::string& text) {
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
     if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
     else out += c;
   }
   return out + "\"";

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "results/json_value.h"
+#include "results/term_syntax.h"
 
 namespace torchprov::endpoint::run_graph {
 namespace {
@@ -64,17 +65,8 @@ std::string local_name(const std::string& iri) {
   return cut == std::string::npos ? iri : iri.substr(cut + 1);
 }
 
-// A literal for SPARQL text: quotes, backslashes and line breaks escaped.
-std::string sparql_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out.push_back(c);
-  }
-  return out + "\"";
-}
+// A string literal in SPARQL text (the Turtle form: every control character escaped).
+std::string sparql_string(const std::string& text) { return triplestore::results::turtle_term(Term::literal(text)); }
 
 std::string iri_ref(const std::string& iri) {
   if (iri.find_first_of("<>\" {}|\\^`") != std::string::npos) throw std::invalid_argument("not an IRI: " + iri);

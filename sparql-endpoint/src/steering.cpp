@@ -10,6 +10,7 @@
 
 #include "api_text.h"
 #include "results/json_value.h"
+#include "results/term_syntax.h"
 #include "term_validity.h"
 #include "sparql/engine.h"
 
@@ -50,18 +51,10 @@ std::string random_id() {
 // The value of a SPARQL term for a JSON / TSV cell.
 std::string cell(const std::optional<Term>& term) { return term ? term->value : std::string(); }
 
-std::string sparql_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out + "\"";
-}
+// A string literal in SPARQL text: the Turtle form the result writers use
+// (every quote, backslash and control character escaped; the literal a
+// person typed, "\r" included, is never read as SPARQL).
+std::string sparql_string(const std::string& text) { return triplestore::results::turtle_term(Term::literal(text)); }
 
 sparql::QueryResult query(DataStore& store, const std::string& text) {
   sparql::QueryOptions options;

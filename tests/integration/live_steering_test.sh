@@ -75,6 +75,13 @@ for _ in $(seq 300); do
   sleep 0.4
 done
 curl -sf "$base/api/adaptations?run=$run" | grep -q '"action":"set".*"status":"applied"' || fail "learning-rate change not applied"
+# A hyperparameter name with a carriage return (JSON "\r") is refused as
+# unknown, never read as SPARQL (it was a 500: the query built from it broke).
+code=$(curl -s -o "$work/cr.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d "{\"run\":\"$run\",\"action\":\"set\",\"hyperparameter\":\"learning\\rrate\",\"value\":0.1}" \
+  "$base/api/adaptations")
+[ "$code" = 422 ] || fail "a hyperparameter name with \\r answered $code: $(cat "$work/cr.out")"
+echo "ok: a hyperparameter name with \\r: $code $(cat "$work/cr.out")"
 curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d "{\"run\":\"$run\",\"action\":\"stop\",\"reason\":\"seen enough\",\"person\":\"$person\"}" "$base/api/adaptations" > /dev/null \
   || fail "stop request refused"
