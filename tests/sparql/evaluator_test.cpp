@@ -645,6 +645,24 @@ TEST(Evaluator, StringTestsOnStoredLiteralsAgreeWithTheGeneralPath) {
   EXPECT_EQ(subjects("!CONTAINS(?o, \"alpha\")"), (Rows{":b", ":f", ":g"}));  // 42 and the IRI are errors
 }
 
+TEST(Evaluator, RegexRepeatCountsBeyondWhatCanBeBuiltAreErrorsNotMatches) {
+  // std::regex read a 20-digit count into a long and wrapped around: "x"
+  // matched a{84444444444444444444}.  Such a pattern is an error (FILTER
+  // false, BOUND false), as one past std::regex's 100 000 states is.
+  auto ds = make(":a :v \"x\" . :b :v \"aaa\" .");
+  auto subjects = [&](const std::string& condition) {
+    return rows(query(ds, "SELECT ?s { ?s :v ?o FILTER(" + condition + ") }"));
+  };
+  EXPECT_EQ(subjects("REGEX(?o, \"a{84444444444444444444}\")"), Rows{});
+  EXPECT_EQ(subjects("REGEX(?o, \"^a{0,84444444444444444444}$\")"), Rows{});
+  EXPECT_EQ(subjects("!REGEX(?o, \"a{84444444444444444444}\")"), Rows{});  // an error, not false
+  EXPECT_EQ(subjects("REGEX(?o, \"^a{3}$\")"), (Rows{":b"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"^a{1,3}$\")"), (Rows{":b"}));
+  EXPECT_EQ(subjects("REGEX(?o, \"^[{]?x{1}$\")"), (Rows{":a"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (BOUND(?r) AS ?b) { BIND(REPLACE(\"x\", \"a{99999999999999999999}\", \"y\") AS ?r) }")),
+            (Rows{"false"}));
+}
+
 TEST(EvaluatorAtScale, CountingWithoutRowsAgreesWithTheRows) {
   // COUNT(*) of a BGP counts its last step instead of building rows: it
   // must equal the number of rows the same pattern returns.

@@ -175,6 +175,38 @@ Value cast(const std::string& target, const Term& arg) {
   return std::nullopt;
 }
 
+// Whether a counted repeat ({n}, {n,}, {n,m}) asks for more than std::regex
+// can build: it makes a state per repetition and refuses patterns past
+// 100 000 states, but reads the count into a long first, so a count of 20
+// digits wraps around (UB) and "a{84444444444444444444}" matched "x".
+bool has_oversized_repeat(std::string_view pattern) {
+  constexpr std::uint64_t most = 100'000;
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (c == '[') in_class = true;
+    if (c == ']') in_class = false;
+    if (c != '{' || in_class) continue;
+    std::uint64_t count = 0;
+    for (std::size_t j = i + 1; j < pattern.size(); ++j) {
+      const char d = pattern[j];
+      if (d >= '0' && d <= '9') {
+        count = count * 10 + std::uint64_t(d - '0');
+        if (count > most) return true;
+      } else if (d == ',') {
+        count = 0;
+      } else {
+        break;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::wregex* Evaluator::compiled_regex(const std::string& pattern, const std::string& flags) {
@@ -221,7 +253,7 @@ const std::wregex* Evaluator::compiled_regex(const std::string& pattern, const s
   }
   std::unique_ptr<std::wregex> compiled;
   try {
-    compiled = std::make_unique<std::wregex>(to_wide(p), options);
+    if (!has_oversized_repeat(p)) compiled = std::make_unique<std::wregex>(to_wide(p), options);
   } catch (const std::regex_error&) {
     compiled = nullptr;
   }
