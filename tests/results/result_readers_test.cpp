@@ -114,6 +114,20 @@ TEST(TsvResultReader, RejectsRaggedRows) {
   EXPECT_THROW(read_tsv_results("?x\n\"unterminated\n"), ResultParseError);
 }
 
+TEST(TsvResultReader, RefusesAHeaderNameThatIsNotAVariableName) {
+  // "@\r\r" was taken as a name and wrote back as another header (fuzzing).
+  EXPECT_THROW(read_tsv_results("@\r\r\r\n"), ResultParseError);
+  EXPECT_THROW(read_tsv_results("?a b\n"), ResultParseError);
+  EXPECT_THROW(read_tsv_results("?x\t?a,b\n"), ResultParseError);
+  EXPECT_EQ(read_tsv_results("?x\t$y_2\t\xc3\xa9\n").variables, (std::vector<std::string>{"x", "y_2", "\xc3\xa9"}));
+}
+
+TEST(CsvResultReader, RefusesAHeaderNameThatIsNotAVariableName) {
+  EXPECT_THROW(read_csv_results("a,\"b\rc\"\r\n"), ResultParseError);
+  EXPECT_THROW(read_csv_results("?a\r\n"), ResultParseError);
+  EXPECT_EQ(read_csv_results("a,b_1\r\n").variables, (std::vector<std::string>{"a", "b_1"}));
+}
+
 TEST(CsvResultReader, ReadsQuotedFields) {
   const auto result = read_csv_results("a,b,c\r\n\"x,\"\"y\"\"\r\nz\",_:b1,\r\nplain,\"\",7\r\n");
   ASSERT_EQ(result.variables, (std::vector<std::string>{"a", "b", "c"}));

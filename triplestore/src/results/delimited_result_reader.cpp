@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,34 @@ std::vector<std::vector<std::string>> parse_csv_records(std::string_view text) {
   return records;
 }
 
+// SPARQL's VARNAME: letters, digits and '_' (non-ASCII as the query lexer
+// takes it).  A header is where TSV and CSV keep the names, one line of
+// them: a name with a tab, comma, quote or line break in it would write
+// back as a different header.
+bool variable_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) continue;
+    if (!((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_')) return false;
+  }
+  return true;
+}
+
+std::string shown(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += escape;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 sparql::QueryResult read_tsv_results(std::string_view text) {
@@ -110,6 +139,8 @@ sparql::QueryResult read_tsv_results(std::string_view text) {
     for (std::string_view name : split_tabs(lines.front())) {
       if (!name.empty() && (name.front() == '?' || name.front() == '$')) name.remove_prefix(1);
       if (name.empty()) throw ResultParseError("TSV results: empty variable name in the header");
+      if (!variable_name(name))
+        throw ResultParseError("TSV results: '" + shown(name) + "' in the header is not a SPARQL variable name");
       result.variables.emplace_back(name);
     }
   }
@@ -135,7 +166,12 @@ sparql::QueryResult read_csv_results(std::string_view text) {
   sparql::QueryResult result;
   // A header of one empty field: no variables, each solution an empty line.
   const auto no_fields = [](const std::vector<std::string>& r) { return r.size() == 1 && r[0].empty(); };
-  if (!no_fields(records.front())) result.variables = records.front();
+  if (!no_fields(records.front())) {
+    for (const std::string& name : records.front())
+      if (!variable_name(name))
+        throw ResultParseError("CSV results: '" + shown(name) + "' in the header is not a SPARQL variable name");
+    result.variables = records.front();
+  }
   for (std::size_t i = 1; i < records.size(); ++i) {
     const auto record = result.variables.empty() && no_fields(records[i]) ? std::vector<std::string>{} : records[i];
     if (record.size() != result.variables.size()) {
