@@ -663,6 +663,19 @@ TEST(Evaluator, RegexRepeatCountsBeyondWhatCanBeBuiltAreErrorsNotMatches) {
             (Rows{"false"}));
 }
 
+TEST(Evaluator, CountDistinctOverAConstantTheDatasetLacksIsZero) {
+  // The counting path returned early without its per-variable counts, and
+  // COUNT(DISTINCT) read past them: a crash of the CLI and the server
+  // (found by the differential fuzz target).
+  auto ds = make(":a :p :b ; :q :a .");
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x :q \"absent\" . ?x :q ?x }")), (Rows{"0"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(DISTINCT ?x) AS ?n) (COUNT(*) AS ?all) (COUNT(DISTINCT ?y) AS ?m) "
+                           "{ ?x :p :absent . ?x :q ?y }")),
+            (Rows{"0 0 0"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x :q ?x . ?x :p :b }")), (Rows{"1"}));
+  EXPECT_EQ(rows(query(ds, "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x :p :b . ?x :q ?y }")), (Rows{"1"}));
+}
+
 TEST(EvaluatorAtScale, CountingWithoutRowsAgreesWithTheRows) {
   // COUNT(*) of a BGP counts its last step instead of building rows: it
   // must equal the number of rows the same pattern returns.

@@ -867,7 +867,15 @@ std::vector<Row> Evaluator::run_bgp(const Op& op, const std::vector<Row>& seeds,
     for (int i = 0; i < 3; ++i) {
       if (!parts[i]->is_var()) {
         TermId id = terms_.id_of(parts[i]->term);
-        if (!terms_.in_dataset(id)) return {};
+        if (!terms_.in_dataset(id)) {
+          // A constant the dataset does not hold: nothing matches, and a
+          // count over it is zero (its callers read one count per slot).
+          if (counting) {
+            counting->rows = 0;
+            counting->distinct.assign(counting->distinct_slots.size(), 0);
+          }
+          return {};
+        }
         *positions[i] = id;
       } else {
         var_positions.push_back(i);
