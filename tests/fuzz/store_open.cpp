@@ -193,8 +193,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (b.frame_end[k] <= journal.first) intact = b.snapshot_batch + 1 + k;
     fuzz::check(*shown >= intact, "opened with batch " + std::to_string(*shown) + " but batches up to " +
                                       std::to_string(intact) + " were intact");
-    const std::size_t last_frame_start = b.frame_end[b.frame_end.size() - 2];
-    if (!journal.truncated_only && journal.first < last_frame_start)
+    // A frame after the first damage that is still whole and unchanged in
+    // the file must not be dropped: the open refuses, or the damage was
+    // somewhere harmless and every batch is there.  (The same file may also
+    // have been cut: frames past the cut are a torn tail, not intact.)
+    const std::string& damaged = files["journal.log"];
+    const std::string& original = b.files.at("journal.log");
+    bool intact_after_damage = false;
+    for (std::size_t k = 0; k < b.frame_end.size(); ++k) {
+      const std::size_t start = k == 0 ? b.first_frame : b.frame_end[k - 1], end = b.frame_end[k];
+      if (start <= journal.first || end > damaged.size()) continue;
+      if (std::equal(damaged.begin() + std::ptrdiff_t(start), damaged.begin() + std::ptrdiff_t(end),
+                     original.begin() + std::ptrdiff_t(start)))
+        intact_after_damage = true;
+    }
+    if (!journal.truncated_only && intact_after_damage)
       fuzz::check(*shown == last, "a damaged journal frame before intact ones was dropped silently (opened at batch " +
                                       std::to_string(*shown) + ")");
   } else if (other_damage) {
