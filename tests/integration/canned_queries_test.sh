@@ -61,6 +61,9 @@ sparql_csv() {  # QUERY-TEXT -> CSV rows without the header
 
 train() {  # name experiment optimizer lr seed epochs; in the background, $trainer
   mkdir -p "$work/ckpt-$1"
+  # The log exists before the loop below reads it: the background job opens
+  # it only when it is scheduled, which on a loaded machine can come later.
+  : > "$work/train-$1.log"
   "$build/examples/alexnet-fmnist" --epochs "$6" --train-limit 600 --test-limit 200 --threads 1 \
     --lr "$4" --optimizer "$3" --seed "$5" --experiment "$2" --person "$person" \
     --endpoint "$base" --token-file "$work/store/token" --checkpoint-dir "$work/ckpt-$1" \
