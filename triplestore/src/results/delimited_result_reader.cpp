@@ -1,9 +1,9 @@
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "rdf_text_reader.h"
 #include "result_readers.h"
+#include "term_syntax.h"
 
 namespace torchprov::triplestore::results {
 namespace {
@@ -113,19 +113,8 @@ bool variable_name(std::string_view name) {
   return true;
 }
 
-std::string shown(std::string_view name) {
-  std::string out;
-  for (const char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+// A name as a quoted Turtle string, control characters escaped, for messages.
+std::string shown(std::string_view name) { return turtle_term(Term::literal(std::string(name))); }
 
 }  // namespace
 
@@ -140,7 +129,7 @@ sparql::QueryResult read_tsv_results(std::string_view text) {
       if (!name.empty() && (name.front() == '?' || name.front() == '$')) name.remove_prefix(1);
       if (name.empty()) throw ResultParseError("TSV results: empty variable name in the header");
       if (!variable_name(name))
-        throw ResultParseError("TSV results: '" + shown(name) + "' in the header is not a SPARQL variable name");
+        throw ResultParseError("TSV results: " + shown(name) + " in the header is not a SPARQL variable name");
       result.variables.emplace_back(name);
     }
   }
@@ -169,7 +158,7 @@ sparql::QueryResult read_csv_results(std::string_view text) {
   if (!no_fields(records.front())) {
     for (const std::string& name : records.front())
       if (!variable_name(name))
-        throw ResultParseError("CSV results: '" + shown(name) + "' in the header is not a SPARQL variable name");
+        throw ResultParseError("CSV results: " + shown(name) + " in the header is not a SPARQL variable name");
     result.variables = records.front();
   }
   for (std::size_t i = 1; i < records.size(); ++i) {
