@@ -2,6 +2,7 @@
 
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
 
 #include <memory>
 #include <mutex>
@@ -9,10 +10,27 @@
 namespace torchprov::endpoint {
 namespace {
 
-// One Graphviz context for the process: creating one reads the plugin
-// configuration, and Graphviz keeps global state, so every use holds the
-// mutex.
+// One Graphviz context for the process; Graphviz keeps global state, so every
+// use holds the mutex.
 std::mutex graphviz_mutex;
+
+// The plugins the server needs, linked in rather than found through
+// Graphviz's plugin configuration: the dot layout, the core renderers (SVG)
+// and pango, which measures labels in the font the browser draws them with
+// (Graphviz's own metrics know only Times, Courier and Arial, and DejaVu Sans
+// labels overflowed their boxes).  With no demand loading, gvContext does not
+// read the configuration, whose text Graphviz kept for the process's life.
+extern "C" {
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
+extern gvplugin_library_t gvplugin_pango_LTX_library;
+}
+const lt_symlist_t builtin_plugins[] = {
+    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+    {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+    {"gvplugin_pango_LTX_library", &gvplugin_pango_LTX_library},
+    {nullptr, nullptr},
+};
 
 struct ContextDeleter {
   void operator()(GVC_t* context) const { gvFreeContext(context); }
@@ -25,7 +43,7 @@ struct RenderedDeleter {
 };
 
 GVC_t* context() {
-  static std::unique_ptr<GVC_t, ContextDeleter> instance(gvContext());
+  static std::unique_ptr<GVC_t, ContextDeleter> instance(gvContextPlugins(builtin_plugins, 0));
   if (!instance) throw GraphvizError("Graphviz could not start (gvContext)");
   return instance.get();
 }
