@@ -78,15 +78,20 @@ torchprov::endpoint::BackendOptions backend_options(const cli::Arguments& args) 
 // than half of a count over a million epochs.  One arena with high mmap and
 // trim thresholds keeps freed memory for the next query instead; at most
 // `kept_free` bytes stay mapped while idle.  Set before any thread starts.
-void keep_query_memory() {
+// A front over a backend store holds no dataset and makes no such arrays:
+// there the freed memory of a large result or batch would only stay
+// resident, so it keeps glibc's thresholds (and one arena: with one per
+// thread its peak grew).
+void keep_query_memory(bool embedded_store) {
   constexpr int mapped_above = 256 << 20, kept_free = 1 << 30;
   mallopt(M_ARENA_MAX, 1);
+  if (!embedded_store) return;
   mallopt(M_MMAP_THRESHOLD, mapped_above);
   mallopt(M_TRIM_THRESHOLD, kept_free);
 }
 
 int serve(const cli::Arguments& args) {
-  keep_query_memory();
+  keep_query_memory(!args.has("--backend"));
   torchprov::endpoint::ServerOptions options;
   options.port = static_cast<std::uint16_t>(args.integer("--port", 0, 65535));
   options.bind = args.value("--bind");
