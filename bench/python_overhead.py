@@ -2,8 +2,11 @@
 """Capture overhead of the Python package: the loop of `torchprov bench
 capture` (a small CNN on synthetic 28x28 data) in PyTorch, without capture,
 with epoch capture and with step capture every 10 batches, alternated so
-drift in machine speed hits every mode alike.  Prints the median time per
-step and the overhead of each mode.  Given the torchprov command (--cpp), each
+drift in machine speed hits every mode alike, and the loop without capture a
+second time as a control (an A/A pair: its "overhead" is what the measurement
+itself shows when nothing differs, the floor under which no other figure
+means anything).  Prints the median time per step and the overhead of each
+mode.  Given the torchprov command (--cpp), each
 round also runs one round of `torchprov bench capture` with the same loop, and
 the C++ and Python figures are printed side by side.
 
@@ -22,6 +25,7 @@ import torch
 import torchprov
 
 MODES = ("no capture", "epoch capture", "step capture /10")
+CONTROL = "no capture again"  # the A/A control: mode 0 run a second time
 
 
 def small_cnn():
@@ -97,28 +101,34 @@ def main():
     print(f"Python capture overhead: small CNN, {s.epochs} epochs x {s.batches} batches of {s.batch_size}, "
           f"{s.runs} runs per mode, alternated (torch {torch.__version__})", flush=True)
     run_once(0, s, x, y, out)  # warm-up: allocator, thread pool
-    times = [[], [], []]
+    times = [[], [], [], []]  # MODES, then CONTROL
     cpp_times = [[], [], []]
     for r in range(max(1, s.runs)):
         if s.cpp and r % 2 == 0:  # C++ before Python in even rounds, after in odd ones
             for k, t in enumerate(cpp_round(s, s.cpp)):
                 cpp_times[k].append(t)
-        for m in range(3):
-            k = (m + r) % 3  # rotate the order each round so no mode always runs first
-            times[k].append(run_once(k, s, x, y, out))
+        for m in range(4):
+            k = (m + r) % 4  # rotate the order each round so no mode always runs first
+            times[k].append(run_once(k if k < 3 else 0, s, x, y, out))
         if s.cpp and r % 2 == 1:
             for k, t in enumerate(cpp_round(s, s.cpp)):
                 cpp_times[k].append(t)
     columns = [("Python", times)] + ([("C++", cpp_times)] if s.cpp else [])
     print(f"{'mode':<18}" + "".join(f" {lang + ' ms/step':>15} {lang + ' overhead':>16}" for lang, _ in columns)
           + f" {'runs':>6}")
-    for k, name in enumerate(MODES):
+    for k, name in enumerate(MODES + (CONTROL,)):
         line = f"{name:<18}"
         for _, samples in columns:
+            if k >= len(samples):  # the C++ rounds have no control mode
+                line += f" {'-':>15} {'-':>16}"
+                continue
             base, m = statistics.median(samples[0]), statistics.median(samples[k])
             line += f" {m * 1e3:>15.3f} {(m / base - 1) * 100:>+15.2f}%"
         print(line + f" {len(times[k]):>6}")
+    spread = [(b / a - 1) * 100 for a, b in zip(times[0], times[3])]
     print("(median per mode over the runs; overhead against the same language's loop without capture)")
+    print(f"control: '{CONTROL}' against 'no capture' per round: {min(spread):+.2f} % to {max(spread):+.2f} %; "
+          "an overhead inside the control's distance from zero is not measured")
     print("targets: epoch capture <= 0.5 %, step capture every 10 batches <= 2 %")
     if os.path.exists(out):
         os.remove(out)
