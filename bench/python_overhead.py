@@ -36,7 +36,8 @@ def small_cnn():
 
 
 def run_once(mode, s, x, y, out):
-    """Seconds per training step of one run (epoch boundaries included)."""
+    """Seconds per training step of one run (epoch boundaries included), by the
+    clock --clock names."""
     torch.manual_seed(1)
     model = small_cnn()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -44,7 +45,8 @@ def run_once(mode, s, x, y, out):
     if mode != 0:
         rec = torchprov.Recorder(out=out, step_every=10 if mode == 2 else 0)
         rec.start_run(model, optimizer, epochs=s.epochs, program="bench-python-overhead")
-    started = time.perf_counter()
+    clock = time.thread_time if s.clock == "thread" else time.perf_counter
+    started = clock()
     for _ in range(s.epochs):
         epoch = rec.epoch() if rec else None
         loss_sum = 0.0
@@ -62,7 +64,7 @@ def run_once(mode, s, x, y, out):
             epoch.metric("loss", "train", loss_sum / s.batches)
             epoch.metric("accuracy", "val", 0.5)
             epoch.end()
-    seconds = time.perf_counter() - started
+    seconds = clock() - started
     if rec:
         rec.end_run()
         rec.close()
@@ -92,14 +94,26 @@ def main():
     p.add_argument("--batches", type=int, default=40)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--cpp", metavar="TORCHPROV", help="the torchprov command: run the C++ loop alongside")
+    p.add_argument("--threads", type=int, default=2, help="torch's intra-op threads (default 2)")
+    p.add_argument("--clock", choices=("wall", "thread"), default="wall",
+                   help="wall: elapsed time (default); thread: the training thread's CPU time, which with "
+                        "--threads 1 holds all of the training and capture calls but not the time a busy "
+                        "or virtual machine gives the core to others (the C++ rounds stay on wall time)")
+    p.add_argument("--no-mkldnn", action="store_true",
+                   help="torch's own convolutions instead of oneDNN's: on some virtual machines oneDNN's take "
+                        "from 0.2 to 20 ms for the same convolution, from one run to the next")
     s = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(s.threads)
+    if s.no_mkldnn:
+        torch.backends.mkldnn.enabled = False
     torch.manual_seed(0)
     x = torch.rand(s.batches * s.batch_size, 1, 28, 28)
     y = torch.randint(0, 10, (s.batches * s.batch_size,))
     out = os.path.join(tempfile.gettempdir(), f"torchprov-bench-python-{os.getpid()}.ttl")
     print(f"Python capture overhead: small CNN, {s.epochs} epochs x {s.batches} batches of {s.batch_size}, "
-          f"{s.runs} runs per mode, alternated (torch {torch.__version__})", flush=True)
+          f"{s.runs} runs per mode, alternated, {s.threads} torch thread(s), {s.clock} clock"
+          f"{', without oneDNN' if s.no_mkldnn else ''} "
+          f"(torch {torch.__version__})", flush=True)
     run_once(0, s, x, y, out)  # warm-up: allocator, thread pool
     times = [[], [], [], []]  # MODES, then CONTROL
     cpp_times = [[], [], []]
@@ -114,16 +128,16 @@ def main():
             for k, t in enumerate(cpp_round(s, s.cpp)):
                 cpp_times[k].append(t)
     columns = [("Python", times)] + ([("C++", cpp_times)] if s.cpp else [])
-    print(f"{'mode':<18}" + "".join(f" {lang + ' ms/step':>15} {lang + ' overhead':>16}" for lang, _ in columns)
-          + f" {'runs':>6}")
+    print(f"{'mode':<18}" + "".join(f" {lang + ' ms/step':>15} {lang + ' overhead':>16} {'us/step':>9}"
+                                    for lang, _ in columns) + f" {'runs':>6}")
     for k, name in enumerate(MODES + (CONTROL,)):
         line = f"{name:<18}"
         for _, samples in columns:
             if k >= len(samples):  # the C++ rounds have no control mode
-                line += f" {'-':>15} {'-':>16}"
+                line += f" {'-':>15} {'-':>16} {'-':>9}"
                 continue
             base, m = statistics.median(samples[0]), statistics.median(samples[k])
-            line += f" {m * 1e3:>15.3f} {(m / base - 1) * 100:>+15.2f}%"
+            line += f" {m * 1e3:>15.3f} {(m / base - 1) * 100:>+15.2f}% {(m - base) * 1e6:>+9.1f}"
         print(line + f" {len(times[k]):>6}")
     spread = [(b / a - 1) * 100 for a, b in zip(times[0], times[3])]
     print("(median per mode over the runs; overhead against the same language's loop without capture)")
