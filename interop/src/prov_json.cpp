@@ -7,6 +7,7 @@
 #include <torchprov/triplestore.h>
 
 #include <nlohmann/json.hpp>
+#include <torchprov/detail/json_parse.h>
 
 #include <algorithm>
 #include <charconv>
@@ -60,28 +61,6 @@ bool is_date_time(std::string_view t) {
 // ------------------------------------------------------------------ reading
 
 // Counts how far the parser has read, so that a callback knows where it is.
-struct TrackingIterator {
-  using iterator_category = std::input_iterator_tag;
-  using value_type = char;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const char*;
-  using reference = const char&;
-  const char* at;
-  const char** furthest;
-  reference operator*() const { return *at; }
-  TrackingIterator& operator++() {
-    *furthest = ++at;
-    return *this;
-  }
-  TrackingIterator operator++(int) {
-    TrackingIterator before = *this;
-    ++*this;
-    return before;
-  }
-  friend bool operator==(const TrackingIterator& a, const TrackingIterator& b) { return a.at == b.at; }
-  friend bool operator!=(const TrackingIterator& a, const TrackingIterator& b) { return a.at != b.at; }
-};
-
 class JsonReader {
  public:
   JsonReader(std::string_view text, const std::string& file, std::string_view blank_prefix)
@@ -121,25 +100,9 @@ class JsonReader {
       return true;
     };
     try {
-      TrackingIterator begin{text_.data(), &furthest}, end{text_.data() + text_.size(), &furthest};
-      return Json::parse(begin, end, note);
-    } catch (const nlohmann::json::parse_error& e) {
-      // what(): "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
-      std::string message = e.what();
-      if (auto colon = message.find(": "); colon != std::string::npos) message = message.substr(colon + 2);
-      throw_at(e.byte > 0 ? e.byte - 1 : 0, "malformed JSON: " + message);
-    } catch (const nlohmann::json::out_of_range& e) {
-      // A number beyond a double's range ("1e999"); the reader stopped at its
-      // end, and the message quotes it: the error points at its start.
-      std::string message = e.what();
-      if (auto bracket = message.find("] "); bracket != std::string::npos) message = message.substr(bracket + 2);
-      std::size_t at = std::size_t(furthest - text_.data());
-      const auto open = message.find('\''), close = message.rfind('\'');
-      if (open != std::string::npos && close > open) {
-        const std::string number = message.substr(open + 1, close - open - 1);
-        if (const auto start = text_.rfind(number, at); start != std::string_view::npos) at = start;
-      }
-      throw_at(at, "malformed JSON: " + message);
+      return torchprov::detail::parse_json_text<Json>(text_, note, &furthest);
+    } catch (const torchprov::detail::JsonParseFailure& e) {
+      throw_at(e.problem().offset, "malformed JSON: " + e.problem().message);
     }
   }
 

@@ -84,6 +84,20 @@ TEST(JsonResultReader, RejectsMalformedText) {
                ResultParseError);
 }
 
+// nlohmann reports a number beyond a double's range by its text alone; the
+// error points at the number it read, not at the same text earlier in a string.
+TEST(JsonResultReader, PointsAtTheNumberThatOverflows) {
+  const std::string text = R"({"head": {"vars": ["x"], "link": ["1e999"]}, "boolean": 1e999})";
+  try {
+    read_json_results(text);
+    FAIL() << "1e999 was read";
+  } catch (const ResultParseError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("number overflow parsing '1e999'"), std::string::npos) << message;
+    EXPECT_NE(message.find("at byte " + std::to_string(text.rfind("1e999"))), std::string::npos) << message;
+  }
+}
+
 TEST(TsvResultReader, ReadsTurtleTerms) {
   const auto result = read_tsv_results(
       "?s\t?o\t?n\n"
