@@ -60,7 +60,6 @@ bool is_date_time(std::string_view t) {
 
 // ------------------------------------------------------------------ reading
 
-// Counts how far the parser has read, so that a callback knows where it is.
 class JsonReader {
  public:
   JsonReader(std::string_view text, const std::string& file, std::string_view blank_prefix)
@@ -102,7 +101,7 @@ class JsonReader {
     try {
       return torchprov::detail::parse_json_text<Json>(text_, note, &furthest);
     } catch (const torchprov::detail::JsonParseFailure& e) {
-      throw_at(e.problem().offset, "malformed JSON: " + e.problem().message);
+      throw_at(e.offset, std::string("malformed JSON: ") + e.what());
     }
   }
 

@@ -12,29 +12,18 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
-#include <exception>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
 
 namespace torchprov::detail {
 
 // What went wrong, without nlohmann's "[json.exception...]" prefix, and the
 // byte offset in the text where it did.
-struct JsonProblem {
-  std::string message;
-  std::size_t offset = 0;
-};
-
-class JsonParseFailure : public std::exception {
- public:
-  explicit JsonParseFailure(JsonProblem problem) : problem_(std::move(problem)) {}
-  const JsonProblem& problem() const { return problem_; }
-  const char* what() const noexcept override { return problem_.message.c_str(); }
-
- private:
-  JsonProblem problem_;
+struct JsonParseFailure : std::runtime_error {
+  JsonParseFailure(const std::string& message, std::size_t offset) : std::runtime_error(message), offset(offset) {}
+  std::size_t offset;
 };
 
 // An input iterator over the text that records the furthest byte read.
@@ -76,7 +65,7 @@ Json parse_json_text(std::string_view text, const typename Json::parser_callback
     // what(): "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
     std::string message = e.what();
     if (const auto colon = message.find(": "); colon != std::string::npos) message = message.substr(colon + 2);
-    throw JsonParseFailure({message, e.byte > 0 ? e.byte - 1 : 0});
+    throw JsonParseFailure(message, e.byte > 0 ? e.byte - 1 : 0);
   } catch (const typename Json::out_of_range& e) {
     // what(): "[json.exception.out_of_range.406] number overflow parsing '1e999'"
     std::string message = e.what();
@@ -86,7 +75,7 @@ Json parse_json_text(std::string_view text, const typename Json::parser_callback
       const std::string number = message.substr(open + 1, close - open - 1);
       if (const auto start = text.rfind(number, offset); start != std::string_view::npos) offset = start;
     }
-    throw JsonParseFailure({message, offset});
+    throw JsonParseFailure(message, offset);
   }
 }
 

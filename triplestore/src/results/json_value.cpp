@@ -11,7 +11,7 @@ Json parse_json(std::string_view text) {
   try {
     return torchprov::detail::parse_json_text<Json>(text);
   } catch (const torchprov::detail::JsonParseFailure& e) {
-    throw JsonParseError(e.problem().message, e.problem().offset);
+    throw JsonParseError(e.what(), e.offset);
   }
 }
 
